@@ -1,0 +1,41 @@
+export { AlertSchema, AlertStatusSchema, LabelSetSchema, ZERO_TIME } from './alert.schema.js';
+export type { Alert, AlertStatus, LabelSet } from './alert.schema.js';
+export { CHANNELS, isChannel } from './channels.js';
+export type { Channel } from './channels.js';
+export {
+  subjects,
+  headers,
+  subjectToken,
+  fromSubjectToken,
+  GLOBAL_TENANT,
+  DEFAULT_TENANT,
+  STAGES,
+} from './subjects.js';
+export type { Stage } from './subjects.js';
+export { streams, consumers, senderConsumer, allStreams, allConsumers } from './streams.js';
+export type { StreamDefinition, ConsumerDefinition } from './streams.js';
+export {
+  PAYLOAD_VERSION,
+  ChannelSchema,
+  AlertSourceSchema,
+  IngestedBatchSchema,
+  AdmittedBatchSchema,
+  ReceiverRefSchema,
+  RoutedBatchSchema,
+  NotificationSchema,
+  DeliveryResultSchema,
+  HistoryRecordSchema,
+  DeadLetterSchema,
+  receiverKey,
+} from './payloads.js';
+export type {
+  AlertSource,
+  IngestedBatch,
+  AdmittedBatch,
+  ReceiverRef,
+  RoutedBatch,
+  Notification,
+  DeliveryResult,
+  HistoryRecord,
+  DeadLetter,
+} from './payloads.js';

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { AlertSchema, LabelSetSchema } from './alert.schema.js';
+import { CHANNELS } from './channels.js';
+
+export const PAYLOAD_VERSION = 1 as const;
+
+export const ChannelSchema = z.enum(CHANNELS);
+
+/** Where a batch came from; decides the default aggregation mode. */
+export const AlertSourceSchema = z.enum(['alertmanager-webhook', 'alerts-array', 'api']);
+export type AlertSource = z.infer<typeof AlertSourceSchema>;
+
+const ChunkSchema = z.object({ index: z.number().int().min(0), count: z.number().int().min(1) });
+
+const BatchHeader = {
+  version: z.literal(PAYLOAD_VERSION),
+  /** Content hash of the POST body: a retried POST gets the same id (JetStream dedup). */
+  batchId: z.string().min(1),
+  chunk: ChunkSchema,
+  source: AlertSourceSchema,
+  receivedAt: z.string(),
+  /** From an Alertmanager webhook payload, kept for templates and webhook bodies. */
+  externalURL: z.string().optional(),
+  upstreamReceiver: z.string().optional(),
+  upstreamGroupKey: z.string().optional(),
+};
+
+/** nm.alerts.ingested — one message per POST chunk. */
+export const IngestedBatchSchema = z.object({ ...BatchHeader, alerts: z.array(AlertSchema) });
+export type IngestedBatch = z.infer<typeof IngestedBatchSchema>;
+
+/** nm.alerts.admitted — the alerts of one ingested message that no global silence or inhibition muted. */
+export const AdmittedBatchSchema = z.object({ ...BatchHeader, alerts: z.array(AlertSchema).min(1) });
+export type AdmittedBatch = z.infer<typeof AdmittedBatchSchema>;
+
+/** A receiver after the Receiver CR was exploded per channel (notification-manager's internal receiver). */
+export const ReceiverRefSchema = z.object({
+  /** Receiver CR name. */
+  name: z.string().min(1),
+  channel: ChannelSchema,
+  /** Tenant id (a namespace, a user, or the global/default pseudo-tenant). */
+  tenant: z.string(),
+});
+export type ReceiverRef = z.infer<typeof ReceiverRefSchema>;
+
+export function receiverKey(ref: Pick<ReceiverRef, 'name' | 'channel'>): string {
+  return `${ref.channel}/${ref.name}`;
+}
+
+/**
+ * nm.alerts.routed — one message per admitted message: every alert with the receivers it reaches
+ * (indexes into `receivers`), never one message per receiver.
+ */
+export const RoutedBatchSchema = z.object({
+  ...BatchHeader,
+  receivers: z.array(ReceiverRefSchema),
+  routes: z.array(z.object({ alert: AlertSchema, receivers: z.array(z.number().int().min(0)).min(1) })).min(1),
+});
+export type RoutedBatch = z.infer<typeof RoutedBatchSchema>;
+
+/** nm.notify.<channel> — one message per notification (a group of alerts for one receiver). */
+export const NotificationSchema = z.object({
+  version: z.literal(PAYLOAD_VERSION),
+  /** Stable id: redelivery of the same notification never sends twice. */
+  id: z.string().min(1),
+  createdAt: z.string(),
+  receiver: ReceiverRefSchema,
+  /** Identifies the aggregation group (stable across flushes of the same group). */
+  groupKey: z.string(),
+  groupLabels: LabelSetSchema,
+  alerts: z.array(AlertSchema).min(1),
+  /** A group larger than batchMaxSize is split; this is this part's place. */
+  part: ChunkSchema,
+  externalURL: z.string().optional(),
+  source: AlertSourceSchema,
+});
+export type Notification = z.infer<typeof NotificationSchema>;
+
+export const DeliveryResultSchema = z.enum(['delivered', 'partial', 'failed', 'duplicate']);
+export type DeliveryResult = z.infer<typeof DeliveryResultSchema>;
+
+/** nm.history.<tenant>.<channel> — one record per delivery attempt outcome. Never holds secrets. */
+export const HistoryRecordSchema = z.object({
+  version: z.literal(PAYLOAD_VERSION),
+  notificationId: z.string(),
+  time: z.string(),
+  tenant: z.string(),
+  receiver: z.string(),
+  channel: ChannelSchema,
+  /** Where it went, with credentials removed (e.g. a URL without its query, an email list). */
+  destination: z.string(),
+  alertIds: z.array(z.string()),
+  fingerprints: z.array(z.string()),
+  result: DeliveryResultSchema,
+  error: z.string().optional(),
+  upstreamMessageId: z.string().optional(),
+  attempt: z.number().int().min(1),
+});
+export type HistoryRecord = z.infer<typeof HistoryRecordSchema>;
+
+/** nm.dlq.<stage> — what could not be processed, with the reason and the original message. */
+export const DeadLetterSchema = z.object({
+  version: z.literal(PAYLOAD_VERSION),
+  time: z.string(),
+  stage: z.string(),
+  reason: z.enum(['invalid-payload', 'permanent-error', 'retries-exhausted']),
+  error: z.string(),
+  code: z.string().optional(),
+  subject: z.string(),
+  deliveries: z.number().int(),
+  /** The original payload, parsed when it was JSON, else the raw text. */
+  payload: z.unknown(),
+});
+export type DeadLetter = z.infer<typeof DeadLetterSchema>;

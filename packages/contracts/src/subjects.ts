@@ -1,0 +1,65 @@
+import type { Channel } from './channels.js';
+
+/** Tenant id used for global receivers (notification-manager's `notification-manager/type/global`). */
+export const GLOBAL_TENANT = 'notification-manager/type/global';
+/** Tenant id used for receivers classified as default (reachable only through Routers). */
+export const DEFAULT_TENANT = 'notification-manager/type/default';
+
+/**
+ * Encodes an arbitrary string (a tenant id, a user name) into one NATS subject token.
+ * Letters, digits, `-` and `_` stay; everything else becomes `~XX` per UTF-8 byte.
+ * Global and default tenants get short fixed tokens.
+ */
+export function subjectToken(value: string): string {
+  if (value === GLOBAL_TENANT) return '_global';
+  if (value === DEFAULT_TENANT) return '_default';
+  if (value === '') return '_none';
+  let out = '';
+  for (const byte of Buffer.from(value, 'utf8')) {
+    const c = String.fromCharCode(byte);
+    if (/[A-Za-z0-9-]/.test(c) || (c === '_' && out.length > 0)) out += c;
+    else out += '~' + byte.toString(16).padStart(2, '0').toUpperCase();
+  }
+  return out;
+}
+
+/** Inverse of {@link subjectToken}. */
+export function fromSubjectToken(token: string): string {
+  if (token === '_global') return GLOBAL_TENANT;
+  if (token === '_default') return DEFAULT_TENANT;
+  if (token === '_none') return '';
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    const c = token[i]!;
+    if (c === '~') {
+      bytes.push(parseInt(token.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(c.charCodeAt(0));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+export const STAGES = ['ingest', 'silencer', 'router', 'aggregator', 'sender'] as const;
+export type Stage = (typeof STAGES)[number];
+
+/** Every subject of the system. Services never write a subject string by hand. */
+export const subjects = {
+  alertsIngested: 'nm.alerts.ingested',
+  alertsAdmitted: 'nm.alerts.admitted',
+  alertsRouted: 'nm.alerts.routed',
+  alertsAll: 'nm.alerts.>',
+  notify: (channel: Channel): string => `nm.notify.${channel}`,
+  notifyAll: 'nm.notify.>',
+  history: (tenant: string, channel: Channel): string => `nm.history.${subjectToken(tenant)}.${channel}`,
+  historyOfTenant: (tenant: string): string => `nm.history.${subjectToken(tenant)}.*`,
+  historyAll: 'nm.history.>',
+  dlq: (stage: Stage | `sender-${Channel}`): string => `nm.dlq.${stage}`,
+  dlqAll: 'nm.dlq.>',
+} as const;
+
+/** NATS header names used by the bus. */
+export const headers = {
+  msgId: 'Nats-Msg-Id',
+  traceparent: 'traceparent',
+  schemaVersion: 'Nm-Schema-Version',
+} as const;
