@@ -1,1 +1,10 @@
-export {};
+export { connectBus } from './connection.js';
+export type { BusConnection } from './connection.js';
+export { provision } from './provision.js';
+export { createPublisher } from './publisher.js';
+export type { Publisher, PublishOptions, PublishResult } from './publisher.js';
+export { startConsumer } from './consumer.runner.js';
+export type { Handler, HandlerContext, ConsumeOptions, ConsumerHandle } from './consumer.runner.js';
+export { RetryableError, PermanentError, BusUnavailableError, classifyError, backoffDelay } from './errors.js';
+export type { Classified } from './errors.js';
+export { newTraceparent, childTraceparent, traceIdOf } from './trace.js';

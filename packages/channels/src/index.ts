@@ -1,1 +1,78 @@
-export {};
+/**
+ * `@nm/channels`: one small sender class per channel behind `ChannelSender`, plus the shared
+ * machinery (splitting, token cache, rate limiter, error classification, delivery results).
+ */
+export type {
+  ChannelSender,
+  DeliveryOutcome,
+  OutcomeStatus,
+  OutgoingMessage,
+  RenderFn,
+  Rendered,
+  RenderedChunk,
+  SendContext,
+  SendResult,
+} from './channel.types.js';
+export {
+  ChannelError,
+  PartialFailureError,
+  PermanentError,
+  RetryableError,
+  TOKEN_EXPIRED_CODES,
+  classifyHttpError,
+  classifySmtpError,
+  classifyVendorError,
+  isRetryable,
+  parseRetryAfter,
+} from './channel.errors.js';
+export type { ChannelErrorOptions, HttpFailure } from './channel.errors.js';
+export {
+  DEFAULT_INLINE_RETRY,
+  deliveredKeysOf,
+  failureOf,
+  runUnits,
+  unitsFor,
+} from './delivery.runner.js';
+export type { DeliveryUnit, InlineRetryPolicy, RunOptions, UnitSuccess } from './delivery.runner.js';
+export {
+  splitMessage,
+  splitUtf8Text,
+  truncateUtf8,
+  truncateVisibly,
+  truncationMarker,
+  utf8Length,
+} from './message.splitter.js';
+export type { MessageChunk, SplitOptions } from './message.splitter.js';
+export { MemoryTokenCache, RedisTokenCache, tokenTtlSec, withTokenRefresh } from './token.cache.js';
+export type { FetchedToken, RedisTokenCacheOptions, TokenCache, TokenCacheOptions } from './token.cache.js';
+export { MemoryRateLimiter, RedisRateLimiter } from './rate.limiter.js';
+export type { AcquireOptions, RateLimit, RateLimiter } from './rate.limiter.js';
+export { systemClock } from './clock.js';
+export type { Clock } from './clock.js';
+export { createHttpClient, httpRequest, redactUrl } from './http.client.js';
+export type { HttpClientOptions, HttpReply, HttpRequest } from './http.client.js';
+export {
+  DEFAULT_DINGTALK_API_URL,
+  DEFAULT_FEISHU_API_URL,
+  DEFAULT_SLACK_API_URL,
+  DEFAULT_WECHAT_API_URL,
+  LARK_API_URL,
+  channelBaseUrlsFromEnv,
+} from './channel.urls.js';
+export type { ChannelBaseUrls } from './channel.urls.js';
+export type { RateLimitedSenderOptions, SenderOptions, TokenSenderOptions } from './sender.options.js';
+export { EmailSender, smtpTransportOptions } from './email.sender.js';
+export type { EmailSenderOptions, EmailTarget, EmailTlsConfig, EmailTransportConfig } from './email.sender.js';
+export { SlackSender } from './slack.sender.js';
+export type { SlackSenderOptions, SlackTarget } from './slack.sender.js';
+export { WechatSender } from './wechat.sender.js';
+export type { WechatSenderOptions, WechatTarget } from './wechat.sender.js';
+export type { WechatAppConfig } from './wechat.app.js';
+export { DingtalkSender, dingtalkSign } from './dingtalk.sender.js';
+export type { DingtalkChatbot, DingtalkSenderOptions, DingtalkTarget } from './dingtalk.sender.js';
+export type { DingtalkApp } from './dingtalk.conversation.js';
+export { FeishuSender } from './feishu.sender.js';
+export type { FeishuChatbot, FeishuSenderOptions, FeishuTarget } from './feishu.sender.js';
+export type { FeishuApp } from './feishu.app.js';
+export { feishuSign } from './feishu.post.js';
+export type { FeishuFormat } from './feishu.post.js';

@@ -1,0 +1,132 @@
+/**
+ * DingTalk: custom robots (HMAC-SHA256 signature with a millisecond timestamp, keywords, @mentions,
+ * 19960-byte split, 20 messages per minute per robot enforced across replicas by queueing) and
+ * enterprise conversations (app token, chat/send, 5000-byte split, 25 per second per app).
+ */
+import { createHmac } from 'node:crypto';
+import type { AxiosInstance } from 'axios';
+import { PermanentError, classifyVendorError } from './channel.errors.js';
+import type { ChannelSender, OutgoingMessage, Rendered, SendContext, SendResult } from './channel.types.js';
+import { DEFAULT_DINGTALK_API_URL } from './channel.urls.js';
+import { systemClock, type Clock } from './clock.js';
+import { DingtalkConversationClient, parseDingtalkReply, type DingtalkApp } from './dingtalk.conversation.js';
+import { runUnits, unitsFor, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
+import { createHttpClient, httpRequest, redactUrl } from './http.client.js';
+import { splitMessage, utf8Length } from './message.splitter.js';
+import { MemoryRateLimiter, type RateLimit, type RateLimiter } from './rate.limiter.js';
+import type { RateLimitedSenderOptions, TokenSenderOptions } from './sender.options.js';
+import { MemoryTokenCache, hashKey } from './token.cache.js';
+
+export interface DingtalkChatbot {
+  webhookUrl: string;
+  secret?: string;
+  keywords?: readonly string[];
+  atMobiles?: readonly string[];
+  atUserIds?: readonly string[];
+  atAll?: boolean;
+}
+
+export interface DingtalkTarget {
+  /** `tmplType`: text (default) or markdown; markdown uses the rendered title. */
+  format?: 'text' | 'markdown';
+  chatbot?: DingtalkChatbot;
+  conversation?: DingtalkApp & { chatIds: readonly string[] };
+}
+
+export interface DingtalkSenderOptions extends TokenSenderOptions, RateLimitedSenderOptions {
+  /** Default `https://oapi.dingtalk.com/` (see `NM_DINGTALK_API_URL`). */
+  apiUrl?: string;
+  chatbotMaxBytes?: number;
+  conversationMaxBytes?: number;
+  /** Per robot; default 20 per minute, waiting up to 10 s, then redelivery. */
+  chatbotRateLimit?: RateLimit | false;
+  /** Per app; default 25 per second, waiting up to 1 s. */
+  conversationRateLimit?: RateLimit | false;
+}
+
+/** DingTalk's robot signature: base64(HMAC-SHA256(key = secret, msg = timestamp + "\n" + secret)). */
+export function dingtalkSign(timestampMs: number, secret: string): string {
+  return createHmac('sha256', secret).update(`${timestampMs}\n${secret}`).digest('base64');
+}
+
+/** Markdown needs a title: the rendered one, else the first line of the body without markup. */
+const titleOf = (r: Rendered): string => (r.title ?? r.body.split('\n').find((l) => l.trim()) ?? 'Notification').replace(/^#+\s*/, '').slice(0, 64);
+
+const msgOf = (format: 'text' | 'markdown', r: Rendered, text: string): Record<string, unknown> =>
+  format === 'markdown' ? { msgtype: 'markdown', markdown: { title: titleOf(r), text } } : { msgtype: 'text', text: { content: text } };
+
+export class DingtalkSender implements ChannelSender<DingtalkTarget> {
+  readonly channel = 'dingtalk' as const;
+  private readonly http: AxiosInstance;
+  private readonly clock: Clock;
+  private readonly limiter: RateLimiter;
+  private readonly conversations: DingtalkConversationClient;
+
+  constructor(private readonly opts: DingtalkSenderOptions = {}) {
+    this.http = opts.http ?? createHttpClient(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
+    this.clock = opts.clock ?? systemClock;
+    this.limiter = opts.rateLimiter ?? new MemoryRateLimiter(this.clock);
+    const tokens = opts.tokenCache ?? new MemoryTokenCache({ clock: this.clock });
+    this.conversations = new DingtalkConversationClient(this.http, tokens, opts.apiUrl ?? DEFAULT_DINGTALK_API_URL);
+  }
+
+  async send(target: DingtalkTarget, message: OutgoingMessage, ctx: SendContext = {}): Promise<SendResult> {
+    const format = target.format ?? 'text';
+    const units: DeliveryUnit[] = [];
+    const bot = target.chatbot;
+    if (bot) {
+      const keywords = bot.keywords?.length ? `\n\n[Keywords] ${bot.keywords.join(', ')}` : '';
+      const people = [...(bot.atMobiles ?? []), ...(bot.atUserIds ?? [])];
+      const mentions = format === 'markdown' && people.length ? ` ${people.map((p) => `@${p}`).join(', ')}` : '';
+      const maxBytes = (this.opts.chatbotMaxBytes ?? 19_960) - utf8Length(keywords) - utf8Length(mentions);
+      const at = { atMobiles: bot.atMobiles ?? [], atUserIds: bot.atUserIds ?? [], isAtAll: bot.atAll ?? false };
+      const chunks = splitMessage(message, { maxBytes });
+      units.push(
+        ...unitsFor([bot], chunks, (b) => ({ key: 'chatbot', label: redactUrl(b.webhookUrl) }), (b, chunk) =>
+          this.postRobot(b, { ...msgOf(format, chunk, chunk.body + mentions + keywords), at }, ctx.signal),
+        ),
+      );
+    }
+    const conv = target.conversation;
+    if (conv) {
+      if (!conv.appKey || !conv.appSecret) throw new PermanentError('dingtalk: appKey and appSecret are required', { code: 'dingtalk:invalid-config' });
+      const chunks = splitMessage(message, { maxBytes: this.opts.conversationMaxBytes ?? 5000 });
+      units.push(
+        ...unitsFor(conv.chatIds, chunks, (id) => ({ key: `chat:${id}`, label: `chat:${id}` }), async (id, chunk) => {
+          await this.throttle(`dingtalk-app:${hashKey(conv.appKey)}`, this.opts.conversationRateLimit, { limit: 25, windowMs: 1000, maxWaitMs: 1000 }, ctx.signal);
+          return this.conversations.send(conv, id, msgOf(format, chunk, chunk.body), ctx.signal);
+        }),
+      );
+    }
+    return runUnits('dingtalk', units, ctx, {
+      clock: this.clock,
+      ...(this.opts.retry ? { retry: this.opts.retry } : {}),
+      ...(this.opts.concurrency ? { concurrency: this.opts.concurrency } : {}),
+    });
+  }
+
+  private async postRobot(bot: DingtalkChatbot, body: Record<string, unknown>, signal?: AbortSignal): Promise<UnitSuccess> {
+    await this.throttle(`dingtalk-robot:${hashKey(bot.webhookUrl)}`, this.opts.chatbotRateLimit, { limit: 20, windowMs: 60_000, maxWaitMs: 10_000 }, signal);
+    const url = new URL(bot.webhookUrl);
+    if (bot.secret) {
+      const ts = this.clock.now();
+      url.searchParams.set('timestamp', String(ts));
+      url.searchParams.set('sign', dingtalkSign(ts, bot.secret));
+    }
+    const res = parseDingtalkReply(await httpRequest(this.http, { method: 'POST', url: url.toString(), body, ...(signal ? { signal } : {}) }, 'dingtalk'));
+    if (res.errcode !== 0) throw classifyVendorError('dingtalk', res.errcode ?? 'unknown', res.errmsg ?? '');
+    if (res.status !== undefined && res.status !== 0 && res.status !== '0') {
+      throw classifyVendorError('dingtalk', 'punished', `robot status ${JSON.stringify(res.status)} ${JSON.stringify(res.punish ?? '')}`);
+    }
+    return {};
+  }
+
+  private async throttle(key: string, configured: RateLimit | false | undefined, fallback: RateLimit, signal?: AbortSignal): Promise<void> {
+    const limit = configured ?? fallback;
+    if (!limit) return;
+    await this.limiter.acquire(key, limit.limit, limit.windowMs, {
+      ...(limit.maxWaitMs !== undefined ? { maxWaitMs: limit.maxWaitMs } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * Email over SMTP (nodemailer). Unlike notification-manager: TLS certificates are verified unless
+ * `insecureSkipVerify` says otherwise, and one message goes to many recipients (`batchSize` per
+ * message, notification-manager's unused `maxEmailReceivers`) instead of one session per recipient.
+ * Port 465 is implicit TLS; otherwise STARTTLS is used when offered and required with `requireTLS`.
+ */
+import { isIP } from 'node:net';
+import { createTransport } from 'nodemailer';
+import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
+import { PermanentError, classifySmtpError } from './channel.errors.js';
+import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
+import { systemClock, type Clock } from './clock.js';
+import { runUnits, unitsFor, type InlineRetryPolicy, type UnitSuccess } from './delivery.runner.js';
+import { splitMessage, type MessageChunk } from './message.splitter.js';
+
+export interface EmailTlsConfig {
+  /** PEM of the CA(s) to trust instead of the system store. */
+  rootCA?: string;
+  clientCertificate?: { cert: string; key: string };
+  /** Name checked against the certificate (default: the smart host). */
+  serverName?: string;
+  insecureSkipVerify?: boolean;
+}
+
+export interface EmailTransportConfig {
+  /** Exactly one RFC 5322 address. */
+  from: string;
+  smartHost: { host: string; port: number };
+  /** HELO/EHLO name. */
+  hello?: string;
+  authUsername?: string;
+  /** PLAIN authorisation identity. */
+  authIdentify?: string;
+  /** Password for PLAIN / LOGIN (and CRAM-MD5 when no `authSecret`). */
+  authPassword?: string;
+  /** Shared secret for CRAM-MD5. */
+  authSecret?: string;
+  requireTLS?: boolean;
+  tls?: EmailTlsConfig;
+}
+
+export interface EmailTarget {
+  config: EmailTransportConfig;
+  to: readonly string[];
+  /** `tmplType`: html (default) or text. The rendered title is the subject. */
+  format?: 'html' | 'text';
+}
+
+export interface EmailSenderOptions {
+  /** Recipients per message (default 100). */
+  batchSize?: number;
+  /** Connection, greeting and socket timeout (default 10 s). */
+  timeoutMs?: number;
+  clock?: Clock;
+  retry?: Partial<InlineRetryPolicy>;
+  concurrency?: number;
+}
+
+/** nodemailer options for a Config's `email` section. Exported for tests and diagnostics. */
+export function smtpTransportOptions(cfg: EmailTransportConfig, timeoutMs = 10_000): SMTPTransportOptions {
+  const { host, port } = cfg.smartHost;
+  const tls = cfg.tls ?? {};
+  const servername = tls.serverName ?? (isIP(host) ? undefined : host);
+  const password = cfg.authPassword ?? cfg.authSecret;
+  const identity = cfg.authIdentify;
+  return {
+    host,
+    port,
+    secure: port === 465,
+    requireTLS: cfg.requireTLS ?? false,
+    ...(cfg.hello ? { name: cfg.hello } : {}),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+    tls: {
+      rejectUnauthorized: !tls.insecureSkipVerify,
+      ...(servername ? { servername } : {}),
+      ...(tls.rootCA ? { ca: tls.rootCA } : {}),
+      ...(tls.clientCertificate ? { cert: tls.clientCertificate.cert, key: tls.clientCertificate.key } : {}),
+    },
+    ...(cfg.authUsername && password
+      ? {
+          auth: {
+            user: cfg.authUsername,
+            pass: password,
+            ...(cfg.authSecret && !cfg.authPassword ? { method: 'CRAM-MD5' } : {}),
+          },
+        }
+      : {}),
+    ...(identity
+      ? {
+          customAuth: {
+            // nodemailer's PLAIN leaves the authorisation identity empty; authIdentify needs it
+            PLAIN: async (ctx: { sendCommand(cmd: string): Promise<{ status: number; response: string }>; resolve(): void; reject(e: Error): void }) => {
+              const token = Buffer.from(`${identity}\u0000${cfg.authUsername ?? ''}\u0000${password ?? ''}`, 'utf8').toString('base64');
+              const reply = await ctx.sendCommand(`AUTH PLAIN ${token}`);
+              if (reply.status === 235) ctx.resolve();
+              else ctx.reject(new Error(`authentication failed: ${reply.response}`));
+            },
+          },
+        }
+      : {}),
+  };
+}
+
+export class EmailSender implements ChannelSender<EmailTarget> {
+  readonly channel = 'email' as const;
+
+  constructor(private readonly opts: EmailSenderOptions = {}) {}
+
+  async send(target: EmailTarget, message: OutgoingMessage, ctx: SendContext = {}): Promise<SendResult> {
+    const { config } = target;
+    if (!config.from || !config.smartHost?.host || !config.smartHost.port) {
+      throw new PermanentError('email: from and smartHost are required', { code: 'email:invalid-config' });
+    }
+    const size = Math.max(1, this.opts.batchSize ?? 100);
+    const batches: string[][] = [];
+    for (let i = 0; i < target.to.length; i += size) batches.push(target.to.slice(i, i + size));
+    const chunks = splitMessage(message, { maxBytes: Infinity });
+    const units = unitsFor(
+      batches.map((to, i) => ({ to, i })),
+      chunks,
+      ({ to, i }) => ({ key: `to:${i}`, label: to.join(', ') }),
+      ({ to }, chunk) => this.deliver(config, to, target.format ?? 'html', chunk),
+    );
+    return runUnits('email', units, ctx, {
+      clock: this.opts.clock ?? systemClock,
+      ...(this.opts.retry ? { retry: this.opts.retry } : {}),
+      ...(this.opts.concurrency ? { concurrency: this.opts.concurrency } : {}),
+    });
+  }
+
+  private async deliver(cfg: EmailTransportConfig, to: string[], format: 'html' | 'text', chunk: MessageChunk): Promise<UnitSuccess> {
+    const transport = createTransport(smtpTransportOptions(cfg, this.opts.timeoutMs));
+    try {
+      const info = await transport.sendMail({
+        from: cfg.from,
+        to,
+        subject: chunk.title ?? '',
+        ...(format === 'html' ? { html: chunk.body } : { text: chunk.body }),
+      });
+      const rejected = (info.rejected ?? []).map(String);
+      return { upstreamMessageId: info.messageId, ...(rejected.length ? { invalid: rejected } : {}) };
+    } catch (err) {
+      throw classifySmtpError(err);
+    } finally {
+      transport.close();
+    }
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * Feishu / Lark: custom bots (signature with a second timestamp, keywords, post or text; 9499 and
+ * 11232 retried with backoff) and app messages to users and departments. The API host is
+ * configurable (`LARK_API_URL` for Lark international); bot webhooks are full URLs.
+ */
+import type { AxiosInstance } from 'axios';
+import { PermanentError, classifyVendorError } from './channel.errors.js';
+import type { ChannelSender, OutgoingMessage, Rendered, SendContext, SendResult } from './channel.types.js';
+import { DEFAULT_FEISHU_API_URL } from './channel.urls.js';
+import { systemClock, type Clock } from './clock.js';
+import { runUnits, unitsFor, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
+import { FeishuAppClient, feishuRecipientBatches, parseFeishuReply, type FeishuApp } from './feishu.app.js';
+import { feishuContent, feishuSign, truncatePost, type FeishuFormat } from './feishu.post.js';
+import { createHttpClient, httpRequest, redactUrl } from './http.client.js';
+import { splitMessage, utf8Length, type MessageChunk, type SplitOptions } from './message.splitter.js';
+import { MemoryRateLimiter, type RateLimit, type RateLimiter } from './rate.limiter.js';
+import type { RateLimitedSenderOptions, TokenSenderOptions } from './sender.options.js';
+import { MemoryTokenCache, hashKey } from './token.cache.js';
+
+export interface FeishuChatbot {
+  webhookUrl: string;
+  secret?: string;
+  keywords?: readonly string[];
+}
+
+export interface FeishuTarget {
+  /** `tmplType`: post (default; the body is the post JSON) or text. */
+  format?: FeishuFormat;
+  chatbot?: FeishuChatbot;
+  app?: FeishuApp & { users?: readonly string[]; departments?: readonly string[] };
+}
+
+export interface FeishuSenderOptions extends TokenSenderOptions, RateLimitedSenderOptions {
+  /** Default `https://open.feishu.cn/open-apis/` (see `NM_FEISHU_API_URL`, `LARK_API_URL`). */
+  apiUrl?: string;
+  /** Split limit of one message's content in bytes (default 18000; a bot request may be 20 KB). */
+  maxBytes?: number;
+  /** Per bot; default 5 per second, waiting up to 2 s. */
+  chatbotRateLimit?: RateLimit | false;
+}
+
+/** Feishu asks for backoff on 9499/11232: three attempts, 1 s then 2 s apart, unless overridden. */
+const FEISHU_RETRY = { attempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 };
+
+export class FeishuSender implements ChannelSender<FeishuTarget> {
+  readonly channel = 'feishu' as const;
+  private readonly http: AxiosInstance;
+  private readonly clock: Clock;
+  private readonly limiter: RateLimiter;
+  private readonly app: FeishuAppClient;
+
+  constructor(private readonly opts: FeishuSenderOptions = {}) {
+    this.http = opts.http ?? createHttpClient(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
+    this.clock = opts.clock ?? systemClock;
+    this.limiter = opts.rateLimiter ?? new MemoryRateLimiter(this.clock);
+    const tokens = opts.tokenCache ?? new MemoryTokenCache({ clock: this.clock });
+    this.app = new FeishuAppClient(this.http, tokens, opts.apiUrl ?? DEFAULT_FEISHU_API_URL);
+  }
+
+  async send(target: FeishuTarget, message: OutgoingMessage, ctx: SendContext = {}): Promise<SendResult> {
+    const format = target.format ?? 'post';
+    const units: DeliveryUnit[] = [];
+    const bot = target.chatbot;
+    if (bot) {
+      const reserve = bot.keywords?.length ? utf8Length(bot.keywords.join(',')) + 64 : 0;
+      const chunks = this.split(message, format, reserve);
+      units.push(
+        ...unitsFor([bot], chunks, (b) => ({ key: 'chatbot', label: redactUrl(b.webhookUrl) }), (b, chunk) =>
+          this.postBot(b, format, chunk, ctx.signal),
+        ),
+      );
+    }
+    const app = target.app;
+    if (app) {
+      if (!app.appId || !app.appSecret) throw new PermanentError('feishu: appId and appSecret are required', { code: 'feishu:invalid-config' });
+      const batches = feishuRecipientBatches(app.users ?? [], app.departments ?? []);
+      const chunks = this.split(message, format, 0);
+      units.push(
+        ...unitsFor(
+          batches.map((b, i) => ({ b, i })),
+          chunks,
+          ({ b, i }) => ({ key: `app:${app.appId}:${i}`, label: describe(b.user_ids, b.department_ids) }),
+          ({ b }, chunk) => this.app.send(app, b, format, feishuContent(format, chunk.body), ctx.signal),
+        ),
+      );
+    }
+    return runUnits('feishu', units, ctx, {
+      clock: this.clock,
+      retry: { ...FEISHU_RETRY, ...this.opts.retry },
+      ...(this.opts.concurrency ? { concurrency: this.opts.concurrency } : {}),
+    });
+  }
+
+  private split(message: OutgoingMessage, format: FeishuFormat, reserve: number): MessageChunk[] {
+    const maxBytes = (this.opts.maxBytes ?? 18_000) - reserve;
+    const opts: SplitOptions =
+      format === 'post'
+        ? { maxBytes, truncate: truncatePost, oversizeRendered: 'truncate' }
+        : { maxBytes, measure: (r: Rendered) => utf8Length(JSON.stringify(r.body)) };
+    return splitMessage(message, opts);
+  }
+
+  private async postBot(bot: FeishuChatbot, format: FeishuFormat, chunk: MessageChunk, signal?: AbortSignal): Promise<UnitSuccess> {
+    const limit = this.opts.chatbotRateLimit ?? { limit: 5, windowMs: 1000, maxWaitMs: 2000 };
+    if (limit) {
+      await this.limiter.acquire(`feishu-bot:${hashKey(bot.webhookUrl)}`, limit.limit, limit.windowMs, {
+        ...(limit.maxWaitMs !== undefined ? { maxWaitMs: limit.maxWaitMs } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    }
+    const ts = Math.floor(this.clock.now() / 1000);
+    const body = {
+      ...(bot.secret ? { timestamp: String(ts), sign: feishuSign(ts, bot.secret) } : {}),
+      msg_type: format,
+      content: feishuContent(format, chunk.body, bot.keywords),
+    };
+    const res = parseFeishuReply(await httpRequest(this.http, { method: 'POST', url: bot.webhookUrl, body, ...(signal ? { signal } : {}) }, 'feishu'));
+    if (res.code !== 0) throw classifyVendorError('feishu', res.code, res.msg);
+    return {};
+  }
+}
+
+function describe(users: readonly string[] = [], departments: readonly string[] = []): string {
+  const text = [users.length ? `user:${users.join('|')}` : '', departments.length ? `department:${departments.join('|')}` : ''].filter(Boolean).join(' ');
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}

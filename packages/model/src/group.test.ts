@@ -1,0 +1,57 @@
+import { describe, expect, it } from '@jest/globals';
+import { commonAnnotations, commonLabels, groupAlerts } from './group.js';
+
+const a = (labels: Record<string, string>, annotations: Record<string, string> = {}) => ({ labels, annotations });
+
+describe('groupAlerts', () => {
+  const alerts = [
+    a({ alertname: 'A', namespace: 'x', pod: '1' }),
+    a({ alertname: 'B', namespace: 'x' }),
+    a({ alertname: 'A', namespace: 'x', pod: '2' }),
+    a({ alertname: 'A' }),
+    a({ alertname: 'A', namespace: '' }),
+  ];
+
+  it('groups by label values, missing = empty and left out of the group labels', () => {
+    const groups = groupAlerts(alerts, ['namespace', 'alertname']);
+    expect(groups.map((g) => [g.labels, g.alerts.length])).toEqual([
+      [{ alertname: 'A', namespace: 'x' }, 2],
+      [{ alertname: 'B', namespace: 'x' }, 1],
+      [{ alertname: 'A' }, 2],
+    ]);
+    expect(groups[0]!.alerts).toEqual([alerts[0], alerts[2]]);
+  });
+
+  it('gives stable keys independent of groupLabels order', () => {
+    expect(groupAlerts(alerts, ['alertname', 'namespace']).map((g) => g.key)).toEqual(
+      groupAlerts(alerts, ['namespace', 'alertname']).map((g) => g.key),
+    );
+    expect(new Set(groupAlerts(alerts, ['alertname', 'namespace']).map((g) => g.key)).size).toBe(3);
+  });
+
+  it.each([[undefined], [null], [[]]])('puts everything in one group for groupLabels %p', (gl) => {
+    const groups = groupAlerts(alerts, gl);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.labels).toEqual({});
+    expect(groups[0]!.alerts).toHaveLength(5);
+  });
+
+  it('returns no groups for no alerts', () => {
+    expect(groupAlerts([], ['alertname'])).toEqual([]);
+  });
+});
+
+describe('commonLabels / commonAnnotations', () => {
+  it('keeps identical non-empty values only', () => {
+    const alerts = [
+      a({ alertname: 'A', namespace: 'x', e: '', pod: '1' }, { summary: 's', runbook: 'r1' }),
+      a({ alertname: 'A', namespace: 'x', e: '', pod: '2' }, { summary: 's', runbook: 'r2' }),
+    ];
+    expect(commonLabels(alerts)).toEqual({ alertname: 'A', namespace: 'x' });
+    expect(commonAnnotations(alerts)).toEqual({ summary: 's' });
+  });
+  it('requires presence in every alert', () => {
+    expect(commonLabels([a({ x: '1' }), a({})])).toEqual({});
+    expect(commonLabels([])).toEqual({});
+  });
+});

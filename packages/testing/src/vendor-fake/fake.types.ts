@@ -1,0 +1,143 @@
+/** Public shapes of the vendor fake. */
+
+export const ROUTES = [
+  'slack.postMessage',
+  'slack.webhook',
+  'wecom.gettoken',
+  'wecom.send',
+  'wecom.bot',
+  'dingtalk.robot',
+  'dingtalk.gettoken',
+  'dingtalk.chat',
+  'feishu.bot',
+  'feishu.token',
+  'feishu.batch',
+] as const;
+export type RouteName = (typeof ROUTES)[number];
+export type Vendor = 'slack' | 'wecom' | 'dingtalk' | 'feishu';
+
+export interface RateWindow {
+  limit: number;
+  windowMs: number;
+}
+
+export interface VendorFakeOptions {
+  /** Port on 127.0.0.1 (default: a free one). */
+  port?: number;
+  /** Clock for token expiry, signature windows and rate windows (default Date.now). */
+  now?: () => number;
+  slack?: {
+    /** Accepted bot tokens; when unset any non-empty token is accepted. */
+    tokens?: string[];
+    /** Known channels; when unset any channel exists. */
+    channels?: string[];
+    /** Known incoming-webhook paths after `/slack/services/` (e.g. `T1/B1/secret`); unset = any. */
+    webhooks?: string[];
+  };
+  wecom?: {
+    /** Accepted (corpId, secret) pairs for gettoken; unset = any non-empty pair. */
+    apps?: { corpId: string; secret: string }[];
+    /** Token lifetime announced and enforced, seconds (default 7200). */
+    tokenTtlSec?: number;
+    /** Known users/parties/tags; the others come back in invaliduser/invalidparty/invalidtag. */
+    users?: string[];
+    parties?: string[];
+    tags?: string[];
+    /** Known robot keys; unset = any. */
+    botKeys?: string[];
+    /** Robot rate limit per key (WeCom answers 45009); default none. */
+    botRateLimit?: RateWindow | false;
+  };
+  dingtalk?: {
+    /** Known robots by access_token, with the secret whose signature is required and keywords. */
+    robots?: Record<string, { secret?: string; keywords?: string[] }>;
+    /** Robot rate limit per access_token, answered with 130101 (default 20 per 60 s). */
+    robotRateLimit?: RateWindow | false;
+    apps?: { appKey: string; appSecret: string }[];
+    tokenTtlSec?: number;
+    /** Known chat ids; unset = any. */
+    chats?: string[];
+  };
+  feishu?: {
+    /** Known custom bots by hook id, with secret (signature required) and keywords. */
+    bots?: Record<string, { secret?: string; keywords?: string[] }>;
+    botRateLimit?: RateWindow | false;
+    apps?: { appId: string; appSecret: string }[];
+    tokenTtlSec?: number;
+    users?: string[];
+    departments?: string[];
+  };
+}
+
+export interface RecordedRequest {
+  route: RouteName | 'unknown';
+  method: string;
+  /** Path without the query string. */
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string | undefined>;
+  rawBody: string;
+  /** The body parsed as JSON, or undefined. */
+  body: unknown;
+  /** Arrival time (the fake's clock). */
+  at: number;
+  /** What the fake answered; `reset` when it destroyed the connection. */
+  response: { status: number; body: unknown } | { reset: true };
+  /** True when a script rule decided the answer. */
+  scripted: boolean;
+}
+
+/** Scripts the next matching request(s) of a route. JSON-serialisable except `match`. */
+export interface ScriptRule {
+  route: RouteName;
+  /** How many matching requests the rule applies to (default 1; use a large number for "always"). */
+  times?: number;
+  /** Only requests whose query/body have these top-level values. */
+  where?: { query?: Record<string, string>; body?: Record<string, unknown> };
+  /** Programmatic filter (library use only). */
+  match?: (req: RecordedRequest) => boolean;
+  /** Destroy the connection without answering. */
+  reset?: boolean;
+  /** Answer this late (with the scripted reply, or the normal one when nothing else is set). */
+  delayMs?: number;
+  /** A vendor error code in the vendor's own reply shape (errcode / code / ok:false). */
+  error?: number | string;
+  errmsg?: string;
+  /** HTTP 429 with Retry-After and the vendor's rate-limit body. */
+  retryAfterSec?: number;
+  /** A raw reply; `body` is sent as JSON unless it is a string. */
+  status?: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export interface VendorFakeUrls {
+  /** `NM_SLACK_API_URL` value. */
+  slackApi: string;
+  /** WeCom `wechatApiUrl`. */
+  wecomApi: string;
+  /** `NM_DINGTALK_API_URL` value. */
+  dingtalkApi: string;
+  /** `NM_FEISHU_API_URL` value. */
+  feishuApi: string;
+}
+
+export interface VendorFake {
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly urls: VendorFakeUrls;
+  /** Every request so far, oldest first (live array). */
+  readonly requests: RecordedRequest[];
+  requestsTo(route: RouteName): RecordedRequest[];
+  script(rule: ScriptRule): void;
+  /** Marks every token issued so far (by one vendor, or all) as expired. */
+  expireTokens(vendor?: Vendor): void;
+  /** Forgets requests, scripts, tokens and rate windows. */
+  reset(): void;
+  /** Webhook URLs for the configured chatbots. */
+  slackWebhookUrl(path: string): string;
+  wecomBotUrl(key: string): string;
+  dingtalkRobotUrl(accessToken: string): string;
+  feishuBotUrl(hookId: string): string;
+  close(): Promise<void>;
+}
