@@ -189,15 +189,15 @@ export const TOKEN_EXPIRED_CODES: Record<'wechat' | 'dingtalk' | 'feishu', Reado
   feishu: new Set(['99991661', '99991663', '99991668', '99991671', '99991677']),
 };
 
-/** Default wait before retrying a vendor rate-limit code that carries no Retry-After. */
+/**
+ * Default wait before retrying a vendor rate-limit code that carries no Retry-After. Codes not
+ * listed (Feishu's 9499/11232) get exponential backoff from the retry policy instead.
+ */
 const VENDOR_RETRY_AFTER_MS: Record<string, number> = {
   'wechat:45009': 60_000,
   'dingtalk:130101': 60_000,
   'dingtalk:130102': 60_000,
   'dingtalk:punished': 60_000,
-  'feishu:9499': 1_000,
-  'feishu:11232': 1_000,
-  'feishu:99991400': 1_000,
 };
 
 /** Classifies an error a vendor reported inside a (usually HTTP 200) reply body. */

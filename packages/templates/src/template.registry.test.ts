@@ -208,6 +208,16 @@ describe('language packs', () => {
     ]);
   });
 
+  it('reports translations that are not text, and keeps the others', () => {
+    const pack = '- name: de\n  dictionary:\n    firing: AKTIV\n    count: 3\n    nested: {a: b}';
+    const { registry, problems } = createTemplateRegistry({ languagePacks: [{ source: 'configmap ns/de', data: { de: pack } }] });
+    expect(problems.map((p) => p.message)).toEqual(['language "de": the translation of "nested" is not text']);
+    expect([...registry.language('de').dictionary]).toEqual([
+      ['firing', 'AKTIV'],
+      ['count', '3'],
+    ]);
+  });
+
   it('warns about a default language without a dictionary, and rejects a bad time zone', () => {
     const { registry, problems } = createTemplateRegistry({ defaultLanguage: 'klingon', timeZone: 'Mars/Olympus' });
     expect(problems.map((p) => [p.severity, p.code])).toEqual([

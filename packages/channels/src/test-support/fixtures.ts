@@ -47,3 +47,12 @@ export class RecordingClock implements Clock {
     return Promise.resolve();
   }
 }
+
+/** A limiter that grants immediately and remembers how it was asked. */
+export class RecordingLimiter {
+  readonly calls: { key: string; limit: number; windowMs: number; maxWaitMs: number | undefined }[] = [];
+  acquire(key: string, limit: number, windowMs: number, opts: { maxWaitMs?: number } = {}): Promise<void> {
+    this.calls.push({ key, limit, windowMs, maxWaitMs: opts.maxWaitMs });
+    return Promise.resolve();
+  }
+}

@@ -82,15 +82,3 @@ export function auditingGroup(): AlertGroup {
 export function fixtureGroups(): AlertGroup[] {
   return [singleGroup(), pairGroup(), mixedGroup(), auditingGroup()];
 }
-
-/** A synthetic group of `n` alerts shaped like the CPUThrottlingHigh fixture. */
-export function largeGroup(n: number): AlertGroup {
-  const base = load('alert.json');
-  const template = base.alerts[0]!;
-  const alerts = Array.from({ length: n }, (_, i) => ({
-    ...template,
-    labels: { ...template.labels, pod: `pod-${i}` },
-    annotations: { ...template.annotations, message: `${i}% throttling of CPU` },
-  }));
-  return toGroup('large', { ...base, alerts });
-}

@@ -1,0 +1,50 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { aliveServices } from '@nm/config-store';
+import type { Runtime } from '@nm/service-kit';
+import { createIngestApp } from './ingest.app.js';
+
+export interface IngestOptions {
+  port: number;
+  host?: string;
+  maxBodyBytes?: number;
+  /** Services whose heartbeat `/-/ready` waits for (the whole pipeline, by default). */
+  readyRequires?: readonly string[];
+}
+
+export const DEFAULT_READY_REQUIRES = ['config-sync', 'silencer', 'router', 'aggregator', 'sender-webhook'] as const;
+
+export async function startIngest(rt: Runtime, opts: IngestOptions): Promise<{ port: number; stop(): Promise<void> }> {
+  const requires = opts.readyRequires ?? DEFAULT_READY_REQUIRES;
+  if (requires.length > 0) {
+    rt.health.addCheck({
+      name: `services(${requires.join(',')})`,
+      check: async () => {
+        const alive = await aliveServices(rt.redis);
+        return requires.every((s) => alive.has(s));
+      },
+    });
+  }
+  const app = createIngestApp({
+    publisher: rt.publisher,
+    logger: rt.logger,
+    metrics: rt.metrics,
+    health: rt.health,
+    snapshot: () => rt.config.current(),
+    maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024,
+    maxMessageBytes: 1024 * 1024,
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(opts.port, opts.host ?? '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve(s)));
+  });
+  const port = (server.address() as AddressInfo).port;
+  rt.logger.info({ port }, 'ingest listening');
+  return {
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,132 @@
+import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { PartialFailureError, PermanentError, RetryableError } from './channel.errors.js';
+import { failureOf } from './delivery.runner.js';
+import { EmailSender, smtpTransportOptions, type EmailTarget, type EmailTransportConfig } from './email.sender.js';
+import { RecordingClock, alertMessage, alerts, textMessage } from './test-support/fixtures.js';
+import { selfSignedCert, startSmtpSink, type SelfSignedCert, type SmtpSink } from './test-support/smtp.server.js';
+
+describe('EmailSender against a real SMTP server', () => {
+  let tls: SelfSignedCert;
+  let sink: SmtpSink | undefined;
+  const sender = new EmailSender({ clock: new RecordingClock(), timeoutMs: 5000, retry: { attempts: 1 } });
+  const config = (port: number, over: Partial<EmailTransportConfig> = {}): EmailTransportConfig => ({
+    from: 'Alerts <alert@example.com>',
+    smartHost: { host: '127.0.0.1', port },
+    hello: 'nm.example.com',
+    authUsername: 'alert@example.com',
+    authPassword: 'pa55',
+    requireTLS: true,
+    tls: { rootCA: tls.cert, serverName: 'localhost' },
+    ...over,
+  });
+  const target = (port: number, to: string[], over: Partial<EmailTransportConfig> = {}, format?: 'html' | 'text'): EmailTarget => ({
+    config: config(port, over),
+    to,
+    ...(format ? { format } : {}),
+  });
+
+  beforeAll(() => {
+    tls = selfSignedCert();
+  });
+  afterEach(async () => {
+    await sink?.close();
+    sink = undefined;
+  });
+
+  it('sends one message to every recipient over verified STARTTLS with AUTH, UTF-8 subject and HTML body', async () => {
+    sink = await startSmtpSink({ tls });
+    const to = ['ops@example.com', 'dba@example.com', '值班@example.com'];
+    const res = await sender.send(target(sink.port, to), textMessage('<h1>磁盘已满</h1><p>node-1</p>', '【告警】磁盘已满 node-1'));
+    expect(res.status).toBe('delivered');
+    expect(sink.received).toHaveLength(1);
+    const got = sink.received[0]!;
+    expect(got.secure).toBe(true);
+    expect(got.user).toBe('alert@example.com');
+    expect(got.clientHostname).toBe('nm.example.com');
+    expect(got.envelopeTo).toEqual(to);
+    expect(got.mail.subject).toBe('【告警】磁盘已满 node-1');
+    expect(got.mail.from?.value).toEqual([{ address: 'alert@example.com', name: 'Alerts' }]);
+    expect(got.mail.html).toBe('<h1>磁盘已满</h1><p>node-1</p>');
+    expect(String(got.mail.headers.get('content-type') && (got.mail.headers.get('content-type') as { value: string }).value)).toBe('text/html');
+    expect(res.outcomes[0]).toMatchObject({ destination: to.join(', '), upstreamMessageId: got.mail.messageId });
+    expect(JSON.stringify(res)).not.toContain('pa55');
+  });
+
+  it('sends text bodies, batches recipients, and uses the PLAIN authorisation identity when configured', async () => {
+    sink = await startSmtpSink({ tls, authMethods: ['PLAIN'] });
+    const batched = new EmailSender({ batchSize: 2, retry: { attempts: 1 } });
+    const to = ['a@example.com', 'b@example.com', 'c@example.com'];
+    const res = await batched.send(target(sink.port, to, { authIdentify: 'ops-team' }, 'text'), alertMessage(alerts(2)));
+    expect(res.outcomes.map((o) => o.destination)).toEqual(['a@example.com, b@example.com', 'c@example.com']);
+    expect(sink.received.map((r) => r.envelopeTo.join(',')).sort()).toEqual(['a@example.com,b@example.com', 'c@example.com']);
+    for (const got of sink.received) {
+      expect(got.authzid).toBe('ops-team');
+      expect(got.mail.text?.trim()).toBe('Alert0: summary 0\nAlert1: summary 1');
+      expect(got.mail.html).toBeFalsy();
+      expect(got.mail.subject).toBe('[FIRING:2]');
+    }
+  });
+
+  it('authenticates with CRAM-MD5 using authSecret', async () => {
+    sink = await startSmtpSink({ tls, authMethods: ['CRAM-MD5'] });
+    const res = await sender.send(target(sink.port, ['ops@example.com'], { authPassword: undefined, authSecret: 'pa55' }), textMessage('x', 's'));
+    expect(res.status).toBe('delivered');
+    expect(sink.received[0]!.user).toBe('alert@example.com');
+  });
+
+  it('treats an AUTH failure as permanent', async () => {
+    sink = await startSmtpSink({ tls });
+    const res = await sender.send(target(sink.port, ['ops@example.com'], { authPassword: 'wrong' }), textMessage('x', 's'));
+    const err = failureOf(res);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err!.code).toBe('smtp:535');
+    expect(sink.received).toHaveLength(0);
+  });
+
+  it('retries 451 (RCPT or DATA) and not 5xx; a rejected recipient among others is a partial failure', async () => {
+    sink = await startSmtpSink({ tls, rcptCodes: { 'later@example.com': 451, 'nobody@example.com': 550 }, dataCodes: [451] });
+    const deferred = await sender.send(target(sink.port, ['later@example.com']), textMessage('x', 's'));
+    expect(failureOf(deferred)).toBeInstanceOf(RetryableError);
+    expect(failureOf(deferred)!.code).toBe('smtp:451');
+
+    const dataDeferred = await sender.send(target(sink.port, ['ops@example.com']), textMessage('x', 's'));
+    expect(failureOf(dataDeferred)).toBeInstanceOf(RetryableError);
+
+    const refused = await sender.send(target(sink.port, ['nobody@example.com']), textMessage('x', 's'));
+    expect(failureOf(refused)).toBeInstanceOf(PermanentError);
+    expect(failureOf(refused)!.code).toBe('smtp:550');
+
+    const partial = await sender.send(target(sink.port, ['ops@example.com', 'nobody@example.com']), textMessage('x', 's'));
+    expect(partial.outcomes[0]).toMatchObject({ status: 'partial', invalid: ['nobody@example.com'] });
+    expect(failureOf(partial)).toBeInstanceOf(PartialFailureError);
+    expect(sink.received.map((r) => r.envelopeTo)).toEqual([['ops@example.com']]);
+  });
+
+  it('refuses an untrusted certificate unless configured to trust or skip it', async () => {
+    sink = await startSmtpSink({ tls });
+    const untrusted = await sender.send(target(sink.port, ['ops@example.com'], { tls: undefined }), textMessage('x', 's'));
+    const err = failureOf(untrusted);
+    expect(err).toBeInstanceOf(PermanentError);
+    expect(err!.code).toBe('smtp:tls');
+    expect(sink.received).toHaveLength(0);
+
+    const skipped = await sender.send(target(sink.port, ['ops@example.com'], { tls: { insecureSkipVerify: true } }), textMessage('x', 's'));
+    expect(skipped.status).toBe('delivered');
+    const trusted = await sender.send(target(sink.port, ['ops@example.com']), textMessage('x', 's'));
+    expect(trusted.status).toBe('delivered');
+  });
+
+  it('maps the Config to nodemailer: implicit TLS on 465, verification on by default', () => {
+    const opts = smtpTransportOptions({ from: 'a@b', smartHost: { host: 'smtp.example.com', port: 465 } });
+    expect(opts).toMatchObject({ secure: true, requireTLS: false, tls: { rejectUnauthorized: true, servername: 'smtp.example.com' } });
+    expect(opts.auth).toBeUndefined();
+    const starttls = smtpTransportOptions({
+      from: 'a@b',
+      smartHost: { host: '10.0.0.1', port: 587 },
+      requireTLS: true,
+      tls: { insecureSkipVerify: true, clientCertificate: { cert: 'C', key: 'K' } },
+    });
+    expect(starttls).toMatchObject({ secure: false, requireTLS: true, tls: { rejectUnauthorized: false, cert: 'C', key: 'K' } });
+    expect(starttls.tls).not.toHaveProperty('servername');
+  });
+});

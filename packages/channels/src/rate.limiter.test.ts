@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { RetryableError } from './channel.errors.js';
+import { MemoryRateLimiter, RedisRateLimiter } from './rate.limiter.js';
+import { RecordingClock } from './test-support/fixtures.js';
+import { startRedisSocket, type PrivateRedisSocket } from './test-support/redis.server.js';
+
+/** No window of `windowMs` holds more than `limit` grants. */
+function expectWithinLimit(times: number[], limit: number, windowMs: number, toleranceMs = 0): void {
+  const t = [...times].sort((x, y) => x - y);
+  for (let i = 0; i + limit < t.length; i++) expect(t[i + limit]! - t[i]!).toBeGreaterThanOrEqual(windowMs - toleranceMs);
+}
+
+describe('MemoryRateLimiter', () => {
+  it('queues callers over the limit instead of dropping them', async () => {
+    const clock = new RecordingClock();
+    const limiter = new MemoryRateLimiter(clock);
+    const granted: number[] = [];
+    await Promise.all(
+      Array.from({ length: 7 }, () => limiter.acquire('robot', 3, 1000, { maxWaitMs: 5000 }).then(() => granted.push(clock.now()))),
+    );
+    expect(granted).toHaveLength(7);
+    expectWithinLimit(granted, 3, 1000);
+    expect(clock.sleeps.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('throws RetryableError with retryAfterMs once the wait would exceed maxWaitMs', async () => {
+    const clock = new RecordingClock();
+    const limiter = new MemoryRateLimiter(clock);
+    for (let i = 0; i < 20; i++) await limiter.acquire('robot', 20, 60_000);
+    const err = await limiter.acquire('robot', 20, 60_000, { maxWaitMs: 10_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryableError);
+    expect((err as RetryableError).retryAfterMs).toBeGreaterThan(59_000);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('keeps keys independent', async () => {
+    const clock = new RecordingClock();
+    const limiter = new MemoryRateLimiter(clock);
+    await limiter.acquire('a', 1, 1000);
+    await limiter.acquire('b', 1, 1000);
+    expect(clock.sleeps).toEqual([]);
+  });
+});
+
+describe('RedisRateLimiter (two replicas, private redis-server)', () => {
+  let redis: PrivateRedisSocket;
+  beforeAll(async () => {
+    redis = await startRedisSocket();
+  });
+  afterAll(async () => redis.stop());
+
+  it('enforces one window across replicas, queueing without loss', async () => {
+    const a = new RedisRateLimiter(redis.connect());
+    const b = new RedisRateLimiter(redis.connect());
+    const granted: number[] = [];
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).acquire('robot-1', 3, 300, { maxWaitMs: 5000 }).then(() => granted.push(Date.now()))),
+    );
+    expect(granted).toHaveLength(8);
+    expectWithinLimit(granted, 3, 300, 5);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(590);
+  });
+
+  it('throws RetryableError when the shared window stays full past maxWaitMs', async () => {
+    const a = new RedisRateLimiter(redis.connect());
+    const b = new RedisRateLimiter(redis.connect());
+    await a.acquire('robot-2', 2, 60_000);
+    await a.acquire('robot-2', 2, 60_000);
+    const err = await b.acquire('robot-2', 2, 60_000, { maxWaitMs: 100 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RetryableError);
+    expect((err as RetryableError).retryAfterMs).toBeGreaterThan(59_000);
+  });
+});

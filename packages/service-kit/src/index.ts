@@ -1,0 +1,5 @@
+export { CommonEnvSchema, PortSchema } from './env.schema.js';
+export type { CommonEnv } from './env.schema.js';
+export { createRuntime } from './runtime.js';
+export type { Runtime, RuntimeOptions } from './runtime.js';
+export { onShutdown } from './lifecycle.js';

@@ -1,0 +1,130 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { allConsumers, allStreams } from '@nm/contracts';
+import {
+  BusUnavailableError,
+  connectBus,
+  createPublisher,
+  provision,
+  type BusConnection,
+  type Publisher,
+} from '@nm/bus';
+import { ConfigStoreReader, SecretBox, startHeartbeat } from '@nm/config-store';
+import { createHealth, createLogger, Metrics, type Health, type Logger } from '@nm/telemetry';
+
+export interface RuntimeOptions {
+  service: string;
+  natsUrl: string;
+  redisUrl: string;
+  secretKey: string;
+  logLevel?: string;
+  /** Read mirrored configuration (every service except config-sync). */
+  readConfig?: boolean;
+  /** Share one logger/metrics registry (single-process mode). */
+  logger?: Logger;
+  metrics?: Metrics;
+}
+
+/** Connections and observability shared by the code of one service. */
+export interface Runtime {
+  readonly service: string;
+  readonly instance: string;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly health: Health;
+  readonly redis: Redis;
+  readonly secretBox: SecretBox;
+  readonly config: ConfigStoreReader;
+  /** Publishes through JetStream; rejects with BusUnavailableError until NATS is connected. */
+  readonly publisher: Publisher;
+  /** Resolves once NATS is connected and streams/consumers are provisioned. */
+  readonly connected: Promise<BusConnection>;
+  bus(): BusConnection | undefined;
+  /** Registers cleanup run by close(), last registered first. */
+  onClose(fn: () => Promise<void> | void): void;
+  close(): Promise<void>;
+}
+
+export function createRuntime(opts: RuntimeOptions): Runtime {
+  const instance = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  const logger = opts.logger ?? createLogger(opts.service, opts.logLevel);
+  const metrics = opts.metrics ?? new Metrics(opts.service);
+  const health = createHealth();
+  const closers: Array<() => Promise<void> | void> = [];
+  const abort = new AbortController();
+
+  const redisOpts = { maxRetriesPerRequest: 3, enableOfflineQueue: true, retryStrategy: (n: number) => Math.min(2000, n * 100) };
+  const redis = new Redis(opts.redisUrl, redisOpts);
+  redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis error'));
+  const secretBox = new SecretBox(opts.secretKey);
+  const subscriber = opts.readConfig === false ? undefined : new Redis(opts.redisUrl, redisOpts);
+  subscriber?.on('error', () => undefined);
+  const config = new ConfigStoreReader(redis, subscriber, secretBox, logger);
+
+  let bus: BusConnection | undefined;
+  const connected = (async () => {
+    const b = await connectBus({ url: opts.natsUrl, name: `${opts.service}:${instance}`, logger, signal: abort.signal });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await provision(b.jsm, { streams: allStreams, consumers: allConsumers });
+        break;
+      } catch (err) {
+        if (attempt >= 20) throw err;
+        logger.warn({ err: (err as Error).message, attempt }, 'provisioning failed, retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    bus = b;
+    return b;
+  })();
+  connected.catch((err: unknown) => logger.error({ err: (err as Error).message }, 'nats connection failed'));
+
+  const inner = (): Publisher | undefined => (bus ? createPublisher(bus) : undefined);
+  let cachedPublisher: Publisher | undefined;
+  const publisher: Publisher = {
+    publish: async (subject, payload, o) => {
+      cachedPublisher ??= inner();
+      if (!cachedPublisher || !bus?.isConnected()) throw new BusUnavailableError('NATS is not connected');
+      return cachedPublisher.publish(subject, payload, o);
+    },
+  };
+
+  health.addCheck({ name: 'nats', check: () => bus?.isConnected() ?? false });
+  health.addCheck({ name: 'redis', check: () => redis.status === 'ready' });
+  if (opts.readConfig !== false) {
+    health.addCheck({ name: 'config', check: () => config.isLoaded() });
+    void config.start();
+  }
+  const stopBeat = startHeartbeat(redis, opts.service, instance);
+
+  return {
+    service: opts.service,
+    instance,
+    logger,
+    metrics,
+    health,
+    redis,
+    secretBox,
+    config,
+    publisher,
+    connected,
+    bus: () => bus,
+    onClose: (fn) => void closers.push(fn),
+    close: async () => {
+      abort.abort();
+      for (const fn of closers.reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          logger.warn({ err: (err as Error).message }, 'cleanup step failed');
+        }
+      }
+      stopBeat();
+      config.stop();
+      if (bus) await bus.close();
+      subscriber?.disconnect();
+      redis.disconnect();
+    },
+  };
+}
