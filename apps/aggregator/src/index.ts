@@ -1,1 +1,4 @@
-export {};
+export { startAggregator } from './service.js';
+export type { AggregatorOptions } from './service.js';
+export { BatchAggregator, notificationId, labelSetString } from './batch.aggregator.js';
+export type { BatchSettings } from './batch.aggregator.js';

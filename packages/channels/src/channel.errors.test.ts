@@ -77,8 +77,9 @@ describe('classifyVendorError', () => {
   });
 
   it('asks rate-limited vendors for a pause', () => {
-    expect(classifyVendorError('dingtalk', 130101, '').retryAfterMs).toBe(60_000);
-    expect(classifyVendorError('wechat', 45009, '', 5000).retryAfterMs).toBe(5000);
+    expect((classifyVendorError('dingtalk', 130101, '') as RetryableError).retryAfterMs).toBe(60_000);
+    expect((classifyVendorError('wechat', 45009, '', 5000) as RetryableError).retryAfterMs).toBe(5000);
+    expect(classifyVendorError('feishu', 9499, '')).toBeInstanceOf(RetryableError);
   });
 });
 

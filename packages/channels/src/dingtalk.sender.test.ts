@@ -105,8 +105,8 @@ describe('DingtalkSender', () => {
     expect(bodies).toContainEqual({ chatid: 'chat-1', msg: { msgtype: 'text', text: { content: 'hello' } } });
     expect(bodies).toContainEqual({ chatid: 'chat-2', msg: { msgtype: 'text', text: { content: 'hello' } } });
     expect(bodies).toContainEqual({ chatid: 'chat-1', msg: { msgtype: 'markdown', markdown: { title: 'Title', text: '**bold**' } } });
-    expect(res[0]!.outcomes.map((o) => o.destination)).toEqual(['chat:chat-1', 'chat:chat-2']);
-    expect(res[0]!.outcomes[0]!.upstreamMessageId).toMatch(/^dt-/);
+    expect(res[0].outcomes.map((o) => o.destination)).toEqual(['chat:chat-1', 'chat:chat-2']);
+    expect(res[0].outcomes[0]!.upstreamMessageId).toMatch(/^dt-/);
     expect(limiter.calls.filter((c) => c.limit === 25)).toHaveLength(3);
     expect(limiter.calls[0]).toMatchObject({ limit: 25, windowMs: 1000, maxWaitMs: 1000 });
   });

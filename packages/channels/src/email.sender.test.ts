@@ -46,8 +46,8 @@ describe('EmailSender against a real SMTP server', () => {
     expect(got.envelopeTo).toEqual(to);
     expect(got.mail.subject).toBe('【告警】磁盘已满 node-1');
     expect(got.mail.from?.value).toEqual([{ address: 'alert@example.com', name: 'Alerts' }]);
-    expect(got.mail.html).toBe('<h1>磁盘已满</h1><p>node-1</p>');
-    expect(String(got.mail.headers.get('content-type') && (got.mail.headers.get('content-type') as { value: string }).value)).toBe('text/html');
+    expect(String(got.mail.html).trim()).toBe('<h1>磁盘已满</h1><p>node-1</p>');
+    expect((got.mail.headers.get('content-type') as { value: string }).value).toBe('text/html');
     expect(res.outcomes[0]).toMatchObject({ destination: to.join(', '), upstreamMessageId: got.mail.messageId });
     expect(JSON.stringify(res)).not.toContain('pa55');
   });

@@ -128,7 +128,7 @@ describe('FeishuSender', () => {
       department_ids: ['od_1'],
     });
     expect(batch.map((r) => r.body)).toContainEqual({ msg_type: 'text', content: { text: 'plain' }, user_ids: ['ou_1'] });
-    expect(results[0]!.outcomes[0]!.upstreamMessageId).toMatch(/^bm-/);
+    expect(results[0].outcomes[0]!.upstreamMessageId).toMatch(/^bm-/);
     expect(JSON.stringify(results)).not.toMatch(/t-feishu-|app-secret/);
   });
 

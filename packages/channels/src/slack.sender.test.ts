@@ -32,7 +32,8 @@ describe('SlackSender', () => {
       expect(r.headers.authorization).toBe(`Bearer ${token}`);
       expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
     }
-    expect(reqs.map((r) => r.body).sort((x: any, y: any) => String(x.channel).localeCompare(String(y.channel)))).toEqual([
+    const bodies = reqs.map((r) => r.body as { channel: string; text: string });
+    expect(bodies.sort((x, y) => x.channel.localeCompare(y.channel))).toEqual([
       { channel: '#ops', text: '*KubePodCrashLooping* firing' },
       { channel: 'C123', text: '*KubePodCrashLooping* firing' },
     ]);

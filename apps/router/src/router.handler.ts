@@ -1,0 +1,69 @@
+import { receiverKey, subjects, type AdmittedBatch, type ReceiverRef, type RoutedBatch } from '@nm/contracts';
+import type { HandlerContext, Publisher } from '@nm/bus';
+import { buildRoutingIndex, routeAlert, type ConfigSnapshot, type RoutingIndex } from '@nm/model';
+import type { Metrics } from '@nm/telemetry';
+import type { TenantSidecarClient } from './tenant.sidecar.js';
+
+/**
+ * Decides every alert's receivers and emits ONE message per input message carrying each alert
+ * with the indexes of its receivers (never one message per receiver).
+ */
+export function createRouterHandler(deps: {
+  snapshot: () => ConfigSnapshot;
+  publisher: Publisher;
+  metrics: Metrics;
+  sidecar?: TenantSidecarClient;
+  now?: () => Date;
+}): (batch: AdmittedBatch, ctx: HandlerContext) => Promise<void> {
+  const muted = deps.metrics.counter('nm_alerts_muted_total', 'Alerts muted, by stage, kind and object', ['stage', 'kind', 'name'] as const);
+  const routed = deps.metrics.counter('nm_router_alerts_total', 'Alerts seen by the router, by outcome', ['outcome'] as const);
+  const deliveries = deps.metrics.counter('nm_router_receiver_alerts_total', 'Alert → receiver routes, by channel', ['channel'] as const);
+  let cached: RoutingIndex | undefined;
+  return async (batch, ctx) => {
+    const snap = deps.snapshot();
+    if (!cached || cached.revision !== snap.revision) cached = buildRoutingIndex(snap);
+    const index = cached;
+    const now = deps.now?.() ?? new Date();
+    let lookup: ((c: string, ns: string) => string[] | undefined) | undefined;
+    if (deps.sidecar && index.settings.tenantKey !== 'namespace') {
+      const pairs: Array<[string, string]> = [];
+      for (const a of batch.alerts)
+        if (a.labels.namespace) pairs.push([a.labels.cluster ?? index.settings.cluster, a.labels.namespace]);
+      lookup = await deps.sidecar.prefetch(pairs);
+    }
+    const receivers: ReceiverRef[] = [];
+    const positions = new Map<string, number>();
+    const routes: RoutedBatch['routes'] = [];
+    for (const alert of batch.alerts) {
+      const decision = routeAlert(alert, index, { now, tenantsOfNamespace: lookup });
+      for (const step of decision.explain) {
+        if (step.kind === 'silenced') for (const s of step.silences) muted.inc({ stage: 'router', kind: 'tenant-silence', name: s });
+        else if (step.kind === 'filtered') muted.inc({ stage: 'router', kind: `filter-${step.reason}`, name: receiverKey(step.receiver) });
+      }
+      if (decision.receivers.length === 0) {
+        routed.inc({ outcome: 'no-receiver' });
+        ctx.logger.info({ fingerprint: alert.fingerprint, labels: alert.labels }, 'alert reaches no receiver');
+        continue;
+      }
+      routed.inc({ outcome: 'routed' });
+      const idx = decision.receivers.map((r) => {
+        const k = `${r.tenant}\u0000${receiverKey(r)}`;
+        let p = positions.get(k);
+        if (p === undefined) {
+          p = receivers.push(r) - 1;
+          positions.set(k, p);
+        }
+        deliveries.inc({ channel: r.channel });
+        return p;
+      });
+      routes.push({ alert, receivers: idx });
+    }
+    if (routes.length === 0) return;
+    const { alerts: _alerts, ...header } = batch;
+    const out: RoutedBatch = { ...header, receivers, routes };
+    await deps.publisher.publish(subjects.alertsRouted, out, {
+      msgId: `rt-${batch.batchId}-${batch.chunk.index}`,
+      traceparent: ctx.childTraceparent,
+    });
+  };
+}

@@ -1,0 +1,30 @@
+import { AdmittedBatchSchema, consumers } from '@nm/contracts';
+import { startConsumer } from '@nm/bus';
+import type { Runtime } from '@nm/service-kit';
+import { createRouterHandler } from './router.handler.js';
+import { TenantSidecarClient } from './tenant.sidecar.js';
+
+export interface RouterOptions {
+  /** Base URL of a notification-manager-compatible tenant sidecar (tenantKey other than namespace). */
+  tenantSidecarUrl?: string;
+  concurrency?: number;
+}
+
+export async function startRouter(rt: Runtime, opts: RouterOptions = {}): Promise<{ stop(): Promise<void> }> {
+  const bus = await rt.connected;
+  const handler = createRouterHandler({
+    snapshot: () => rt.config.current(),
+    publisher: rt.publisher,
+    metrics: rt.metrics,
+    ...(opts.tenantSidecarUrl ? { sidecar: new TenantSidecarClient(opts.tenantSidecarUrl, rt.metrics) } : {}),
+  });
+  const consumer = await startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
+    consumer: consumers.router,
+    schema: AdmittedBatchSchema,
+    handler,
+    dlqStage: 'router',
+    concurrency: opts.concurrency ?? 8,
+  });
+  rt.logger.info('router consuming');
+  return { stop: () => consumer.stop() };
+}

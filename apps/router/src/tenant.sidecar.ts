@@ -1,0 +1,60 @@
+import type { Metrics } from '@nm/telemetry';
+
+/**
+ * Client of a notification-manager-compatible tenant sidecar:
+ * `GET <url>/api/v2/tenant?cluster=&namespace=` → `["user1", ...]`. Answers are cached for
+ * `ttlMs`; a failed lookup (including 404) yields `undefined` — the alert then reaches global
+ * receivers only — is counted, and is retried after `failureTtlMs`.
+ */
+export class TenantSidecarClient {
+  private readonly cache = new Map<string, { users: string[] | undefined; until: number }>();
+  private readonly failures;
+
+  constructor(
+    private readonly baseUrl: string,
+    metrics: Metrics,
+    private readonly ttlMs = 60_000,
+    private readonly failureTtlMs = 5_000,
+    private readonly timeoutMs = 3_000,
+  ) {
+    this.failures = metrics.counter('nm_tenant_lookup_failures_total', 'Tenant sidecar lookups that failed (alert routed to global receivers only)', ['reason'] as const);
+  }
+
+  /** Resolves every (cluster, namespace) pair once, then answers synchronously. */
+  async prefetch(pairs: Iterable<[string, string]>): Promise<(cluster: string, namespace: string) => string[] | undefined> {
+    const now = Date.now();
+    const wanted = new Map<string, [string, string]>();
+    for (const [c, ns] of pairs) {
+      const k = `${c}\u0000${ns}`;
+      const hit = this.cache.get(k);
+      if (!hit || hit.until <= now) wanted.set(k, [c, ns]);
+    }
+    await Promise.all(
+      [...wanted].map(async ([k, [c, ns]]) => {
+        const users = await this.fetchUsers(c, ns);
+        this.cache.set(k, { users, until: Date.now() + (users ? this.ttlMs : this.failureTtlMs) });
+      }),
+    );
+    return (c, ns) => this.cache.get(`${c}\u0000${ns}`)?.users;
+  }
+
+  private async fetchUsers(cluster: string, namespace: string): Promise<string[] | undefined> {
+    const url = `${this.baseUrl.replace(/\/$/, '')}/api/v2/tenant?cluster=${encodeURIComponent(cluster)}&namespace=${encodeURIComponent(namespace)}`;
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+      if (!res.ok) {
+        this.failures.inc({ reason: `http-${res.status}` });
+        return undefined;
+      }
+      const body = (await res.json()) as unknown;
+      if (!Array.isArray(body) || body.some((u) => typeof u !== 'string')) {
+        this.failures.inc({ reason: 'bad-response' });
+        return undefined;
+      }
+      return body as string[];
+    } catch {
+      this.failures.inc({ reason: 'unreachable' });
+      return undefined;
+    }
+  }
+}

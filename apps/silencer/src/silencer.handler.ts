@@ -1,0 +1,58 @@
+import { subjects, type AdmittedBatch, type IngestedBatch } from '@nm/contracts';
+import type { HandlerContext, Publisher } from '@nm/bus';
+import { buildRoutingIndex, silencesMatching, type ConfigSnapshot, type RoutingIndex } from '@nm/model';
+import type { Metrics } from '@nm/telemetry';
+import type { InhibitionStore } from './inhibition.store.js';
+
+/**
+ * Drops alerts matched by an active global Silence or inhibited by a global InhibitRule, and
+ * forwards the rest as one message. Firing/resolved sources are recorded before targets are
+ * checked, so a source and its targets in the same batch already inhibit.
+ */
+export function createSilencerHandler(deps: {
+  snapshot: () => ConfigSnapshot;
+  publisher: Publisher;
+  inhibition: InhibitionStore;
+  metrics: Metrics;
+  now?: () => Date;
+}): (batch: IngestedBatch, ctx: HandlerContext) => Promise<void> {
+  const muted = deps.metrics.counter('nm_alerts_muted_total', 'Alerts muted, by stage, kind and object', ['stage', 'kind', 'name'] as const);
+  const passed = deps.metrics.counter('nm_silencer_alerts_total', 'Alerts seen by the silencer, by outcome', ['outcome'] as const);
+  let cached: RoutingIndex | undefined;
+  const index = (): RoutingIndex => {
+    const snap = deps.snapshot();
+    if (!cached || cached.revision !== snap.revision) cached = buildRoutingIndex(snap);
+    return cached;
+  };
+  return async (batch, ctx) => {
+    const idx = index();
+    const now = deps.now?.() ?? new Date();
+    const rules = idx.globalInhibitRules;
+    await deps.inhibition.recordSources(batch.alerts, rules, now.getTime());
+    const inhibited = await deps.inhibition.inhibitedBy(batch.alerts, rules, now.getTime());
+    const admitted = batch.alerts.filter((alert, i) => {
+      const silences = silencesMatching(alert.labels, idx.globalSilences, now, idx.settings.timeZone);
+      if (silences.length > 0) {
+        for (const s of silences) muted.inc({ stage: 'silencer', kind: 'silence', name: s.metadata.name });
+        passed.inc({ outcome: 'silenced' });
+        ctx.logger.debug({ fingerprint: alert.fingerprint, silences: silences.map((s) => s.metadata.name) }, 'alert silenced');
+        return false;
+      }
+      const rulesHit = inhibited[i] ?? [];
+      if (rulesHit.length > 0) {
+        for (const r of rulesHit) muted.inc({ stage: 'silencer', kind: 'inhibit', name: r });
+        passed.inc({ outcome: 'inhibited' });
+        ctx.logger.debug({ fingerprint: alert.fingerprint, rules: rulesHit }, 'alert inhibited');
+        return false;
+      }
+      passed.inc({ outcome: 'admitted' });
+      return true;
+    });
+    if (admitted.length === 0) return;
+    const out: AdmittedBatch = { ...batch, alerts: admitted };
+    await deps.publisher.publish(subjects.alertsAdmitted, out, {
+      msgId: `adm-${batch.batchId}-${batch.chunk.index}`,
+      traceparent: ctx.childTraceparent,
+    });
+  };
+}
