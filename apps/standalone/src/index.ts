@@ -1,1 +1,2 @@
-export {};
+export { startStandalone } from './standalone.js';
+export type { StandaloneOptions } from './standalone.js';

@@ -11,6 +11,8 @@ export interface SinkRequest {
   readonly receivedAt: number;
   /** The status the sink answered with. */
   readonly status: number;
+  /** True once the whole response was handed to the client's connection (false if it went away first). */
+  completed: boolean;
 }
 
 export interface SinkResponse {
@@ -21,7 +23,7 @@ export interface SinkResponse {
   delayMs?: number;
 }
 
-export type SinkResponder = (req: Omit<SinkRequest, 'status'>) => SinkResponse | undefined;
+export type SinkResponder = (req: Omit<SinkRequest, 'status' | 'completed'>) => SinkResponse | undefined;
 
 export interface WebhookSink {
   readonly url: string;
@@ -60,8 +62,11 @@ export async function startWebhookSink(opts: { port?: number; onRequest?: (r: Si
       };
       const r = responder?.(base) ?? { status: 200 };
       const answer = (): void => {
-        const rec = { ...base, status: r.status };
+        const rec: SinkRequest = { ...base, status: r.status, completed: false };
         requests.push(rec);
+        res.once('finish', () => {
+          rec.completed = !res.destroyed && !req.socket.destroyed;
+        });
         opts.onRequest?.(rec);
         res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
         res.end(r.body ?? '{}');

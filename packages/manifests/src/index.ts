@@ -1,0 +1,10 @@
+export { loadManifests } from './manifest.loader.js';
+export type { LoadResult } from './manifest.loader.js';
+export { buildSnapshot, FALLBACK_NAMESPACE } from './snapshot.builder.js';
+export type { LoadedObject } from './snapshot.builder.js';
+export { formatProblem } from './problem.format.js';
+export type { FileProblem } from './problem.format.js';
+export { listManifestFiles, MANIFEST_EXTENSIONS } from './manifest.files.js';
+export type { ManifestFiles } from './manifest.files.js';
+export { ManifestPathError, MANIFEST_ERROR_CODES } from './errors.js';
+export type { ManifestErrorCode } from './errors.js';

@@ -1,0 +1,74 @@
+// Finds or starts NATS (with JetStream) and Redis for local runs.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+
+export function reachable(url, timeoutMs = 700) {
+  return new Promise((resolve) => {
+    let u;
+    try {
+      u = new URL(url.split(',')[0]);
+    } catch {
+      return resolve(false);
+    }
+    const s = createConnection({ host: u.hostname, port: Number(u.port) });
+    const done = (ok) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+export function onPath(bin) {
+  return spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReachable(url, what) {
+  for (let i = 0; i < 100; i++) {
+    if (await reachable(url)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not start at ${url}`);
+}
+
+/** Returns {url, child?}: the given server when reachable, else a private one under `dir`. */
+export async function ensureNats(url, dir) {
+  if (await reachable(url)) return { url, started: false };
+  if (!onPath('nats-server')) {
+    throw new Error('nats-server not found. Install it (Debian/Ubuntu: sudo apt-get install -y nats-server) or set NATS_URL.');
+  }
+  const port = await freePort();
+  mkdirSync(join(dir, 'nats'), { recursive: true });
+  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats'), '-l', join(dir, 'nats.log')], { stdio: 'ignore' });
+  const privateUrl = `nats://127.0.0.1:${port}`;
+  await waitReachable(privateUrl, 'nats-server');
+  return { url: privateUrl, child, started: true };
+}
+
+export async function ensureRedis(url, dir) {
+  if (await reachable(url)) return { url, started: false };
+  if (!onPath('redis-server')) {
+    throw new Error('redis-server not found. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server) or set REDIS_URL.');
+  }
+  const port = await freePort();
+  mkdirSync(join(dir, 'redis'), { recursive: true });
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', join(dir, 'redis'), '--save', '', '--appendonly', 'yes'], { stdio: 'ignore' });
+  const privateUrl = `redis://127.0.0.1:${port}`;
+  await waitReachable(privateUrl, 'redis-server');
+  return { url: privateUrl, child, started: true };
+}
