@@ -1,6 +1,6 @@
 export { loadManifests } from './manifest.loader.js';
 export type { LoadResult } from './manifest.loader.js';
-export { buildSnapshot, FALLBACK_NAMESPACE } from './snapshot.builder.js';
+export { buildSnapshot, defaultNamespaceOf, FALLBACK_NAMESPACE } from './snapshot.builder.js';
 export type { LoadedObject } from './snapshot.builder.js';
 export { formatProblem } from './problem.format.js';
 export type { FileProblem } from './problem.format.js';

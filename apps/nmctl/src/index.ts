@@ -1,0 +1,11 @@
+export { runNmctl, COMMANDS } from './commands/nmctl.command.js';
+export { validateCommand, summaryLine } from './commands/validate.command.js';
+export { routeCommand, parseTenants, tenantLookup } from './commands/route.command.js';
+export { helpCommand, USAGE, COMMAND_HELP } from './commands/help.command.js';
+export { alertsOf, readAlerts } from './commands/alert.reader.js';
+export type { AlertInput } from './commands/alert.reader.js';
+export { parseArgv } from './commands/argv.parser.js';
+export type { ArgvSpec, ParsedArgv } from './commands/argv.parser.js';
+export type { Command, CommandIo } from './commands/command.io.js';
+export { CliError, CLI_ERROR_CODES, EXIT } from './errors.js';
+export type { CliErrorCode, ExitCode } from './errors.js';

@@ -1,0 +1,101 @@
+import { PermanentError } from '@nm/bus';
+import type { Alert, Channel, Notification } from '@nm/contracts';
+import { CredentialError, resolveCredential } from '@nm/config-store';
+import { resolveConfig, type Receiver, type ReceiverSectionCommon } from '@nm/model';
+import {
+  renderNotification,
+  type ChannelTemplateOption,
+  type GlobalTemplateOption,
+  type RenderInput,
+  type RenderedMessage,
+} from '@nm/templates';
+import type { Logger } from '@nm/telemetry';
+import { errorCode, errorMessage } from './outcome.settle.js';
+import type { RevisionState } from './revision.cache.js';
+import type { DeliveryJob } from './sender.types.js';
+
+export interface JobInput {
+  channel: Channel;
+  notification: Notification;
+  receiver: Receiver;
+  section: ReceiverSectionCommon;
+  deliveredKeys: ReadonlySet<string>;
+  attempt: number;
+  lastAttempt: boolean;
+  signal: AbortSignal;
+  logger: Logger;
+  /** The rendering time shown in templates (`notificationTime`); default now. */
+  now?: Date;
+}
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** The job of one notification against one configuration revision. */
+export function buildJob(state: RevisionState, input: JobInput): DeliveryJob {
+  const { channel, notification: n, receiver, section } = input;
+  const channelOptions = state.channelOptions(channel);
+  const timeoutSec = channelOptions?.['notificationTimeout'];
+  const receiverTexts = section.tmplText ? state.configMapTexts(section.tmplText) : undefined;
+  const notificationTime = input.now ?? new Date();
+
+  const base: Omit<RenderInput, 'alerts'> = {
+    channel,
+    tmplType: text(section['tmplType']),
+    templates: {
+      receiver: {
+        template: text(section.template),
+        titleTemplate: text(section['titleTemplate']),
+        subjectTemplate: text(section['subjectTemplate']),
+      },
+      channelOption: channelOptions as ChannelTemplateOption | undefined,
+      global: state.globalOptions() as GlobalTemplateOption | undefined,
+    },
+    // A tmplText that names a missing ConfigMap leaves its templates undefined: naming one fails
+    // with TEMPLATE_NOT_FOUND, which says which field is wrong.
+    receiverTexts: receiverTexts?.data,
+    receiverTextsSource: receiverTexts?.source,
+    language: text(section.language),
+    groupLabels: n.groupLabels,
+    groupKey: n.groupKey,
+    receiver: { name: n.receiver.name, tenant: n.receiver.tenant },
+    ...(n.externalURL !== undefined ? { externalURL: n.externalURL } : {}),
+    notificationTime,
+  };
+
+  return {
+    channel,
+    notification: n,
+    receiver,
+    section,
+    config: resolveConfig(receiver, channel, state.configIndex),
+    channelOptions,
+    notificationTimeoutMs: typeof timeoutSec === 'number' && timeoutSec > 0 ? timeoutSec * 1000 : undefined,
+    settings: state.settings,
+    snapshot: state.snapshot,
+    credential: (cred) => {
+      try {
+        return resolveCredential(cred, state.snapshot, state.defaultNamespace);
+      } catch (err) {
+        if (err instanceof CredentialError) {
+          throw new PermanentError(`receiver ${receiver.metadata.name}: ${err.message}`, { code: err.code, cause: err });
+        }
+        throw err;
+      }
+    },
+    render: (alerts: readonly Alert[]): RenderedMessage => {
+      try {
+        return renderNotification(state.registry(), { ...base, alerts });
+      } catch (err) {
+        throw new PermanentError(`receiver ${receiver.metadata.name}: ${errorMessage(err)}`, {
+          code: errorCode(err, 'TEMPLATE_RENDER'),
+          cause: err,
+        });
+      }
+    },
+    deliveredKeys: input.deliveredKeys,
+    attempt: input.attempt,
+    lastAttempt: input.lastAttempt,
+    signal: input.signal,
+    logger: input.logger,
+  };
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Notification } from '@nm/contracts';
+import { NO_UNIT, isRetryable, settle, type SettleContext } from './outcome.settle.js';
+import type { DeliveryOutcomeLike } from './sender.types.js';
+
+const notification: Notification = {
+  version: 1,
+  id: 'n1',
+  createdAt: '2024-05-14T10:00:00.000Z',
+  receiver: { name: 'ops', channel: 'webhook', tenant: 'team-a' },
+  groupKey: 'g',
+  groupLabels: {},
+  alerts: [
+    { id: 'a1', status: 'firing', labels: {}, annotations: {}, startsAt: '', endsAt: '', fingerprint: '0000000000000001', receivedAt: '' },
+    { id: 'a2', status: 'firing', labels: {}, annotations: {}, startsAt: '', endsAt: '', fingerprint: '0000000000000002', receivedAt: '' },
+  ],
+  part: { index: 0, count: 1 },
+  source: 'api',
+};
+
+const ctx = (attempt = 1, lastAttempt = false): SettleContext => ({
+  channel: 'webhook',
+  notification,
+  attempt,
+  lastAttempt,
+  time: new Date('2024-05-14T10:00:01.000Z'),
+});
+
+const retryable = { name: 'RetryableError', message: 'webhook answered HTTP 503', code: 'webhook:http-503', retryable: true, retryAfterMs: 2000 };
+const permanent = { name: 'PermanentError', message: 'webhook answered HTTP 400', code: 'webhook:http-400', retryable: false };
+
+const unit = (key: string, status: DeliveryOutcomeLike['status'], extra: Partial<DeliveryOutcomeLike> = {}): DeliveryOutcomeLike => ({
+  key,
+  destination: `http://hook/${key}`,
+  alertIds: ['a1', 'a2'],
+  status,
+  ...extra,
+});
+
+describe('isRetryable', () => {
+  it.each([
+    [{ retryable: false, name: 'RetryableError' }, false],
+    [{ retryable: true, name: 'PermanentError' }, true],
+    [{ name: 'PermanentError' }, false],
+    [{ name: 'PartialFailureError' }, false],
+    [{ name: 'RetryableError' }, true],
+    [new Error('socket hang up'), true],
+    ['text', true],
+  ])('%j → %s', (error, expected) => {
+    expect(isRetryable(error)).toBe(expected);
+  });
+});
+
+describe('settle', () => {
+  it('records every delivered unit once, with its alerts and fingerprints, and asks for nothing more', () => {
+    const s = settle({ outcomes: [unit('u1', 'delivered', { upstreamMessageId: 'm-1' }), unit('u2', 'duplicate')] }, ctx(2));
+    expect(s).toEqual({
+      delivered: [
+        {
+          key: 'u1',
+          record: {
+            version: 1,
+            notificationId: 'n1',
+            time: '2024-05-14T10:00:01.000Z',
+            tenant: 'team-a',
+            receiver: 'ops',
+            channel: 'webhook',
+            destination: 'http://hook/u1',
+            alertIds: ['a1', 'a2'],
+            fingerprints: ['0000000000000001', '0000000000000002'],
+            result: 'delivered',
+            upstreamMessageId: 'm-1',
+            attempt: 2,
+          },
+        },
+      ],
+      failures: [],
+      result: 'delivered',
+    });
+  });
+
+  it('calls a notification whose every unit was delivered before a duplicate', () => {
+    expect(settle({ outcomes: [unit('u1', 'duplicate')] }, ctx()).result).toBe('duplicate');
+  });
+
+  it('retries a retryable failure without recording it, keeping the delivered units', () => {
+    const s = settle({ outcomes: [unit('u1', 'delivered'), unit('u2', 'failed', { error: retryable })] }, ctx());
+    expect(s.delivered.map((d) => d.key)).toEqual(['u1']);
+    expect(s.failures).toEqual([]);
+    expect(s.failure).toEqual({
+      kind: 'retryable',
+      message: 'webhook: 1 of 2 unit(s) failed: webhook answered HTTP 503',
+      code: 'webhook:http-503',
+      retryAfterMs: 2000,
+    });
+    expect(s.result).toBe('retry');
+  });
+
+  it('records a retryable failure as failed on the last attempt', () => {
+    const s = settle({ outcomes: [unit('u1', 'failed', { error: retryable })] }, ctx(12, true));
+    expect(s.failures.map((f) => [f.key, f.record.result, f.record.error, f.record.attempt])).toEqual([
+      ['u1', 'failed', 'webhook answered HTTP 503', 12],
+    ]);
+    expect(s.failure?.kind).toBe('retryable');
+    expect(s.result).toBe('failed');
+  });
+
+  it('records a permanent failure at once and dead-letters it', () => {
+    const s = settle({ outcomes: [unit('u1', 'failed', { error: permanent })] }, ctx());
+    expect(s.failures.map((f) => f.record.result)).toEqual(['failed']);
+    expect(s.failure).toEqual({ kind: 'permanent', message: 'webhook: 1 of 1 unit(s) failed: webhook answered HTTP 400', code: 'webhook:http-400' });
+    expect(s.result).toBe('failed');
+  });
+
+  it('lets a retryable failure win over a permanent one, recording the permanent one now', () => {
+    const s = settle({ outcomes: [unit('u1', 'failed', { error: permanent }), unit('u2', 'failed', { error: retryable })] }, ctx());
+    expect(s.failure?.kind).toBe('retryable');
+    expect(s.failures.map((f) => f.key)).toEqual(['u1']);
+  });
+
+  it('treats vendor-rejected recipients as a partial delivery that is not retried', () => {
+    const rejected = { name: 'PermanentError', message: 'recipients rejected: u9', code: 'wechat:invalid-recipients', retryable: false };
+    const s = settle({ outcomes: [unit('u1', 'partial', { error: rejected })] }, ctx());
+    expect(s.delivered[0]!.record).toMatchObject({ result: 'partial', error: 'recipients rejected: u9' });
+    expect(s.failure).toMatchObject({ kind: 'permanent', code: 'wechat:invalid-recipients' });
+    expect(s.result).toBe('partial');
+  });
+
+  it('fails a report without outcomes permanently', () => {
+    const s = settle({ outcomes: [] }, ctx());
+    expect(s.failure?.kind).toBe('permanent');
+    expect(s.failures.map((f) => [f.key, f.record.alertIds])).toEqual([[NO_UNIT, ['a1', 'a2']]]);
+  });
+});
