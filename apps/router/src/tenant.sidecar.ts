@@ -51,7 +51,7 @@ export class TenantSidecarClient {
         this.failures.inc({ reason: 'bad-response' });
         return undefined;
       }
-      return body as string[];
+      return body;
     } catch {
       this.failures.inc({ reason: 'unreachable' });
       return undefined;

@@ -1,1 +1,2 @@
-export {};
+export { startWebhookSender, webhookTargetOf } from './service.js';
+export type { WebhookServiceOptions } from './service.js';

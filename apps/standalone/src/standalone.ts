@@ -38,17 +38,24 @@ export async function startStandalone(opts: StandaloneOptions): Promise<{ ingest
     return r;
   };
   const stops: Array<() => Promise<void>> = [];
-  if (opts.configDir) stops.push((await startConfigSync(rt('config-sync', false), { configDir: opts.configDir })).stop);
+  if (opts.configDir) {
+    const sync = await startConfigSync(rt('config-sync', false), { configDir: opts.configDir });
+    stops.push(() => sync.stop());
+  }
   const ingest = await startIngest(rt('ingest'), {
     port: opts.ingestPort,
     ...(opts.ingestHost ? { host: opts.ingestHost } : {}),
     readyRequires: DEFAULT_READY_REQUIRES.filter((s) => opts.configDir || s !== 'config-sync'),
   });
-  stops.push(ingest.stop);
-  stops.push((await startSilencer(rt('silencer'))).stop);
-  stops.push((await startRouter(rt('router'), opts.tenantSidecarUrl ? { tenantSidecarUrl: opts.tenantSidecarUrl } : {})).stop);
-  stops.push((await startAggregator(rt('aggregator'))).stop);
-  stops.push((await startWebhookSender(rt('sender-webhook'))).stop);
+  stops.push(() => ingest.stop());
+  const silencer = await startSilencer(rt('silencer'));
+  stops.push(() => silencer.stop());
+  const router = await startRouter(rt('router'), opts.tenantSidecarUrl ? { tenantSidecarUrl: opts.tenantSidecarUrl } : {});
+  stops.push(() => router.stop());
+  const aggregator = await startAggregator(rt('aggregator'));
+  stops.push(() => aggregator.stop());
+  const sender = await startWebhookSender(rt('sender-webhook'));
+  stops.push(() => sender.stop());
   root.info({ port: ingest.port }, 'notification manager running (single process)');
   return {
     ingestPort: ingest.port,

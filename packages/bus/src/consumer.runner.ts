@@ -65,7 +65,7 @@ export async function startConsumer<T>(
 
   const running = new Map<number, { msg: JsMsg; since: number; touched: number }>();
   let stopped = false;
-  let messages: ConsumerMessages | undefined;
+
   let slotWaiters: Array<() => void> = [];
 
   const keepAlive = setInterval(() => {
@@ -160,7 +160,7 @@ export async function startConsumer<T>(
   };
 
   const consumer = await bus.js.consumers.get(opts.consumer.stream, opts.consumer.durable);
-  messages = await consumer.consume({ max_messages: Math.min(concurrency, 1000) });
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.min(concurrency, 1000) });
   const loop = (async () => {
     for await (const msg of messages) {
       if (stopped) break;
@@ -189,7 +189,7 @@ export async function startConsumer<T>(
     inFlight: () => running.size,
     stop: async (timeoutMs = 10_000) => {
       stopped = true;
-      messages?.stop();
+      messages.stop();
       const deadline = Date.now() + timeoutMs;
       while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       clearInterval(keepAlive);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 
 /** Thrown when the environment is invalid; the message is one clear line. */
 export class EnvError extends Error {
