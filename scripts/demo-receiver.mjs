@@ -19,4 +19,4 @@ createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{}');
   });
-}).listen(port, '127.0.0.1', () => process.stdout.write(`[demo-receiver] listening on http://127.0.0.1:${port}\n`));
+}).listen(port, process.env.DEMO_RECEIVER_HOST ?? '127.0.0.1', () => process.stdout.write(`[demo-receiver] listening on http://127.0.0.1:${port}\n`));
