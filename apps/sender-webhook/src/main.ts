@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { SenderHandle } from '@nm/sender-kit';
 import { CommonEnvSchema, createRuntime, onShutdown } from '@nm/service-kit';
 import { parseEnv, runMain, startHealthServer } from '@nm/telemetry';
 import { startWebhookSender } from './service.js';
@@ -20,12 +19,11 @@ runMain('sender-webhook', async () => {
     logLevel: env.LOG_LEVEL,
   });
   const health = await startHealthServer({ port: env.NM_HEALTH_PORT, host: env.NM_HEALTH_HOST, health: rt.health, metrics: rt.metrics });
-  let sender: SenderHandle | undefined;
+  // rt.close() stops the sender first (stop consuming, wait for in-flight notifications).
   onShutdown(rt.logger, async () => {
-    await sender?.stop();
-    await health.close();
     await rt.close();
+    await health.close();
   });
   // Waits for NATS; the health server already answers meanwhile (not ready until connected).
-  sender = await startWebhookSender(rt, { maxAttempts: env.NM_SENDER_MAX_ATTEMPTS, concurrency: env.NM_SENDER_CONCURRENCY });
+  await startWebhookSender(rt, { maxAttempts: env.NM_SENDER_MAX_ATTEMPTS, concurrency: env.NM_SENDER_CONCURRENCY });
 });

@@ -45,7 +45,8 @@ export function classifyError(err: unknown): Classified {
   const e = err as { name?: unknown; code?: unknown; retryAfterMs?: unknown; message?: unknown } | undefined;
   const message = e && typeof e.message === 'string' ? e.message : String(err);
   const code = e && typeof e.code === 'string' ? e.code : 'ERROR';
-  if (err instanceof PermanentError || e?.name === 'PermanentError') return { kind: 'permanent', code, message };
+  if (err instanceof PermanentError || e?.name === 'PermanentError' || e?.name === 'PartialFailureError')
+    return { kind: 'permanent', code, message };
   const retryAfterMs = typeof e?.retryAfterMs === 'number' ? e.retryAfterMs : undefined;
   return retryAfterMs === undefined ? { kind: 'retryable', code, message } : { kind: 'retryable', code, message, retryAfterMs };
 }

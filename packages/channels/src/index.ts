@@ -76,3 +76,5 @@ export type { FeishuChatbot, FeishuSenderOptions, FeishuTarget } from './feishu.
 export type { FeishuApp } from './feishu.app.js';
 export { feishuSign } from './feishu.post.js';
 export type { FeishuFormat } from './feishu.post.js';
+export { DEFAULT_WEBHOOK_TIMEOUT_MS, WebhookSender, webhookUrl } from './webhook.sender.js';
+export type { WebhookHttpConfig, WebhookSenderOptions, WebhookServiceRef, WebhookTarget, WebhookTlsConfig } from './webhook.sender.js';

@@ -24,7 +24,10 @@ export interface ConsumerDefinition {
   readonly stream: string;
   readonly durable: string;
   readonly filterSubject: string;
-  /** Seconds before an un-acked message is redelivered. */
+  /**
+   * Seconds before an un-acked message is redelivered (how long a crashed replica's in-flight work
+   * waits). The consume loop keeps slow handlers alive with `working()`, so this can stay short.
+   */
   readonly ackWaitSeconds: number;
   /** -1 = unlimited; the runner enforces the retry budget itself. */
   readonly maxDeliver: number;
@@ -86,7 +89,7 @@ export const consumers = {
     stream: streams.alerts.name,
     durable: 'silencer',
     filterSubject: subjects.alertsIngested,
-    ackWaitSeconds: 30,
+    ackWaitSeconds: 10,
     maxDeliver: -1,
     maxAckPending: 1000,
   },
@@ -94,7 +97,7 @@ export const consumers = {
     stream: streams.alerts.name,
     durable: 'router',
     filterSubject: subjects.alertsAdmitted,
-    ackWaitSeconds: 30,
+    ackWaitSeconds: 10,
     maxDeliver: -1,
     maxAckPending: 1000,
   },
@@ -103,7 +106,7 @@ export const consumers = {
     stream: streams.alerts.name,
     durable: 'aggregator',
     filterSubject: subjects.alertsRouted,
-    ackWaitSeconds: 30,
+    ackWaitSeconds: 15,
     maxDeliver: -1,
     maxAckPending: 50000,
   },
@@ -115,7 +118,7 @@ export function senderConsumer(channel: Channel): ConsumerDefinition {
     stream: streams.notify.name,
     durable: `sender-${channel}`,
     filterSubject: subjects.notify(channel),
-    ackWaitSeconds: 60,
+    ackWaitSeconds: 15,
     maxDeliver: -1,
     maxAckPending: 1000,
   };

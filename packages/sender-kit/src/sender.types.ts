@@ -54,13 +54,13 @@ export interface DeliveryJob {
    * Resolves a Credential (inline value or Secret key, namespace defaulting to
    * `defaultSecretNamespace`, else `default`). Throws a PermanentError naming the reference.
    */
-  credential(cred: Credential | undefined): string | undefined;
+  readonly credential: (cred: Credential | undefined) => string | undefined;
   /**
    * Renders a subset of the notification's alerts with the receiver's templates and language.
    * Pure for one job (fixed notification time), so a sender may call it on candidate parts.
    * Throws a PermanentError when a template is missing or broken.
    */
-  render(alerts: readonly Alert[]): RenderedMessage;
+  readonly render: (alerts: readonly Alert[]) => RenderedMessage;
   /** Unit keys delivered by earlier attempts: pass them to the channel sender. */
   readonly deliveredKeys: ReadonlySet<string>;
   /** 1 on the first delivery of the message. */

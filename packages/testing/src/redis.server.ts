@@ -25,6 +25,7 @@ export async function startRedis(opts: { bin?: string; persist?: boolean } = {})
     if (opts.persist) args.push('--appendfsync', 'always');
     const c = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = c;
+    let timer: NodeJS.Timeout | undefined;
     const ok = await new Promise<boolean>((resolve) => {
       let out = '';
       const onData = (d: Buffer): void => {
@@ -34,8 +35,9 @@ export async function startRedis(opts: { bin?: string; persist?: boolean } = {})
       c.stdout?.on('data', onData);
       c.once('exit', () => resolve(false));
       c.once('error', () => resolve(false));
-      setTimeout(() => resolve(false), 10000);
+      timer = setTimeout(() => resolve(false), 10000);
     });
+    clearTimeout(timer);
     c.stdout?.resume();
     c.stderr?.resume();
     if (!ok) {
