@@ -14,7 +14,7 @@ import type { HistoryRecord } from '@nm/contracts';
 import type { Redis } from 'ioredis';
 
 export const DEFAULT_DELIVERED_TTL_SECONDS = 7 * 24 * 3600;
-export const DEFAULT_LEASE_MS = 60_000;
+export const DEFAULT_LEASE_MS = 10_000;
 
 export const deliveredKeys = {
   done: (id: string): string => `nm:delivered:${id}`,

@@ -34,7 +34,7 @@ export const SENDER_DEFAULTS = {
 
 /** Test and tuning knobs that are not part of the service contract. */
 export interface SenderInternals {
-  /** Lease of a claimed notification (default 60 s, renewed every third of it). */
+  /** Lease of a claimed notification (default 10 s, renewed every third of it; a crashed holder blocks a copy at most this long). */
   leaseMs?: number;
   /** How long a copy waits for another replica's delivery of the same notification (default 2 leases). */
   busyWaitMs?: number;
