@@ -1,0 +1,3 @@
+export { startSlackSender } from './service.js';
+export type { SlackServiceOptions } from './service.js';
+export { describeSlackDestination, slackTargetOf } from './slack.target.js';

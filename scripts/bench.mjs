@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// End-to-end benchmark: alerts/s from POST to webhook delivery, latency p50/p99, RSS.
+// Runs the single-process build against private nats-server/redis-server; prints figures, asserts nothing.
+// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const { startNats, startRedis, freePort, waitFor } = await import(join(root, 'packages/testing/dist/index.js'));
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const ALERTS = arg('alerts', 20000);
+const TENANTS = arg('tenants', 200);
+const BATCH = arg('batch', 200);
+
+// sink: counts alerts, records latency from the `sentAt` annotation
+let received = 0;
+const latencies = [];
+const sink = createServer((req, res) => {
+  let body = '';
+  req.on('data', (c) => (body += c));
+  req.on('end', () => {
+    const now = Date.now();
+    try {
+      for (const a of JSON.parse(body).alerts ?? []) {
+        received += 1;
+        latencies.push(now - Number(a.annotations?.sentAt ?? now));
+      }
+    } catch {
+      /* ignore */
+    }
+    res.writeHead(200);
+    res.end('{}');
+  });
+});
+await new Promise((r) => sink.listen(0, '127.0.0.1', r));
+const sinkUrl = `http://127.0.0.1:${sink.address().port}`;
+
+const dir = mkdtempSync(join(tmpdir(), 'nm-bench-'));
+const docs = [
+  `apiVersion: notification.kubesphere.io/v2beta2
+kind: NotificationManager
+metadata: {name: notification-manager}
+spec:
+  receivers: {tenantKey: namespace, globalReceiverSelector: {matchLabels: {type: global}}, tenantReceiverSelector: {matchLabels: {type: tenant}}}
+  groupLabels: [alertname, namespace]
+  batchMaxSize: 1000
+  batchMaxWait: 500ms`,
+];
+for (let t = 0; t < TENANTS; t++)
+  docs.push(`apiVersion: notification.kubesphere.io/v2beta2
+kind: Receiver
+metadata: {name: t${t}, labels: {type: tenant, namespace: ns-${t}}}
+spec: {webhook: {url: "${sinkUrl}/t${t}"}}`);
+writeFileSync(join(dir, 'config.yaml'), docs.join('\n---\n'));
+
+const nats = await startNats();
+const redis = await startRedis();
+const port = await freePort();
+const app = spawn(process.execPath, [join(root, 'apps/standalone/dist/main.js')], {
+  env: { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', NM_CONFIG_DIR: dir, NM_INGEST_PORT: String(port), NM_INGEST_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+  stdio: ['ignore', 'inherit', 'inherit'],
+});
+const rssOf = (pid) => {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+  } catch {
+    return NaN;
+  }
+};
+try {
+  await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok, 30000);
+  const t0 = Date.now();
+  let peakRss = 0;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(app.pid))), 200);
+  const posts = [];
+  for (let i = 0; i < ALERTS; i += BATCH) {
+    const alerts = [];
+    for (let j = i; j < Math.min(ALERTS, i + BATCH); j++)
+      alerts.push({ labels: { alertname: `A${j % 10}`, namespace: `ns-${j % TENANTS}`, pod: `p${j}` }, annotations: { sentAt: String(Date.now()) } });
+    posts.push(fetch(`http://127.0.0.1:${port}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }).then((r) => r.status));
+    if (posts.length % 8 === 0) await Promise.all(posts.slice(-8));
+  }
+  const statuses = await Promise.all(posts);
+  const accepted = Date.now() - t0;
+  await waitFor('all delivered', () => received >= ALERTS, 600000, 50);
+  const total = Date.now() - t0;
+  clearInterval(rssTimer);
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  console.log(JSON.stringify({
+    alerts: ALERTS, tenants: TENANTS, postBatch: BATCH,
+    non200: statuses.filter((s) => s !== 200).length,
+    acceptSeconds: accepted / 1000,
+    endToEndSeconds: total / 1000,
+    alertsPerSecond: Math.round(ALERTS / (total / 1000)),
+    latencyMs: { p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1] },
+    note: 'latency includes batchMaxWait (500ms)',
+    peakRssMiB: Math.round(peakRss),
+    delivered: received,
+  }, null, 2));
+} finally {
+  app.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1000));
+  await nats.stop();
+  await redis.stop();
+  sink.close();
+  rmSync(dir, { recursive: true, force: true });
+}
