@@ -4,6 +4,7 @@
  * re-published notification is never sent twice), lets the channel deliver the units not yet
  * delivered, records history, and tells the bus to ack, retry or dead-letter.
  */
+import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { PermanentError, RetryableError, startConsumer, type HandlerContext } from '@nm/bus';
 import { NotificationSchema, senderConsumer, subjects, type HistoryRecord, type Notification } from '@nm/contracts';
@@ -83,6 +84,8 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
   const count = (result: NotificationResult): void => notifications.inc({ channel, result });
 
   const abort = new AbortController();
+  // every in-flight delivery listens on this one signal
+  setMaxListeners(0, abort.signal);
 
   /** Publishes records; returns the unit keys JetStream acknowledged and the first error. */
   const publishHistory = async (
