@@ -52,7 +52,7 @@ async function main() {
       NM_CONFIG_DIR: configDir,
       NM_INGEST_PORT: port,
       NM_INGEST_HOST: process.env.NM_INGEST_HOST ?? '127.0.0.1',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
   });
   children.push(app);

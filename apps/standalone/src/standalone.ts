@@ -1,8 +1,14 @@
 import { startAggregator } from '@nm/aggregator';
+import { channelBaseUrlsFromEnv, type ChannelBaseUrls } from '@nm/channels';
 import { startConfigSync } from '@nm/config-sync';
 import { DEFAULT_READY_REQUIRES, startIngest } from '@nm/ingest';
 import { startRouter } from '@nm/router';
+import { startDingtalkSender } from '@nm/sender-dingtalk';
+import { startEmailSender } from '@nm/sender-email';
+import { startFeishuSender } from '@nm/sender-feishu';
+import { startSlackSender } from '@nm/sender-slack';
 import { startWebhookSender } from '@nm/sender-webhook';
+import { startWechatSender } from '@nm/sender-wechat';
 import { startSilencer } from '@nm/silencer';
 import { createRuntime, type Runtime } from '@nm/service-kit';
 import { createLogger, Metrics } from '@nm/telemetry';
@@ -17,6 +23,8 @@ export interface StandaloneOptions {
   /** Directory of manifests (directory mode); omit when another config-sync feeds Redis. */
   configDir?: string;
   tenantSidecarUrl?: string;
+  /** Slack, DingTalk and Feishu API base URLs (default: `NM_SLACK_API_URL` etc. of the environment, else the vendors'). */
+  channelBaseUrls?: ChannelBaseUrls;
 }
 
 /** Every service of the pipeline in one process, sharing one metrics registry and one logger root. */
@@ -54,8 +62,16 @@ export async function startStandalone(opts: StandaloneOptions): Promise<{ ingest
   stops.push(() => router.stop());
   const aggregator = await startAggregator(rt('aggregator'));
   stops.push(() => aggregator.stop());
-  const sender = await startWebhookSender(rt('sender-webhook'));
-  stops.push(() => sender.stop());
+  const urls = opts.channelBaseUrls ?? channelBaseUrlsFromEnv(process.env);
+  const senders = [
+    await startWebhookSender(rt('sender-webhook')),
+    await startEmailSender(rt('sender-email')),
+    await startSlackSender(rt('sender-slack'), { apiUrl: urls.slackApiUrl }),
+    await startWechatSender(rt('sender-wechat')),
+    await startDingtalkSender(rt('sender-dingtalk'), { apiUrl: urls.dingtalkApiUrl }),
+    await startFeishuSender(rt('sender-feishu'), { apiUrl: urls.feishuApiUrl }),
+  ];
+  for (const sender of senders) stops.push(() => sender.stop());
   root.info({ port: ingest.port }, 'notification manager running (single process)');
   return {
     ingestPort: ingest.port,

@@ -1,0 +1,50 @@
+/**
+ * The DingTalk sender service: the generic sender of `@nm/sender-kit` with `DingtalkSender`.
+ * Access tokens and the robot / app rate limits live in Redis, so every replica shares them. The
+ * Receiver's dingtalk section and its Config become a target (`dingtalk.target.ts`); the kit does
+ * dedup, history and retries.
+ */
+import { DingtalkSender, RedisRateLimiter, RedisTokenCache, type DingtalkSenderOptions } from '@nm/channels';
+import { SENDER_DEFAULTS, startSender, type SenderHandle } from '@nm/sender-kit';
+import type { Runtime } from '@nm/service-kit';
+import { describeDingtalkDestination, dingtalkTargetOf } from './dingtalk.target.js';
+
+export interface DingtalkServiceOptions {
+  /** Deliveries of one notification before a retryable failure is dead-lettered (default 12). */
+  maxAttempts?: number;
+  /** Notifications handled at once (default 16). */
+  concurrency?: number;
+  /** How long delivered notification ids are remembered (default 7 days). */
+  deliveredTtlSeconds?: number;
+  /** Backoff of retryable failures (defaults 500 ms doubling up to 60 s). */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** DingTalk API base URL of gettoken and chat/send (default `https://oapi.dingtalk.com/`; see `NM_DINGTALK_API_URL`). */
+  apiUrl?: string;
+  /** Options of the HTTP sender (inline retries, clock, split sizes, rate limits); token cache and limiter are the Redis ones of `rt`. */
+  sender?: Omit<DingtalkSenderOptions, 'apiUrl' | 'tokenCache' | 'rateLimiter'>;
+}
+
+export async function startDingtalkSender(rt: Runtime, opts: DingtalkServiceOptions = {}): Promise<SenderHandle> {
+  const sender = new DingtalkSender({
+    ...opts.sender,
+    ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}),
+    tokenCache: new RedisTokenCache(rt.redis),
+    rateLimiter: new RedisRateLimiter(rt.redis),
+  });
+  return startSender(rt, {
+    channel: 'dingtalk',
+    maxAttempts: opts.maxAttempts ?? SENDER_DEFAULTS.maxAttempts,
+    concurrency: opts.concurrency ?? SENDER_DEFAULTS.concurrency,
+    ...(opts.deliveredTtlSeconds === undefined ? {} : { deliveredTtlSeconds: opts.deliveredTtlSeconds }),
+    ...(opts.backoffBaseMs === undefined ? {} : { backoffBaseMs: opts.backoffBaseMs }),
+    ...(opts.backoffMaxMs === undefined ? {} : { backoffMaxMs: opts.backoffMaxMs }),
+    deliver: (job) =>
+      sender.send(
+        dingtalkTargetOf(job),
+        { kind: 'alerts', alerts: job.notification.alerts, render: job.render },
+        { notificationId: job.notification.id, deliveredKeys: job.deliveredKeys, signal: job.signal },
+      ),
+    describeDestination: describeDingtalkDestination,
+  });
+}

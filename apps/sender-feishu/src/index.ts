@@ -1,0 +1,3 @@
+export { startFeishuSender } from './service.js';
+export type { FeishuServiceOptions } from './service.js';
+export { describeFeishuDestination, feishuFormatOf, feishuTargetOf } from './feishu.target.js';
