@@ -1,5 +1,7 @@
 import type { Metrics } from '@nm/telemetry';
 
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((u) => typeof u === 'string');
+
 /**
  * Client of a notification-manager-compatible tenant sidecar:
  * `GET <url>/api/v2/tenant?cluster=&namespace=` → `["user1", ...]`. Answers are cached for
@@ -46,8 +48,8 @@ export class TenantSidecarClient {
         this.failures.inc({ reason: `http-${res.status}` });
         return undefined;
       }
-      const body = (await res.json()) as unknown;
-      if (!Array.isArray(body) || body.some((u) => typeof u !== 'string')) {
+      const body: unknown = await res.json();
+      if (!isStringArray(body)) {
         this.failures.inc({ reason: 'bad-response' });
         return undefined;
       }

@@ -22,5 +22,5 @@ runMain('standalone', async () => {
     ...(env.NM_CONFIG_DIR ? { configDir: env.NM_CONFIG_DIR } : {}),
     ...(env.NM_TENANT_SIDECAR_URL ? { tenantSidecarUrl: env.NM_TENANT_SIDECAR_URL } : {}),
   });
-  onShutdown(createLogger('standalone', env.LOG_LEVEL), app.stop);
+  onShutdown(createLogger('standalone', env.LOG_LEVEL), () => app.stop());
 });

@@ -8,19 +8,35 @@ import { freePort, startNats, startRedis, waitFor, type PrivateNats, type Privat
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 export const SERVICES = ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] as const;
-export type Service = (typeof SERVICES)[number];
+/** Channel senders besides sender-webhook; spawned only when `services` names them. */
+export const CHANNEL_SENDERS = ['sender-email', 'sender-slack', 'sender-wechat', 'sender-dingtalk', 'sender-feishu'] as const;
+export type Service = (typeof SERVICES)[number] | (typeof CHANNEL_SENDERS)[number];
+
+export interface StackOptions {
+  manifests: Record<string, string>;
+  env?: Partial<Record<Service, Record<string, string>>>;
+  /**
+   * Services to spawn (default `SERVICES`). When given, ingest is ready once every other listed
+   * service is up (`NM_READY_REQUIRES`, unless `env.ingest` sets it).
+   */
+  services?: readonly Service[];
+  /** Processes per service (default 1); replicas share the service's durable consumer. */
+  replicas?: Partial<Record<Service, number>>;
+}
 
 export interface Stack {
   readonly ingestUrl: string;
   readonly nats: PrivateNats;
   readonly redis: PrivateRedis;
   readonly configDir: string;
-  /** SIGKILL one service. */
-  kill9(service: Service): Promise<void>;
-  start(service: Service): void;
+  /** SIGKILL one service (every replica, or only `replica`). */
+  kill9(service: Service, replica?: number): Promise<void>;
+  /** (Re)start one service (every replica, or only `replica`). */
+  start(service: Service, replica?: number): void;
   /** POST a body to ingest's /api/v2/alerts. */
   postAlerts(body: unknown): Promise<{ status: number; body: { Status: number; Message: string } }>;
-  logs(service: Service): string;
+  /** Output of one service: every replica's, one after the other, or only `replica`'s. */
+  logs(service: Service, replica?: number): string;
   stop(): Promise<void>;
 }
 
@@ -28,14 +44,20 @@ export interface Stack {
  * The whole pipeline as separate processes (each service's built `dist/main.js`), against a
  * private nats-server and redis-server, configured from a temp directory of manifests.
  */
-export async function startStack(opts: { manifests: Record<string, string>; env?: Partial<Record<Service, Record<string, string>>> }): Promise<Stack> {
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const services: readonly Service[] = opts.services ?? SERVICES;
+  const replicasOf = (service: Service): number => Math.max(1, opts.replicas?.[service] ?? 1);
   const nats = await startNats();
   const redis = await startRedis();
   const configDir = mkdtempSync(join(tmpdir(), 'nm-e2e-config-'));
   for (const [file, text] of Object.entries(opts.manifests)) writeFileSync(join(configDir, file), text);
   const ingestPort = await freePort();
-  const procs = new Map<Service, ChildProcess>();
-  const output = new Map<Service, string>();
+  /** Keyed `service#replica`. */
+  const procs = new Map<string, ChildProcess>();
+  const output = new Map<string, string>();
+  const key = (service: Service, replica: number): string => `${service}#${replica}`;
+  const replicaList = (service: Service, replica?: number): number[] =>
+    replica === undefined ? Array.from({ length: replicasOf(service) }, (_, i) => i) : [replica];
   const baseEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     NATS_URL: nats.url,
@@ -45,20 +67,28 @@ export async function startStack(opts: { manifests: Record<string, string>; env?
     NM_HEALTH_PORT: '0',
     NM_HEALTH_HOST: '127.0.0.1',
   };
-  const start = (service: Service): void => {
+  const startOne = (service: Service, replica: number): void => {
     const env: Record<string, string> = { ...baseEnv, ...(opts.env?.[service] ?? {}) };
     if (service === 'ingest') env.NM_INGEST_PORT = String(ingestPort);
+    if (service === 'ingest' && opts.services && opts.env?.ingest?.NM_READY_REQUIRES === undefined) {
+      env.NM_READY_REQUIRES = services.filter((s) => s !== 'ingest').join(',');
+    }
     if (service === 'config-sync') env.NM_CONFIG_DIR = configDir;
     const child = spawn(process.execPath, [join(root, 'apps', service, 'dist', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const k = key(service, replica);
     const append = (d: Buffer): void => {
-      const prev = output.get(service) ?? '';
-      output.set(service, (prev + d.toString()).slice(-200_000));
+      const prev = output.get(k) ?? '';
+      output.set(k, (prev + d.toString()).slice(-200_000));
     };
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
-    procs.set(service, child);
+    procs.set(k, child);
   };
-  for (const s of SERVICES) start(s);
+  const start = (service: Service, replica?: number): void => {
+    for (const r of replicaList(service, replica)) startOne(service, r);
+  };
+  const logs = (service: Service, replica?: number): string => replicaList(service, replica).map((r) => output.get(key(service, r)) ?? '').join('');
+  for (const s of services) start(s);
   const ingestUrl = `http://127.0.0.1:${ingestPort}`;
   await waitFor(
     'pipeline ready',
@@ -69,7 +99,7 @@ export async function startStack(opts: { manifests: Record<string, string>; env?
     30_000,
     100,
   ).catch((err: Error) => {
-    const dump = SERVICES.map((s) => `--- ${s}\n${(output.get(s) ?? '').slice(-2000)}`).join('\n');
+    const dump = services.map((s) => `--- ${s}\n${logs(s).slice(-2000)}`).join('\n');
     throw new Error(`${err.message}\n${dump}`);
   });
 
@@ -86,9 +116,13 @@ export async function startStack(opts: { manifests: Record<string, string>; env?
     nats,
     redis,
     configDir,
-    kill9: async (s) => {
-      const c = procs.get(s);
-      if (c) await exit(c, 'SIGKILL');
+    kill9: async (s, replica) => {
+      await Promise.all(
+        replicaList(s, replica).map(async (r) => {
+          const c = procs.get(key(s, r));
+          if (c) await exit(c, 'SIGKILL');
+        }),
+      );
     },
     start,
     postAlerts: async (body) => {
@@ -99,7 +133,7 @@ export async function startStack(opts: { manifests: Record<string, string>; env?
       });
       return { status: r.status, body: (await r.json()) as { Status: number; Message: string } };
     },
-    logs: (s) => output.get(s) ?? '',
+    logs,
     stop: async () => {
       await Promise.all([...procs.values()].map((c) => exit(c, 'SIGTERM')));
       await nats.stop();
