@@ -36,6 +36,12 @@ export function createRouterHandler(deps: {
     const routes: RoutedBatch['routes'] = [];
     for (const alert of batch.alerts) {
       const decision = routeAlert(alert, index, { now, tenantsOfNamespace: lookup });
+      const inhibitions = batch.tenantInhibitions?.[alert.id];
+      if (inhibitions && inhibitions.length > 0) {
+        const tenants = new Set(inhibitions.map((h) => h.tenant));
+        decision.receivers = decision.receivers.filter((r) => !tenants.has(r.tenant));
+        for (const h of inhibitions) muted.inc({ stage: 'router', kind: 'tenant-inhibit', name: h.rule });
+      }
       for (const step of decision.explain) {
         if (step.kind === 'silenced') for (const s of step.silences) muted.inc({ stage: 'router', kind: 'tenant-silence', name: s });
         else if (step.kind === 'filtered') muted.inc({ stage: 'router', kind: `filter-${step.reason}`, name: receiverKey(step.receiver) });
@@ -59,7 +65,7 @@ export function createRouterHandler(deps: {
       routes.push({ alert, receivers: idx });
     }
     if (routes.length === 0) return;
-    const { alerts: _alerts, ...header } = batch;
+    const { alerts: _alerts, tenantInhibitions: _ti, ...header } = batch;
     const out: RoutedBatch = { ...header, receivers, routes };
     await deps.publisher.publish(subjects.alertsRouted, out, {
       msgId: `rt-${batch.batchId}-${batch.chunk.index}`,

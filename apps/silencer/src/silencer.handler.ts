@@ -1,6 +1,6 @@
 import { subjects, type AdmittedBatch, type IngestedBatch } from '@nm/contracts';
 import type { HandlerContext, Publisher } from '@nm/bus';
-import { buildRoutingIndex, silencesMatching, type ConfigSnapshot, type RoutingIndex } from '@nm/model';
+import { buildRoutingIndex, silencesMatching, type ConfigSnapshot, type InhibitRule, type RoutingIndex } from '@nm/model';
 import type { Metrics } from '@nm/telemetry';
 import type { InhibitionStore } from './inhibition.store.js';
 
@@ -28,8 +28,13 @@ export function createSilencerHandler(deps: {
     const idx = index();
     const now = deps.now?.() ?? new Date();
     const rules = idx.globalInhibitRules;
-    await deps.inhibition.recordSources(batch.alerts, rules, now.getTime());
+    const tenantRules: Array<{ tenant: string; rule: InhibitRule }> = [];
+    for (const [tenant, list] of idx.tenantInhibitRules) for (const rule of list) tenantRules.push({ tenant, rule });
+    const allRules = [...rules, ...tenantRules.map((t) => t.rule)];
+    await deps.inhibition.recordSources(batch.alerts, allRules, now.getTime());
     const inhibited = await deps.inhibition.inhibitedBy(batch.alerts, rules, now.getTime());
+    const byTenantRule = await deps.inhibition.inhibitedBy(batch.alerts, tenantRules.map((t) => t.rule), now.getTime());
+    const tenantOfRule = new Map(tenantRules.map((t) => [t.rule.metadata.name, t.tenant]));
     const admitted = batch.alerts.filter((alert, i) => {
       const silences = silencesMatching(alert.labels, idx.globalSilences, now, idx.settings.timeZone);
       if (silences.length > 0) {
@@ -49,7 +54,12 @@ export function createSilencerHandler(deps: {
       return true;
     });
     if (admitted.length === 0) return;
-    const out: AdmittedBatch = { ...batch, alerts: admitted };
+    const tenantInhibitions: NonNullable<AdmittedBatch['tenantInhibitions']> = {};
+    batch.alerts.forEach((alert, i) => {
+      const hits = (byTenantRule[i] ?? []).map((rule) => ({ tenant: tenantOfRule.get(rule) ?? '', rule }));
+      if (hits.length > 0 && admitted.includes(alert)) tenantInhibitions[alert.id] = hits;
+    });
+    const out: AdmittedBatch = { ...batch, alerts: admitted, ...(Object.keys(tenantInhibitions).length > 0 ? { tenantInhibitions } : {}) };
     await deps.publisher.publish(subjects.alertsAdmitted, out, {
       msgId: `adm-${batch.batchId}-${batch.chunk.index}`,
       traceparent: ctx.childTraceparent,

@@ -30,7 +30,15 @@ export const IngestedBatchSchema = z.object({ ...BatchHeader, alerts: z.array(Al
 export type IngestedBatch = z.infer<typeof IngestedBatchSchema>;
 
 /** nm.alerts.admitted — the alerts of one ingested message that no global silence or inhibition muted. */
-export const AdmittedBatchSchema = z.object({ ...BatchHeader, alerts: z.array(AlertSchema).min(1) });
+export const AdmittedBatchSchema = z.object({
+  ...BatchHeader,
+  alerts: z.array(AlertSchema).min(1),
+  /**
+   * Tenant InhibitRules that inhibit an alert, by alert id: the router drops the alert for that
+   * tenant's receivers only (the silencer owns the shared firing-source state).
+   */
+  tenantInhibitions: z.record(z.string(), z.array(z.object({ tenant: z.string(), rule: z.string() }))).optional(),
+});
 export type AdmittedBatch = z.infer<typeof AdmittedBatchSchema>;
 
 /** A receiver after the Receiver CR was exploded per channel (notification-manager's internal receiver). */

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { AdmittedBatchSchema, PAYLOAD_VERSION, type AdmittedBatch, type Alert, type IngestedBatch } from '@nm/contracts';
+import type { HandlerContext, Publisher } from '@nm/bus';
+import { emptySnapshot, fingerprint, type ConfigSnapshot, type InhibitRule, type Silence } from '@nm/model';
+import { startRedis, type PrivateRedis } from '@nm/testing';
+import { createLogger, Metrics } from '@nm/telemetry';
+import { InhibitionStore } from './inhibition.store.js';
+import { createSilencerHandler } from './silencer.handler.js';
+
+const ctx = { logger: createLogger('t', 'silent') } as unknown as HandlerContext;
+const alert = (id: string, labels: Record<string, string>): Alert => ({
+  id,
+  status: 'firing',
+  labels,
+  annotations: {},
+  startsAt: '2026-11-22T00:00:00Z',
+  endsAt: '0001-01-01T00:00:00Z',
+  fingerprint: fingerprint(labels),
+  receivedAt: '2026-11-22T00:00:00Z',
+});
+const ingested = (alerts: Alert[]): IngestedBatch => ({
+  version: PAYLOAD_VERSION,
+  batchId: `b${Math.random()}`,
+  chunk: { index: 0, count: 1 },
+  source: 'alerts-array',
+  receivedAt: '2026-11-22T00:00:00Z',
+  alerts,
+});
+const meta = (name: string, labels: Record<string, string>) => ({ apiVersion: 'notification.kubesphere.io/v2beta2', metadata: { name, labels } });
+
+describe('silencer handler', () => {
+  let redis: PrivateRedis;
+  let client: Redis;
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = new Redis(redis.url);
+  });
+  afterAll(async () => {
+    client.disconnect();
+    await redis.stop();
+  });
+
+  it('drops globally silenced and inhibited alerts, forwards the rest, and marks tenant inhibitions for the router', async () => {
+    const snapshot: ConfigSnapshot = {
+      ...emptySnapshot(1),
+      silences: [{ ...meta('mute-watchdog', { type: 'global' }), kind: 'Silence', spec: { matcher: { matchLabels: { alertname: 'Watchdog' } } } } as Silence],
+      inhibitRules: [
+        { ...meta('node-down', { type: 'global' }), kind: 'InhibitRule', spec: { sourceSelector: { matchLabels: { alertname: 'NodeDown' } }, targetSelector: { matchLabels: { alertname: 'PodDown' } }, equal: ['node'] } } as unknown as InhibitRule,
+        { ...meta('team-a-db', { type: 'tenant', namespace: 'ns-a' }), kind: 'InhibitRule', spec: { sourceSelector: { matchLabels: { alertname: 'DbDown' } }, targetSelector: { matchLabels: { alertname: 'ApiErrors' } }, equal: ['namespace'] } } as unknown as InhibitRule,
+      ],
+    };
+    const out: AdmittedBatch[] = [];
+    const publisher: Publisher = {
+      publish: (_s, p) => {
+        out.push(AdmittedBatchSchema.parse(p));
+        return Promise.resolve({ seq: 1, duplicate: false });
+      },
+    };
+    const handler = createSilencerHandler({ snapshot: () => snapshot, publisher, inhibition: new InhibitionStore(client, 60_000), metrics: new Metrics('t') });
+    await handler(
+      ingested([
+        alert('w', { alertname: 'Watchdog' }),
+        alert('n', { alertname: 'NodeDown', node: 'n1' }),
+        alert('p1', { alertname: 'PodDown', node: 'n1' }),
+        alert('p2', { alertname: 'PodDown', node: 'n2' }),
+        alert('db', { alertname: 'DbDown', namespace: 'ns-a' }),
+        alert('api', { alertname: 'ApiErrors', namespace: 'ns-a' }),
+      ]),
+      ctx,
+    );
+    expect(out).toHaveLength(1);
+    expect(out[0]!.alerts.map((a) => a.id)).toEqual(['n', 'p2', 'db', 'api']);
+    expect(out[0]!.tenantInhibitions).toEqual({ api: [{ tenant: 'ns-a', rule: 'team-a-db' }] });
+
+    await handler(ingested([alert('w2', { alertname: 'Watchdog' })]), ctx);
+    expect(out).toHaveLength(1); // everything muted: nothing published
+  });
+});
