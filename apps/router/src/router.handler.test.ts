@@ -10,7 +10,7 @@ import { TenantSidecarClient } from './tenant.sidecar.js';
 
 const ctx = { logger: createLogger('t', 'silent'), childTraceparent: undefined } as unknown as HandlerContext;
 const receiver = (name: string, labels: Record<string, string>): Receiver =>
-  ({ apiVersion: 'notification.kubesphere.io/v2beta2', kind: 'Receiver', metadata: { name, labels }, spec: { webhook: { url: `http://x/${name}` } } }) as Receiver;
+  ({ apiVersion: 'notification.kubesphere.io/v2beta2', kind: 'Receiver', metadata: { name, labels }, spec: { webhook: { url: `http://x/${name}` } } });
 const alert = (id: string, labels: Record<string, string>): Alert => ({
   id,
   status: 'firing',
@@ -97,7 +97,7 @@ describe('router handler', () => {
           kind: 'NotificationManager',
           metadata: { name: 'nm' },
           spec: { receivers: { tenantKey: 'user', globalReceiverSelector: { matchLabels: { type: 'global' } }, tenantReceiverSelector: { matchLabels: { type: 'tenant' } } } },
-        } as ConfigSnapshot['notificationManager'],
+        },
         receivers: [receiver('g', { type: 'global' }), receiver('alice', { type: 'tenant', user: 'alice' })],
       };
       const { out, handler } = setup(userSnap, new TenantSidecarClient(url, metrics));

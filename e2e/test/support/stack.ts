@@ -98,8 +98,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     },
     30_000,
     100,
-  ).catch((err: Error) => {
+  ).catch(async (err: Error) => {
     const dump = services.map((s) => `--- ${s}\n${logs(s).slice(-2000)}`).join('\n');
+    // leave nothing running behind a failed start, or jest never exits
+    for (const c of procs.values()) if (c.exitCode === null) c.kill('SIGKILL');
+    await nats.stop();
+    await redis.stop();
     throw new Error(`${err.message}\n${dump}`);
   });
 

@@ -260,7 +260,8 @@ function checkReceiver(c: Collector, r: Receiver): void {
     if (!d.conversation && !d.chatbot) c.warn('spec.dingtalk', 'neither chatbot nor conversation is set: nothing will be sent');
     oneOf(c, 'spec.dingtalk.tmplType', d.tmplType, ['text', 'markdown']);
   }
-  if (s.slack && !nonEmpty(s.slack.channels)) c.error('spec.slack.channels', 'at least one channel is required');
+  if (s.slack && !nonEmpty(s.slack.channels) && !s.slack.webhook)
+    c.error('spec.slack.channels', 'at least one channel is required (or set spec.slack.webhook)');
   if (s.webhook) checkWebhook(c, s.webhook, 'spec.webhook');
   if (s.wechat) {
     const w = s.wechat;

@@ -41,7 +41,10 @@ export const EmailReceiverSchema = z.looseObject({
 export const SlackReceiverSchema = z.looseObject({
   ...receiverSectionCommon,
   slackConfigSelector: LabelSelectorSchema.optional(),
-  channels: z.array(z.string()),
+  /** Channels for chat.postMessage with the Config's bot token; optional when `webhook` is set. */
+  channels: z.array(z.string()).optional(),
+  /** Extension: a Slack incoming-webhook URL (needs no Config). */
+  webhook: CredentialSchema.optional(),
 });
 
 export const WebhookReceiverSchema = z.looseObject({
