@@ -4,6 +4,7 @@ import { listManifestFiles } from './manifest.files.js';
 import { parseManifestFile } from './manifest.parser.js';
 import { fileError, type FileProblem } from './problem.format.js';
 import { buildSnapshot, defaultNamespaceOf, firstNotificationManager, type LoadedObject } from './snapshot.builder.js';
+import { templateProblems } from './template.check.js';
 
 export interface LoadResult {
   /** Objects without errors, in file order then document order. */
@@ -105,6 +106,7 @@ export async function loadManifests(paths: readonly string[]): Promise<LoadResul
   for (const o of objects) {
     for (const p of validateReferences([o.object], available)) problems.push({ ...p, file: o.file });
   }
+  problems.push(...templateProblems(objects, defaultNamespaceOf(objects)));
 
   // Group by file (stable), in the order the files were read.
   const order = new Map<string, number>();

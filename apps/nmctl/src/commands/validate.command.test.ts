@@ -9,7 +9,7 @@ describe('nmctl validate', () => {
     const dir = fixture('validate-mixed');
     const code = await validateCommand([dir], io);
     expect(io.outLines()).toEqual([
-      `error ${join(dir, 'receivers.yaml')} Receiver/ops-slack spec.slack.channels: at least one channel is required`,
+      `error ${join(dir, 'receivers.yaml')} Receiver/ops-slack spec.slack.channels: at least one channel is required (or set spec.slack.webhook)`,
       `warning ${join(dir, 'router.yaml')} Router/critical-to-ops spec.receivers.priority: unknown field priority is ignored`,
     ]);
     expect(io.errLines()).toEqual(['1 error, 1 warning in 2 objects']);
