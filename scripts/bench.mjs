@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // End-to-end benchmark: alerts/s from POST to webhook delivery, latency p50/p99, RSS.
 // Runs the single-process build against private nats-server/redis-server; prints figures, asserts nothing.
-// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200]
-import { spawn } from 'node:child_process';
+// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200] [--no-alertmanager]
+// When Alertmanager is installed, the same workload also runs through it, delivering to the same sink.
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -74,17 +75,19 @@ const rssOf = (pid) => {
     return NaN;
   }
 };
-try {
-  await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok, 30000);
+/** Posts ALERTS alerts in batches of BATCH to `url`, waits for the sink to count them all, returns figures. */
+async function drive(url, pid) {
+  received = 0;
+  latencies.length = 0;
   const t0 = Date.now();
   let peakRss = 0;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(app.pid))), 200);
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(pid))), 200);
   const posts = [];
   for (let i = 0; i < ALERTS; i += BATCH) {
     const alerts = [];
     for (let j = i; j < Math.min(ALERTS, i + BATCH); j++)
       alerts.push({ labels: { alertname: `A${j % 10}`, namespace: `ns-${j % TENANTS}`, pod: `p${j}` }, annotations: { sentAt: String(Date.now()) } });
-    posts.push(fetch(`http://127.0.0.1:${port}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }).then((r) => r.status));
+    posts.push(fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }).then((r) => r.status));
     if (posts.length % 8 === 0) await Promise.all(posts.slice(-8));
   }
   const statuses = await Promise.all(posts);
@@ -94,16 +97,55 @@ try {
   clearInterval(rssTimer);
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  console.log(JSON.stringify({
-    alerts: ALERTS, tenants: TENANTS, postBatch: BATCH,
-    non200: statuses.filter((s) => s !== 200).length,
+  return {
+    non2xx: statuses.filter((s) => s < 200 || s > 299).length,
     acceptSeconds: accepted / 1000,
     endToEndSeconds: total / 1000,
     alertsPerSecond: Math.round(ALERTS / (total / 1000)),
     latencyMs: { p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1] },
-    note: 'latency includes batchMaxWait (500ms)',
     peakRssMiB: Math.round(peakRss),
     delivered: received,
+  };
+}
+
+/** The same workload through Alertmanager (group_by alertname+namespace, group_wait = our batchMaxWait). */
+async function alertmanager() {
+  const which = spawnSync('sh', ['-c', 'command -v prometheus-alertmanager || command -v alertmanager']);
+  const bin = which.stdout?.toString().trim();
+  if (!bin) return { skipped: 'Alertmanager not installed (Debian: apt-get install prometheus-alertmanager)' };
+  const amDir = mkdtempSync(join(tmpdir(), 'nm-bench-am-'));
+  writeFileSync(join(amDir, 'am.yml'), `route:
+  receiver: sink
+  group_by: [alertname, namespace]
+  group_wait: 500ms
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+  - name: sink
+    webhook_configs:
+      - url: ${sinkUrl}/am
+        send_resolved: false
+`);
+  const amPort = await freePort();
+  const am = spawn(bin, [`--config.file=${join(amDir, 'am.yml')}`, `--storage.path=${join(amDir, 'data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=warn'], { stdio: 'ignore' });
+  try {
+    await waitFor('alertmanager ready', async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`).catch(() => undefined))?.ok, 30000);
+    return await drive(`http://127.0.0.1:${amPort}/api/v2/alerts`, am.pid);
+  } finally {
+    am.kill('SIGTERM');
+    rmSync(amDir, { recursive: true, force: true });
+  }
+}
+
+try {
+  await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok, 30000);
+  const nm = await drive(`http://127.0.0.1:${port}/api/v2/alerts`, app.pid);
+  const am = process.argv.includes('--no-alertmanager') ? { skipped: '--no-alertmanager' } : await alertmanager();
+  console.log(JSON.stringify({
+    workload: { alerts: ALERTS, tenants: TENANTS, postBatch: BATCH, groups: 10 * TENANTS, note: 'latency includes the 500 ms batch/group wait' },
+    notificationManager: nm,
+    alertmanager: am,
+    ratio: am.alertsPerSecond ? { throughputNmOverAm: +(nm.alertsPerSecond / am.alertsPerSecond).toFixed(2) } : undefined,
   }, null, 2));
 } finally {
   app.kill('SIGTERM');

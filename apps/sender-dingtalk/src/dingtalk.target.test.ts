@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { describeDingtalkDestination, dingtalkTargetOf } from './dingtalk.target.js';
+import { describeDingtalkDestination, dingtalkLimitsOf, dingtalkTargetOf } from './dingtalk.target.js';
 import { errorOf, jobOf, secretRef, type JobFixture } from './test-support/job.fixtures.js';
 
 const secrets = {
@@ -66,5 +66,40 @@ describe('dingtalkTargetOf', () => {
       name: 'PermanentError',
       message: 'receiver ops: dingtalk.chatbot.webhook is empty',
     });
+  });
+
+  it('maps options.dingtalk: notificationTimeout, message sizes and throttles (Go durations or integer nanoseconds)', () => {
+    const section = { chatbot: { webhook: { value: 'https://robot.example/send?access_token=x' } } };
+    const options = {
+      dingtalk: {
+        notificationTimeout: 4,
+        chatbotMessageMaxSize: 4000,
+        conversationMessageMaxSize: 2000,
+        chatBotThrottle: { threshold: 10, unit: '30s', maxWaitTime: 5_000_000_000 },
+        conversationThrottle: { threshold: 5 },
+      },
+    };
+    expect(dingtalkTargetOf(job({ section, options }))).toEqual({
+      format: 'text',
+      chatbot: { webhookUrl: 'https://robot.example/send?access_token=x' },
+      timeoutMs: 4000,
+      limits: {
+        chatbotMaxBytes: 4000,
+        conversationMaxBytes: 2000,
+        chatbotRateLimit: { limit: 10, windowMs: 30_000, maxWaitMs: 5000 },
+        conversationRateLimit: { limit: 5 },
+      },
+    });
+    expect(dingtalkLimitsOf(job({ section, options: { dingtalk: { chatBotThrottle: { unit: 60_000_000_000, maxWaitTime: '0' } } } }))).toEqual({
+      chatbotRateLimit: { windowMs: 60_000, maxWaitMs: 0 },
+    });
+  });
+
+  it('ignores unusable option values and leaves the sender defaults', () => {
+    const section = { chatbot: { webhook: { value: 'https://robot.example/send?access_token=x' } } };
+    const options = { dingtalk: { notificationTimeout: 0, chatbotMessageMaxSize: -1, conversationMessageMaxSize: 1.5, chatBotThrottle: { threshold: 0, unit: 'soon' } } };
+    const target = dingtalkTargetOf(job({ section, options }));
+    expect(target).not.toHaveProperty('timeoutMs');
+    expect(target).not.toHaveProperty('limits');
   });
 });

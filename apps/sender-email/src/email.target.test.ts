@@ -146,4 +146,13 @@ describe('emailTargetOf', () => {
       message: 'receiver ops: Config c email.tls.clientCertificate needs both cert and key',
     });
   });
+
+  it('maps options.email.maxEmailReceivers to the recipients per message and notificationTimeout to timeoutMs', () => {
+    const config = configOf('default-email', {});
+    const target = emailTargetOf(jobFor(snapshotOf([config], { email: { maxEmailReceivers: 2, notificationTimeout: 3 } }), receiverOf({})));
+    expect(target).toMatchObject({ batchSize: 2, timeoutMs: 3000 });
+    const plain = emailTargetOf(jobFor(snapshotOf([config], { email: { maxEmailReceivers: 0 } }), receiverOf({})));
+    expect(plain).not.toHaveProperty('batchSize');
+    expect(plain).not.toHaveProperty('timeoutMs');
+  });
 });

@@ -2,7 +2,8 @@
  * Maps a Receiver's email section and the Config it uses (notification-manager §1.4, §1.5, §3.1)
  * to an `EmailTarget`: SMTP settings and credentials from the Config's `email` section, recipients
  * from the receiver's `to`, and the body format from `tmplType` (receiver, then
- * `options.email.tmplType`, then html).
+ * `options.email.tmplType`, then html). `options.email.maxEmailReceivers` sets the recipients per
+ * message and `options.email.notificationTimeout` the SMTP timeouts, per notification.
  */
 import { PermanentError } from '@nm/bus';
 import type { EmailTarget, EmailTlsConfig } from '@nm/channels';
@@ -39,6 +40,12 @@ function tlsOf(job: DeliveryJob, tls: TLSConfig | undefined): EmailTlsConfig | u
   };
 }
 
+/** `options.email.maxEmailReceivers` when it is a positive integer. */
+function maxReceiversOf(job: DeliveryJob): number | undefined {
+  const v = job.channelOptions?.['maxEmailReceivers'];
+  return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
+}
+
 /** The SMTP target of a job; a missing Config or an empty `to` is a PermanentError naming the receiver. */
 export function emailTargetOf(job: DeliveryJob): EmailTarget {
   const name = job.receiver.metadata.name;
@@ -51,6 +58,7 @@ export function emailTargetOf(job: DeliveryJob): EmailTarget {
   const authPassword = job.credential(cfg.authPassword);
   const authSecret = job.credential(cfg.authSecret);
   const tls = tlsOf(job, cfg.tls);
+  const batchSize = maxReceiversOf(job);
   return {
     config: {
       from: cfg.from,
@@ -65,6 +73,8 @@ export function emailTargetOf(job: DeliveryJob): EmailTarget {
     },
     to,
     format: emailFormatOf(job),
+    ...(batchSize !== undefined ? { batchSize } : {}),
+    ...(job.notificationTimeoutMs !== undefined ? { timeoutMs: job.notificationTimeoutMs } : {}),
   };
 }
 

@@ -49,4 +49,10 @@ describe('feishuTargetOf', () => {
       message: 'receiver ops: feishu names none of user, department or chatbot',
     });
   });
+
+  it('maps options.feishu.notificationTimeout (seconds) to the per-request timeoutMs', () => {
+    const section = { chatbot: { webhook: secretRef('feishu', 'hook') } };
+    expect(feishuTargetOf(job({ section, options: { feishu: { notificationTimeout: 5 } } })).timeoutMs).toBe(5000);
+    expect(feishuTargetOf(job({ section }))).not.toHaveProperty('timeoutMs');
+  });
 });

@@ -62,7 +62,13 @@ export function feishuTargetOf(job: DeliveryJob): FeishuTarget {
   if (!chatbot && !app) {
     throw new PermanentError(`receiver ${job.receiver.metadata.name}: feishu names none of user, department or chatbot`, { code: 'feishu:no-destination' });
   }
-  return { format: feishuFormatOf(job), ...(chatbot ? { chatbot } : {}), ...(app ? { app } : {}) };
+  return {
+    format: feishuFormatOf(job),
+    ...(chatbot ? { chatbot } : {}),
+    ...(app ? { app } : {}),
+    // options.feishu.notificationTimeout: per-request timeout of bot, token and app calls
+    ...(job.notificationTimeoutMs !== undefined ? { timeoutMs: job.notificationTimeoutMs } : {}),
+  };
 }
 
 /** Secret-free destination of a job that failed before any unit was tried. */

@@ -57,4 +57,10 @@ describe('slackTargetOf', () => {
       message: 'receiver ops: secret nm-system/nope not found',
     });
   });
+
+  it('maps options.slack.notificationTimeout (seconds) to the per-request timeoutMs', () => {
+    const section = { channels: [], webhook: { value: 'https://hooks.example/x' } };
+    expect(slackTargetOf(job({ section, options: { slack: { notificationTimeout: 2 } } })).timeoutMs).toBe(2000);
+    expect(slackTargetOf(job({ section }))).not.toHaveProperty('timeoutMs');
+  });
 });

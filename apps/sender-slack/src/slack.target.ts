@@ -45,7 +45,13 @@ export function slackTargetOf(job: DeliveryJob): SlackTarget {
   if (channels.length === 0 && webhookUrl === undefined) {
     throw new PermanentError(`receiver ${name}: slack names neither channels nor a webhook`, { code: 'slack:no-destination' });
   }
-  return { ...(token !== undefined ? { token } : {}), channels, ...(webhookUrl !== undefined ? { webhookUrl } : {}) };
+  return {
+    ...(token !== undefined ? { token } : {}),
+    channels,
+    ...(webhookUrl !== undefined ? { webhookUrl } : {}),
+    // options.slack.notificationTimeout: per-request timeout of chat.postMessage and webhooks
+    ...(job.notificationTimeoutMs !== undefined ? { timeoutMs: job.notificationTimeoutMs } : {}),
+  };
 }
 
 /** Secret-free destination of a job that failed before any unit was tried. */

@@ -72,4 +72,10 @@ describe('wechatTargetOf', () => {
       message: 'receiver ops: wechat names none of toUser, toParty, toTag or chatbot',
     });
   });
+
+  it('maps options.wechat.notificationTimeout (seconds) to the per-request timeoutMs', () => {
+    const section = { chatbot: { webhook: secretRef('wecom', 'bot') } };
+    expect(wechatTargetOf(job({ section, options: { wechat: { notificationTimeout: 7 } } })).timeoutMs).toBe(7000);
+    expect(wechatTargetOf(job({ section }))).not.toHaveProperty('timeoutMs');
+  });
 });

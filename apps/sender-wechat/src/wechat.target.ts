@@ -2,7 +2,8 @@
  * Maps a Receiver's wechat section and the Config it uses (notification-manager §1.4, §1.5,
  * §3.2, §3.3) to a `WechatTarget`: `toUser` / `toParty` / `toTag` become an application message
  * with the Config's corp id, agent id, secret and `wechatApiUrl`; `chatbot` becomes a group-robot
- * post and needs no Config. `options.wechat.messageMaxSize` bounds application messages.
+ * post and needs no Config. `options.wechat.messageMaxSize` bounds application messages and
+ * `options.wechat.notificationTimeout` becomes the target's per-request `timeoutMs`.
  */
 import { PermanentError } from '@nm/bus';
 import type { WechatTarget } from '@nm/channels';
@@ -79,7 +80,12 @@ export function wechatTargetOf(job: DeliveryJob): WechatTarget {
   if (!app && !chatbot) {
     throw new PermanentError(`receiver ${job.receiver.metadata.name}: wechat names none of toUser, toParty, toTag or chatbot`, { code: 'wechat:no-destination' });
   }
-  return { format: wechatFormatOf(job), ...(app ? { app } : {}), ...(chatbot ? { chatbot } : {}) };
+  return {
+    format: wechatFormatOf(job),
+    ...(app ? { app } : {}),
+    ...(chatbot ? { chatbot } : {}),
+    ...(job.notificationTimeoutMs !== undefined ? { timeoutMs: job.notificationTimeoutMs } : {}),
+  };
 }
 
 /** Secret-free destination of a job that failed before any unit was tried. */

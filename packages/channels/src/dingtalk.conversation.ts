@@ -36,7 +36,7 @@ export class DingtalkConversationClient {
     private readonly baseUrl: string,
   ) {}
 
-  async send(app: DingtalkApp, chatId: string, msg: Record<string, unknown>, signal?: AbortSignal): Promise<UnitSuccess> {
+  async send(app: DingtalkApp, chatId: string, msg: Record<string, unknown>, signal?: AbortSignal, timeoutMs?: number): Promise<UnitSuccess> {
     const post = async (token: string): Promise<DingtalkReply> =>
       parseDingtalkReply(
         await httpRequest(
@@ -46,6 +46,7 @@ export class DingtalkConversationClient {
             url: `${apiUrl(this.baseUrl, 'chat/send')}?access_token=${encodeURIComponent(token)}`,
             body: { chatid: chatId, msg },
             ...(signal ? { signal } : {}),
+            timeoutMs,
           },
           'dingtalk',
         ),
@@ -53,7 +54,7 @@ export class DingtalkConversationClient {
     const res = await withTokenRefresh(
       this.tokens,
       `dingtalk|${this.baseUrl}|${app.appKey}|${app.appSecret}`,
-      () => this.fetchToken(app, signal),
+      () => this.fetchToken(app, signal, timeoutMs),
       post,
       (r) => TOKEN_EXPIRED_CODES.dingtalk.has(String(r.errcode)),
     );
@@ -61,11 +62,11 @@ export class DingtalkConversationClient {
     return res.messageId ? { upstreamMessageId: res.messageId } : {};
   }
 
-  private async fetchToken(app: DingtalkApp, signal?: AbortSignal): Promise<FetchedToken> {
+  private async fetchToken(app: DingtalkApp, signal?: AbortSignal, timeoutMs?: number): Promise<FetchedToken> {
     const query = new URLSearchParams({ appkey: app.appKey, appsecret: app.appSecret });
     const reply = await httpRequest(
       this.http,
-      { method: 'GET', url: `${apiUrl(this.baseUrl, 'gettoken')}?${query.toString()}`, ...(signal ? { signal } : {}) },
+      { method: 'GET', url: `${apiUrl(this.baseUrl, 'gettoken')}?${query.toString()}`, ...(signal ? { signal } : {}), timeoutMs },
       'dingtalk',
     );
     const res = parseDingtalkReply(reply);

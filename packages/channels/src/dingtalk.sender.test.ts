@@ -4,7 +4,7 @@ import { PermanentError, RetryableError } from './channel.errors.js';
 import { failureOf } from './delivery.runner.js';
 import { DingtalkSender, dingtalkSign, type DingtalkTarget } from './dingtalk.sender.js';
 import { utf8Length } from './message.splitter.js';
-import { RedisRateLimiter } from './rate.limiter.js';
+import { MemoryRateLimiter, RedisRateLimiter } from './rate.limiter.js';
 import { RecordingClock, RecordingLimiter, alertMessage, alerts, textMessage } from './test-support/fixtures.js';
 import { startRedisSocket, type PrivateRedisSocket } from './test-support/redis.server.js';
 
@@ -127,6 +127,51 @@ describe('DingtalkSender', () => {
     const res = await sender.send({ conversation: { appKey: 'ding-key', appSecret: 'wrong', chatIds: ['chat-1'] } }, textMessage('x'));
     expect(res.outcomes[0]!.error).toBeInstanceOf(PermanentError);
     expect(res.outcomes[0]!.error!.code).toBe('dingtalk:40089');
+  });
+
+  describe('per-notification options on the target (options.dingtalk)', () => {
+    it('splits at the chatbotMessageMaxSize / conversationMessageMaxSize of the target when smaller', async () => {
+      const list = alerts(20, (i) => `节点 ${i} 的磁盘使用率超过百分之九十 `.repeat(3));
+      // about 2.7 KB in all: one message under the defaults (19960 / 5000 bytes)
+      expect(utf8Length(list.map((a) => `${a.labels.alertname}: ${a.annotations.summary}`).join('\n'))).toBeLessThan(5000);
+      const limits = { chatbotMaxBytes: 1500, conversationMaxBytes: 400 };
+      const res = await sender.send({ chatbot: { webhookUrl: fake.dingtalkRobotUrl('plain-robot') }, conversation: { appKey: 'ding-key', appSecret: 'ding-secret', chatIds: ['chat-1'] }, limits }, alertMessage(list));
+      expect(res.status).toBe('delivered');
+      const robotTexts = fake.requestsTo('dingtalk.robot').map((r) => (r.body as { text: { content: string } }).text.content);
+      const chatTexts = fake.requestsTo('dingtalk.chat').map((r) => (r.body as { msg: { text: { content: string } } }).msg.text.content);
+      expect(robotTexts.length).toBeGreaterThan(1);
+      expect(chatTexts.length).toBeGreaterThan(robotTexts.length);
+      for (const t of robotTexts) expect(utf8Length(t)).toBeLessThanOrEqual(1500);
+      for (const t of chatTexts) expect(utf8Length(t)).toBeLessThanOrEqual(400);
+      expect(res.outcomes.filter((o) => o.destination === 'chat:chat-1').flatMap((o) => o.alertIds)).toHaveLength(20);
+    });
+
+    it('throttles with the target threshold, keeping the default unit and maxWaitTime it does not set', async () => {
+      await sender.send({ ...robot(), conversation: { appKey: 'ding-key', appSecret: 'ding-secret', chatIds: ['chat-1'] }, limits: { chatbotRateLimit: { limit: 5 }, conversationRateLimit: { limit: 2, windowMs: 500, maxWaitMs: 0 } } }, textMessage('告警'));
+      expect(limiter.calls.find((c) => c.key.startsWith('dingtalk-robot:'))).toMatchObject({ limit: 5, windowMs: 60_000, maxWaitMs: 10_000 });
+      expect(limiter.calls.find((c) => c.key.startsWith('dingtalk-app:'))).toMatchObject({ limit: 2, windowMs: 500, maxWaitMs: 0 });
+    });
+
+    it('hands the message back as retryable once the per-target threshold is used up', async () => {
+      const real = new DingtalkSender({ apiUrl: fake.urls.dingtalkApi, clock, rateLimiter: new MemoryRateLimiter() });
+      const target: DingtalkTarget = { chatbot: { webhookUrl: fake.dingtalkRobotUrl('plain-robot') }, limits: { chatbotRateLimit: { limit: 1, maxWaitMs: 0 } } };
+      expect((await real.send(target, textMessage('first'))).status).toBe('delivered');
+      const err = failureOf(await real.send(target, textMessage('second')));
+      expect(err).toBeInstanceOf(RetryableError);
+      expect(err!.code).toBe('ratelimit:wait-exceeded');
+      expect(fake.requestsTo('dingtalk.robot')).toHaveLength(1);
+    });
+
+    it('times a slow robot out after the target timeoutMs, as a retryable failure', async () => {
+      const once = new DingtalkSender({ apiUrl: fake.urls.dingtalkApi, clock, rateLimiter: limiter, retry: { attempts: 1 } });
+      fake.script({ route: 'dingtalk.robot', delayMs: 400 });
+      const started = Date.now();
+      const res = await once.send({ chatbot: { webhookUrl: fake.dingtalkRobotUrl('plain-robot') }, timeoutMs: 100 }, textMessage('x'));
+      expect(Date.now() - started).toBeLessThan(380);
+      const err = res.outcomes[0]!.error!;
+      expect(err).toBeInstanceOf(RetryableError);
+      expect(err.code).toMatch(/^dingtalk:network-/);
+    });
   });
 
   describe('robot rate limit shared by two replicas through Redis', () => {

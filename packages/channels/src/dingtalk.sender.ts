@@ -2,6 +2,7 @@
  * DingTalk: custom robots (HMAC-SHA256 signature with a millisecond timestamp, keywords, @mentions,
  * 19960-byte split, 20 messages per minute per robot enforced across replicas by queueing) and
  * enterprise conversations (app token, chat/send, 5000-byte split, 25 per second per app).
+ * A target's `limits` and `timeoutMs` (from `options.dingtalk`) override these per notification.
  */
 import { createHmac } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
@@ -31,6 +32,21 @@ export interface DingtalkTarget {
   format?: 'text' | 'markdown';
   chatbot?: DingtalkChatbot;
   conversation?: DingtalkApp & { chatIds: readonly string[] };
+  /** Per-request timeout (`options.dingtalk.notificationTimeout`); default the sender's. */
+  timeoutMs?: number | undefined;
+  /** Per-notification limits (`options.dingtalk`); each field overrides the sender's default. */
+  limits?: DingtalkLimits | undefined;
+}
+
+export interface DingtalkLimits {
+  /** `chatbotMessageMaxSize` in bytes. */
+  chatbotMaxBytes?: number;
+  /** `conversationMessageMaxSize` in bytes. */
+  conversationMaxBytes?: number;
+  /** `chatBotThrottle`; missing fields keep the sender's (or the default) values. */
+  chatbotRateLimit?: Partial<RateLimit>;
+  /** `conversationThrottle`; missing fields keep the sender's (or the default) values. */
+  conversationRateLimit?: Partial<RateLimit>;
 }
 
 export interface DingtalkSenderOptions extends TokenSenderOptions, RateLimitedSenderOptions {
@@ -72,29 +88,32 @@ export class DingtalkSender implements ChannelSender<DingtalkTarget> {
 
   async send(target: DingtalkTarget, message: OutgoingMessage, ctx: SendContext = {}): Promise<SendResult> {
     const format = target.format ?? 'text';
+    const limits = target.limits ?? {};
+    const { timeoutMs } = target;
     const units: DeliveryUnit[] = [];
     const bot = target.chatbot;
     if (bot) {
       const keywords = bot.keywords?.length ? `\n\n[Keywords] ${bot.keywords.join(', ')}` : '';
       const people = [...(bot.atMobiles ?? []), ...(bot.atUserIds ?? [])];
       const mentions = format === 'markdown' && people.length ? ` ${people.map((p) => `@${p}`).join(', ')}` : '';
-      const maxBytes = (this.opts.chatbotMaxBytes ?? 19_960) - utf8Length(keywords) - utf8Length(mentions);
+      const maxBytes = (limits.chatbotMaxBytes ?? this.opts.chatbotMaxBytes ?? 19_960) - utf8Length(keywords) - utf8Length(mentions);
       const at = { atMobiles: bot.atMobiles ?? [], atUserIds: bot.atUserIds ?? [], isAtAll: bot.atAll ?? false };
       const chunks = splitMessage(message, { maxBytes });
       units.push(
         ...unitsFor([bot], chunks, (b) => ({ key: 'chatbot', label: redactUrl(b.webhookUrl) }), (b, chunk) =>
-          this.postRobot(b, { ...msgOf(format, chunk, chunk.body + mentions + keywords), at }, ctx.signal),
+          this.postRobot(b, { ...msgOf(format, chunk, chunk.body + mentions + keywords), at }, limits.chatbotRateLimit, timeoutMs, ctx.signal),
         ),
       );
     }
     const conv = target.conversation;
     if (conv) {
       if (!conv.appKey || !conv.appSecret) throw new PermanentError('dingtalk: appKey and appSecret are required', { code: 'dingtalk:invalid-config' });
-      const chunks = splitMessage(message, { maxBytes: this.opts.conversationMaxBytes ?? 5000 });
+      const chunks = splitMessage(message, { maxBytes: limits.conversationMaxBytes ?? this.opts.conversationMaxBytes ?? 5000 });
       units.push(
         ...unitsFor(conv.chatIds, chunks, (id) => ({ key: `chat:${id}`, label: `chat:${id}` }), async (id, chunk) => {
-          await this.throttle(`dingtalk-app:${hashKey(conv.appKey)}`, this.opts.conversationRateLimit, { limit: 25, windowMs: 1000, maxWaitMs: 1000 }, ctx.signal);
-          return this.conversations.send(conv, id, msgOf(format, chunk, chunk.body), ctx.signal);
+          const fallback = { limit: 25, windowMs: 1000, maxWaitMs: 1000 };
+          await this.throttle(`dingtalk-app:${hashKey(conv.appKey)}`, this.opts.conversationRateLimit, fallback, limits.conversationRateLimit, ctx.signal);
+          return this.conversations.send(conv, id, msgOf(format, chunk, chunk.body), ctx.signal, timeoutMs);
         }),
       );
     }
@@ -105,15 +124,22 @@ export class DingtalkSender implements ChannelSender<DingtalkTarget> {
     });
   }
 
-  private async postRobot(bot: DingtalkChatbot, body: Record<string, unknown>, signal?: AbortSignal): Promise<UnitSuccess> {
-    await this.throttle(`dingtalk-robot:${hashKey(bot.webhookUrl)}`, this.opts.chatbotRateLimit, { limit: 20, windowMs: 60_000, maxWaitMs: 10_000 }, signal);
+  private async postRobot(
+    bot: DingtalkChatbot,
+    body: Record<string, unknown>,
+    override: Partial<RateLimit> | undefined,
+    timeoutMs: number | undefined,
+    signal?: AbortSignal,
+  ): Promise<UnitSuccess> {
+    const fallback = { limit: 20, windowMs: 60_000, maxWaitMs: 10_000 };
+    await this.throttle(`dingtalk-robot:${hashKey(bot.webhookUrl)}`, this.opts.chatbotRateLimit, fallback, override, signal);
     const url = new URL(bot.webhookUrl);
     if (bot.secret) {
       const ts = this.clock.now();
       url.searchParams.set('timestamp', String(ts));
       url.searchParams.set('sign', dingtalkSign(ts, bot.secret));
     }
-    const res = parseDingtalkReply(await httpRequest(this.http, { method: 'POST', url: url.toString(), body, ...(signal ? { signal } : {}) }, 'dingtalk'));
+    const res = parseDingtalkReply(await httpRequest(this.http, { method: 'POST', url: url.toString(), body, ...(signal ? { signal } : {}), timeoutMs }, 'dingtalk'));
     if (res.errcode !== 0) throw classifyVendorError('dingtalk', res.errcode ?? 'unknown', res.errmsg ?? '');
     if (res.status !== undefined && res.status !== 0 && res.status !== '0') {
       throw classifyVendorError('dingtalk', 'punished', `robot status ${JSON.stringify(res.status)} ${JSON.stringify(res.punish ?? '')}`);
@@ -121,8 +147,18 @@ export class DingtalkSender implements ChannelSender<DingtalkTarget> {
     return {};
   }
 
-  private async throttle(key: string, configured: RateLimit | false | undefined, fallback: RateLimit, signal?: AbortSignal): Promise<void> {
-    const limit = configured ?? fallback;
+  /**
+   * Waits for a slot. A per-notification `override` (a throttle of `options.dingtalk`) wins field
+   * by field over the sender's limit, or the default when the sender has none or disabled it.
+   */
+  private async throttle(
+    key: string,
+    configured: RateLimit | false | undefined,
+    fallback: RateLimit,
+    override: Partial<RateLimit> | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const limit = override ? { ...(configured || fallback), ...override } : (configured ?? fallback);
     if (!limit) return;
     await this.limiter.acquire(key, limit.limit, limit.windowMs, {
       ...(limit.maxWaitMs !== undefined ? { maxWaitMs: limit.maxWaitMs } : {}),

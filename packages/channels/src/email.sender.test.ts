@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { PartialFailureError, PermanentError, RetryableError } from './channel.errors.js';
 import { failureOf } from './delivery.runner.js';
@@ -64,6 +65,36 @@ describe('EmailSender against a real SMTP server', () => {
       expect(got.mail.text?.trim()).toBe('Alert0: summary 0\nAlert1: summary 1');
       expect(got.mail.html).toBeFalsy();
       expect(got.mail.subject).toBe('[FIRING:2]');
+    }
+  });
+
+  it('sends one message per maxEmailReceivers recipients of the target (2 of 5 → 3 messages)', async () => {
+    sink = await startSmtpSink({ tls });
+    const to = ['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com', 'e@example.com'];
+    const res = await sender.send({ ...target(sink.port, to), batchSize: 2 }, textMessage('x', 's'));
+    expect(res.status).toBe('delivered');
+    expect(res.outcomes.map((o) => o.destination)).toEqual(['a@example.com, b@example.com', 'c@example.com, d@example.com', 'e@example.com']);
+    expect(sink.received.map((r) => r.envelopeTo.join(',')).sort()).toEqual(['a@example.com,b@example.com', 'c@example.com,d@example.com', 'e@example.com']);
+  });
+
+  it('gives up on a server that never greets after the target timeoutMs, as a retryable failure', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((s) => {
+      sockets.add(s);
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const { port } = silent.address() as AddressInfo;
+      const started = Date.now();
+      const res = await sender.send({ ...target(port, ['ops@example.com']), timeoutMs: 200 }, textMessage('x', 's'));
+      expect(Date.now() - started).toBeLessThan(2000);
+      const err = failureOf(res);
+      expect(err).toBeInstanceOf(RetryableError);
+      expect(err!.code).toMatch(/^smtp:/);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
     }
   });
 

@@ -1,7 +1,7 @@
 /**
  * Email over SMTP (nodemailer). Unlike notification-manager: TLS certificates are verified unless
  * `insecureSkipVerify` says otherwise, and one message goes to many recipients (`batchSize` per
- * message, notification-manager's unused `maxEmailReceivers`) instead of one session per recipient.
+ * message: the target's `maxEmailReceivers`, else the sender's) instead of one session per recipient.
  * Port 465 is implicit TLS; otherwise STARTTLS is used when offered and required with `requireTLS`.
  */
 import { isIP } from 'node:net';
@@ -44,6 +44,10 @@ export interface EmailTarget {
   to: readonly string[];
   /** `tmplType`: html (default) or text. The rendered title is the subject. */
   format?: 'html' | 'text';
+  /** Recipients per message (`options.email.maxEmailReceivers`); default the sender's `batchSize`. */
+  batchSize?: number | undefined;
+  /** Connection, greeting and socket timeout (`options.email.notificationTimeout`); default the sender's. */
+  timeoutMs?: number | undefined;
 }
 
 export interface EmailSenderOptions {
@@ -113,7 +117,8 @@ export class EmailSender implements ChannelSender<EmailTarget> {
     if (!config.from || !config.smartHost?.host || !config.smartHost.port) {
       throw new PermanentError('email: from and smartHost are required', { code: 'email:invalid-config' });
     }
-    const size = Math.max(1, this.opts.batchSize ?? 100);
+    const size = Math.max(1, Math.floor(target.batchSize ?? this.opts.batchSize ?? 100));
+    const timeoutMs = target.timeoutMs ?? this.opts.timeoutMs;
     const batches: string[][] = [];
     for (let i = 0; i < target.to.length; i += size) batches.push(target.to.slice(i, i + size));
     const chunks = splitMessage(message, { maxBytes: Infinity });
@@ -121,7 +126,7 @@ export class EmailSender implements ChannelSender<EmailTarget> {
       batches.map((to, i) => ({ to, i })),
       chunks,
       ({ to, i }) => ({ key: `to:${i}`, label: to.join(', ') }),
-      ({ to }, chunk) => this.deliver(config, to, target.format ?? 'html', chunk),
+      ({ to }, chunk) => this.deliver(config, to, target.format ?? 'html', chunk, timeoutMs),
     );
     return runUnits('email', units, ctx, {
       clock: this.opts.clock ?? systemClock,
@@ -130,8 +135,8 @@ export class EmailSender implements ChannelSender<EmailTarget> {
     });
   }
 
-  private async deliver(cfg: EmailTransportConfig, to: string[], format: 'html' | 'text', chunk: MessageChunk): Promise<UnitSuccess> {
-    const transport = createTransport(smtpTransportOptions(cfg, this.opts.timeoutMs));
+  private async deliver(cfg: EmailTransportConfig, to: string[], format: 'html' | 'text', chunk: MessageChunk, timeoutMs: number | undefined): Promise<UnitSuccess> {
+    const transport = createTransport(smtpTransportOptions(cfg, timeoutMs));
     try {
       const info = await transport.sendMail({
         from: cfg.from,

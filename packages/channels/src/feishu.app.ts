@@ -56,7 +56,7 @@ export class FeishuAppClient {
     private readonly baseUrl: string,
   ) {}
 
-  async send(app: FeishuApp, to: FeishuRecipients, msgType: string, content: unknown, signal?: AbortSignal): Promise<UnitSuccess> {
+  async send(app: FeishuApp, to: FeishuRecipients, msgType: string, content: unknown, signal?: AbortSignal, timeoutMs?: number): Promise<UnitSuccess> {
     const body = { msg_type: msgType, content, ...to };
     const post = async (token: string): Promise<ReturnType<typeof parseFeishuReply>> =>
       parseFeishuReply(
@@ -68,6 +68,7 @@ export class FeishuAppClient {
             headers: { Authorization: `Bearer ${token}` },
             body,
             ...(signal ? { signal } : {}),
+            timeoutMs,
           },
           'feishu',
         ),
@@ -75,7 +76,7 @@ export class FeishuAppClient {
     const res = await withTokenRefresh(
       this.tokens,
       `feishu|${this.baseUrl}|${app.appId}|${app.appSecret}`,
-      () => this.fetchToken(app, signal),
+      () => this.fetchToken(app, signal, timeoutMs),
       post,
       (r) => TOKEN_EXPIRED_CODES.feishu.has(String(r.code)),
     );
@@ -87,7 +88,7 @@ export class FeishuAppClient {
     return { ...(res.data?.message_id ? { upstreamMessageId: res.data.message_id } : {}), ...(invalid.length ? { invalid } : {}) };
   }
 
-  private async fetchToken(app: FeishuApp, signal?: AbortSignal): Promise<FetchedToken> {
+  private async fetchToken(app: FeishuApp, signal?: AbortSignal, timeoutMs?: number): Promise<FetchedToken> {
     const reply = await httpRequest(
       this.http,
       {
@@ -95,6 +96,7 @@ export class FeishuAppClient {
         url: apiUrl(this.baseUrl, 'auth/v3/tenant_access_token/internal'),
         body: { app_id: app.appId, app_secret: app.appSecret },
         ...(signal ? { signal } : {}),
+        timeoutMs,
       },
       'feishu',
     );

@@ -111,6 +111,20 @@ describe('FeishuSender', () => {
     for (const r of reqs) expect(utf8Length(JSON.stringify((r.body as { content: { post: unknown } }).content.post))).toBeLessThanOrEqual(700 + 64);
   });
 
+  it('uses the target timeoutMs (options.feishu.notificationTimeout) for bot and app requests', async () => {
+    const once = new FeishuSender({ apiUrl: fake.urls.feishuApi, clock, rateLimiter: new RecordingLimiter(), retry: { attempts: 1 } });
+    fake.script({ route: 'feishu.bot', delayMs: 400 });
+    const started = Date.now();
+    const slowBot = await once.send({ ...bot(), format: 'text', timeoutMs: 100 }, textMessage('x'));
+    expect(Date.now() - started).toBeLessThan(380);
+    expect(slowBot.outcomes[0]!.error).toBeInstanceOf(RetryableError);
+    expect(slowBot.outcomes[0]!.error!.code).toMatch(/^feishu:network-/);
+
+    fake.script({ route: 'feishu.token', delayMs: 400 });
+    const slowApp = await once.send({ ...app(), format: 'text', timeoutMs: 100 }, textMessage('x'));
+    expect(slowApp.outcomes[0]!.error).toBeInstanceOf(RetryableError);
+  });
+
   it('sends app messages with a cached tenant token to users and departments', async () => {
     const results = await Promise.all([
       sender.send(app(['ou_1', 'ou_2'], ['od_1']), textMessage(post(['hello']))),

@@ -28,6 +28,8 @@ export interface FeishuTarget {
   format?: FeishuFormat;
   chatbot?: FeishuChatbot;
   app?: FeishuApp & { users?: readonly string[]; departments?: readonly string[] };
+  /** Per-request timeout (`options.feishu.notificationTimeout`); default the sender's. */
+  timeoutMs?: number | undefined;
 }
 
 export interface FeishuSenderOptions extends TokenSenderOptions, RateLimitedSenderOptions {
@@ -66,7 +68,7 @@ export class FeishuSender implements ChannelSender<FeishuTarget> {
       const chunks = this.split(message, format, reserve);
       units.push(
         ...unitsFor([bot], chunks, (b) => ({ key: 'chatbot', label: redactUrl(b.webhookUrl) }), (b, chunk) =>
-          this.postBot(b, format, chunk, ctx.signal),
+          this.postBot(b, format, chunk, target.timeoutMs, ctx.signal),
         ),
       );
     }
@@ -80,7 +82,7 @@ export class FeishuSender implements ChannelSender<FeishuTarget> {
           batches.map((b, i) => ({ b, i })),
           chunks,
           ({ b, i }) => ({ key: `app:${app.appId}:${i}`, label: describe(b.user_ids, b.department_ids) }),
-          ({ b }, chunk) => this.app.send(app, b, format, feishuContent(format, chunk.body), ctx.signal),
+          ({ b }, chunk) => this.app.send(app, b, format, feishuContent(format, chunk.body), ctx.signal, target.timeoutMs),
         ),
       );
     }
@@ -100,7 +102,7 @@ export class FeishuSender implements ChannelSender<FeishuTarget> {
     return splitMessage(message, opts);
   }
 
-  private async postBot(bot: FeishuChatbot, format: FeishuFormat, chunk: MessageChunk, signal?: AbortSignal): Promise<UnitSuccess> {
+  private async postBot(bot: FeishuChatbot, format: FeishuFormat, chunk: MessageChunk, timeoutMs: number | undefined, signal?: AbortSignal): Promise<UnitSuccess> {
     const limit = this.opts.chatbotRateLimit ?? { limit: 5, windowMs: 1000, maxWaitMs: 2000 };
     if (limit) {
       await this.limiter.acquire(`feishu-bot:${hashKey(bot.webhookUrl)}`, limit.limit, limit.windowMs, {
@@ -114,7 +116,7 @@ export class FeishuSender implements ChannelSender<FeishuTarget> {
       msg_type: format,
       content: feishuContent(format, chunk.body, bot.keywords),
     };
-    const res = parseFeishuReply(await httpRequest(this.http, { method: 'POST', url: bot.webhookUrl, body, ...(signal ? { signal } : {}) }, 'feishu'));
+    const res = parseFeishuReply(await httpRequest(this.http, { method: 'POST', url: bot.webhookUrl, body, ...(signal ? { signal } : {}), timeoutMs }, 'feishu'));
     if (res.code !== 0) throw classifyVendorError('feishu', res.code, res.msg);
     return {};
   }

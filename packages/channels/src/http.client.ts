@@ -32,6 +32,8 @@ export interface HttpRequest {
   body?: unknown;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /** Overrides the client's timeout for this request (`options.<channel>.notificationTimeout`). */
+  timeoutMs?: number | undefined;
 }
 
 /**
@@ -49,6 +51,7 @@ export async function httpRequest(http: AxiosInstance, req: HttpRequest, vendor:
         ...req.headers,
       },
       ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
     });
     const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
     const headers: Record<string, string | undefined> = {};

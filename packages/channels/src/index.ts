@@ -69,7 +69,7 @@ export { WechatSender } from './wechat.sender.js';
 export type { WechatSenderOptions, WechatTarget } from './wechat.sender.js';
 export type { WechatAppConfig } from './wechat.app.js';
 export { DingtalkSender, dingtalkSign } from './dingtalk.sender.js';
-export type { DingtalkChatbot, DingtalkSenderOptions, DingtalkTarget } from './dingtalk.sender.js';
+export type { DingtalkChatbot, DingtalkLimits, DingtalkSenderOptions, DingtalkTarget } from './dingtalk.sender.js';
 export type { DingtalkApp } from './dingtalk.conversation.js';
 export { FeishuSender } from './feishu.sender.js';
 export type { FeishuChatbot, FeishuSenderOptions, FeishuTarget } from './feishu.sender.js';

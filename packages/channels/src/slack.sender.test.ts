@@ -106,6 +106,15 @@ describe('SlackSender', () => {
     expect(slow.outcomes[0]!.error!.code).toMatch(/^slack:network-/);
   });
 
+  it('uses the target timeoutMs (options.slack.notificationTimeout) over the sender default', async () => {
+    fake.script({ route: 'slack.postMessage', delayMs: 400, times: 2 });
+    const started = Date.now();
+    const slow = await sender.send({ token, channels: ['C123'], timeoutMs: 100 }, textMessage('x'));
+    expect(Date.now() - started).toBeLessThan(380);
+    expect(slow.outcomes[0]!.error).toBeInstanceOf(RetryableError);
+    expect(slow.outcomes[0]!.error!.code).toMatch(/^slack:network-/);
+  });
+
   it('rejects a target without a usable destination', async () => {
     await expect(sender.send({ channels: ['C123'] }, textMessage('x'))).rejects.toBeInstanceOf(PermanentError);
     await expect(sender.send({ token, channels: [] }, textMessage('x'))).rejects.toBeInstanceOf(PermanentError);

@@ -20,6 +20,8 @@ export interface SlackTarget {
   channels: readonly string[];
   /** Incoming-webhook URL (posts to the channel the webhook was made for). */
   webhookUrl?: string;
+  /** Per-request timeout (`options.slack.notificationTimeout`); default the sender's. */
+  timeoutMs?: number | undefined;
 }
 
 export interface SlackSenderOptions extends SenderOptions {
@@ -56,7 +58,9 @@ export class SlackSender implements ChannelSender<SlackTarget> {
       chunks,
       (d) => (d.kind === 'channel' ? { key: `channel:${d.channel}`, label: d.channel } : { key: 'webhook', label: redactUrl(d.url) }),
       (d, chunk) =>
-        d.kind === 'channel' ? this.postMessage(token ?? '', d.channel, chunk.body, ctx.signal) : this.postWebhook(d.url, chunk.body, ctx.signal),
+        d.kind === 'channel'
+          ? this.postMessage(token ?? '', d.channel, chunk.body, target.timeoutMs, ctx.signal)
+          : this.postWebhook(d.url, chunk.body, target.timeoutMs, ctx.signal),
     );
     return runUnits('slack', units, ctx, {
       clock: this.clock,
@@ -65,7 +69,7 @@ export class SlackSender implements ChannelSender<SlackTarget> {
     });
   }
 
-  private async postMessage(token: string, channel: string, text: string, signal?: AbortSignal): Promise<UnitSuccess> {
+  private async postMessage(token: string, channel: string, text: string, timeoutMs: number | undefined, signal?: AbortSignal): Promise<UnitSuccess> {
     const reply = await httpRequest(
       this.http,
       {
@@ -74,6 +78,7 @@ export class SlackSender implements ChannelSender<SlackTarget> {
         headers: { Authorization: `Bearer ${token}` },
         body: { channel, text },
         ...(signal ? { signal } : {}),
+        timeoutMs,
       },
       'slack',
     );
@@ -90,8 +95,8 @@ export class SlackSender implements ChannelSender<SlackTarget> {
     return body.ts ? { upstreamMessageId: `${body.channel ?? channel}/${body.ts}` } : {};
   }
 
-  private async postWebhook(url: string, text: string, signal?: AbortSignal): Promise<UnitSuccess> {
-    const reply = await httpRequest(this.http, { method: 'POST', url, body: { text }, ...(signal ? { signal } : {}) }, 'slack');
+  private async postWebhook(url: string, text: string, timeoutMs: number | undefined, signal?: AbortSignal): Promise<UnitSuccess> {
+    const reply = await httpRequest(this.http, { method: 'POST', url, body: { text }, ...(signal ? { signal } : {}), timeoutMs }, 'slack');
     if (reply.status === 200) return {};
     throw classifyHttpError({ status: reply.status, headers: reply.headers, detail: excerpt(reply.text) }, 'slack', this.clock.now());
   }

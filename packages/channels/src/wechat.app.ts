@@ -71,16 +71,17 @@ export class WechatAppClient {
     format: 'text' | 'markdown',
     content: string,
     signal?: AbortSignal,
+    timeoutMs?: number,
   ): Promise<UnitSuccess> {
     const base = cfg.apiUrl ?? DEFAULT_WECHAT_API_URL;
     const cacheKey = `wechat|${base}|${cfg.corpId}|${cfg.secret}`;
-    const fetchToken = () => this.fetchToken(base, cfg, signal);
+    const fetchToken = () => this.fetchToken(base, cfg, signal, timeoutMs);
     const body = { ...to, msgtype: format, agentid: cfg.agentId, [format]: { content }, safe: '0' };
     const post = async (token: string): Promise<WechatReply> =>
       parse(
         await httpRequest(
           this.http,
-          { method: 'POST', url: `${apiUrl(base, 'message/send')}?access_token=${encodeURIComponent(token)}`, body, ...(signal ? { signal } : {}) },
+          { method: 'POST', url: `${apiUrl(base, 'message/send')}?access_token=${encodeURIComponent(token)}`, body, ...(signal ? { signal } : {}), timeoutMs },
           'wechat',
         ),
       );
@@ -94,9 +95,9 @@ export class WechatAppClient {
     return { ...(res.msgid ? { upstreamMessageId: res.msgid } : {}), ...(invalid.length ? { invalid } : {}) };
   }
 
-  private async fetchToken(base: string, cfg: WechatAppConfig, signal?: AbortSignal): Promise<{ token: string; expiresInSec: number }> {
+  private async fetchToken(base: string, cfg: WechatAppConfig, signal?: AbortSignal, timeoutMs?: number): Promise<{ token: string; expiresInSec: number }> {
     const query = new URLSearchParams({ corpid: cfg.corpId, corpsecret: cfg.secret });
-    const res = parse(await httpRequest(this.http, { method: 'GET', url: `${apiUrl(base, 'gettoken')}?${query.toString()}`, ...(signal ? { signal } : {}) }, 'wechat'));
+    const res = parse(await httpRequest(this.http, { method: 'GET', url: `${apiUrl(base, 'gettoken')}?${query.toString()}`, ...(signal ? { signal } : {}), timeoutMs }, 'wechat'));
     if (res.errcode !== 0 || !res.access_token) throw classifyVendorError('wechat', res.errcode ?? 'unknown', `gettoken: ${res.errmsg ?? ''}`);
     return { token: res.access_token, expiresInSec: res.expires_in ?? 7200 };
   }

@@ -120,6 +120,20 @@ describe('WechatSender', () => {
     expect(fake.requestsTo('wecom.gettoken')).toHaveLength(5);
   });
 
+  it('uses the target timeoutMs (options.wechat.notificationTimeout) for token, app and robot requests', async () => {
+    const once = new WechatSender({ clock, retry: { attempts: 1 } });
+    fake.script({ route: 'wecom.gettoken', delayMs: 400 });
+    const started = Date.now();
+    const slowToken = await once.send({ ...app(), timeoutMs: 100 }, textMessage('x'));
+    expect(Date.now() - started).toBeLessThan(380);
+    expect(slowToken.outcomes[0]!.error).toBeInstanceOf(RetryableError);
+    expect(slowToken.outcomes[0]!.error!.code).toMatch(/^wechat:network-/);
+
+    fake.script({ route: 'wecom.bot', delayMs: 400 });
+    const slowBot = await once.send({ chatbot: { webhookUrl: fake.wecomBotUrl('bot-key') }, timeoutMs: 100 }, textMessage('x'));
+    expect(slowBot.outcomes[0]!.error).toBeInstanceOf(RetryableError);
+  });
+
   it('reports invaliduser/invalidparty/invalidtag as a partial failure', async () => {
     const res = await sender.send(app({ toUser: ['alice', 'ghost'], toParty: ['999'] }), textMessage('x'));
     expect(res.outcomes[0]).toMatchObject({ status: 'partial', invalid: ['user:ghost', 'party:999'] });

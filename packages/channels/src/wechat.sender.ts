@@ -1,6 +1,6 @@
 /**
  * WeCom (WeChat Work): application messages to users / parties / tags and group-robot webhooks.
- * Messages are split at 2048 bytes (the Config's `messageMaxSize` is honoured), robot markdown at
+ * Messages are split at 2048 bytes (`options.wechat.messageMaxSize` is honoured), robot markdown at
  * 4096 minus the mention string. Recipients WeCom rejects are reported as a partial failure.
  */
 import type { AxiosInstance } from 'axios';
@@ -27,6 +27,8 @@ export interface WechatTarget {
     maxBytes?: number;
   };
   chatbot?: { webhookUrl: string; atUsers?: readonly string[]; atMobiles?: readonly string[] };
+  /** Per-request timeout (`options.wechat.notificationTimeout`); default the sender's. */
+  timeoutMs?: number | undefined;
 }
 
 export interface WechatSenderOptions extends TokenSenderOptions, RateLimitedSenderOptions {
@@ -68,7 +70,7 @@ export class WechatSender implements ChannelSender<WechatTarget> {
           batches.map((b, i) => ({ b, i })),
           chunks,
           ({ b, i }) => ({ key: `app:${config.corpId}:${config.agentId}:${i}`, label: describeRecipients(b) }),
-          ({ b }, chunk) => this.app.send(config, b, format, chunk.body, ctx.signal),
+          ({ b }, chunk) => this.app.send(config, b, format, chunk.body, ctx.signal, target.timeoutMs),
         ),
       );
     }
@@ -91,7 +93,7 @@ export class WechatSender implements ChannelSender<WechatTarget> {
                     ...(bot.atMobiles?.length ? { mentioned_mobile_list: bot.atMobiles } : {}),
                   },
                 };
-          return this.postBot(b.webhookUrl, body, ctx.signal);
+          return this.postBot(b.webhookUrl, body, target.timeoutMs, ctx.signal);
         }),
       );
     }
@@ -102,7 +104,7 @@ export class WechatSender implements ChannelSender<WechatTarget> {
     });
   }
 
-  private async postBot(url: string, body: unknown, signal?: AbortSignal): Promise<UnitSuccess> {
+  private async postBot(url: string, body: unknown, timeoutMs: number | undefined, signal?: AbortSignal): Promise<UnitSuccess> {
     const limit = this.opts.botRateLimit ?? { limit: 20, windowMs: 60_000, maxWaitMs: 10_000 };
     if (limit) {
       await this.limiter.acquire(`wechat-bot:${hashKey(url)}`, limit.limit, limit.windowMs, {
@@ -110,7 +112,7 @@ export class WechatSender implements ChannelSender<WechatTarget> {
         ...(signal ? { signal } : {}),
       });
     }
-    const reply = await httpRequest(this.http, { method: 'POST', url, body, ...(signal ? { signal } : {}) }, 'wechat');
+    const reply = await httpRequest(this.http, { method: 'POST', url, body, ...(signal ? { signal } : {}), timeoutMs }, 'wechat');
     const res = reply.json as { errcode?: number; errmsg?: string } | undefined;
     if (reply.status !== 200 || !res) {
       throw classifyHttpError({ status: reply.status === 200 ? 502 : reply.status, headers: reply.headers, detail: excerpt(reply.text) }, 'wechat');
