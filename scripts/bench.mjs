@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // End-to-end benchmark: alerts/s from POST to webhook delivery, latency p50/p99, RSS.
 // Runs the single-process build against private nats-server/redis-server; prints figures, asserts nothing.
-// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200] [--no-alertmanager]
+// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200] [--split] [--no-alertmanager]
 // When Alertmanager is installed, the same workload also runs through it, delivering to the same sink.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -64,16 +64,28 @@ writeFileSync(join(dir, 'config.yaml'), docs.join('\n---\n'));
 const nats = await startNats();
 const redis = await startRedis();
 const port = await freePort();
-const app = spawn(process.execPath, [join(root, 'apps/standalone/dist/main.js')], {
-  env: { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', NM_CONFIG_DIR: dir, NM_INGEST_PORT: String(port), NM_INGEST_HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
-  stdio: ['ignore', 'inherit', 'inherit'],
-});
-const rssOf = (pid) => {
-  try {
-    return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
-  } catch {
-    return NaN;
+const SPLIT = process.argv.includes('--split');
+const baseEnv = { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', NM_HEALTH_PORT: '0' };
+const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+// --split: one process per service (the deployed shape); default: the single-process build.
+const services = SPLIT ? ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] : ['standalone'];
+const procs = services.map((svc) =>
+  spawn(process.execPath, [...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
+    env: { ...baseEnv, NM_CONFIG_DIR: dir, NM_INGEST_PORT: String(port), NM_INGEST_HOST: '127.0.0.1' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  }),
+);
+const app = procs[services.indexOf(SPLIT ? 'ingest' : 'standalone')];
+const rssOf = (pids) => {
+  let sum = 0;
+  for (const pid of [pids].flat()) {
+    try {
+      sum += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
+    } catch {
+      /* gone */
+    }
   }
+  return sum;
 };
 /** Posts ALERTS alerts in batches of BATCH to `url`, waits for the sink to count them all, returns figures. */
 async function drive(url, pid) {
@@ -139,7 +151,7 @@ receivers:
 
 try {
   await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok, 30000);
-  const nm = await drive(`http://127.0.0.1:${port}/api/v2/alerts`, app.pid);
+  const nm = { mode: SPLIT ? 'one process per service' : 'single process', ...(await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid))) };
   const am = process.argv.includes('--no-alertmanager') ? { skipped: '--no-alertmanager' } : await alertmanager();
   console.log(JSON.stringify({
     workload: { alerts: ALERTS, tenants: TENANTS, postBatch: BATCH, groups: 10 * TENANTS, note: 'latency includes the 500 ms batch/group wait' },
@@ -148,8 +160,19 @@ try {
     ratio: am.alertsPerSecond ? { throughputNmOverAm: +(nm.alertsPerSecond / am.alertsPerSecond).toFixed(2) } : undefined,
   }, null, 2));
 } finally {
-  app.kill('SIGTERM');
-  await new Promise((r) => setTimeout(r, 1000));
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise((r) => {
+          const t = setTimeout(r, 15000);
+          p.once('exit', () => {
+            clearTimeout(t);
+            r();
+          });
+          p.kill('SIGTERM');
+        }),
+    ),
+  );
   await nats.stop();
   await redis.stop();
   sink.close();
