@@ -97,6 +97,12 @@ stringData: {password: pw}
 
     writeFileSync(join(dir, 'b.yaml'), `apiVersion: notification.kubesphere.io/v2beta2\nkind: Receiver\nmetadata: {name: second, labels: {type: global}}\nspec: {webhook: {url: http://x}}\n`);
     await waitFor('edit picked up', () => reader.current().receivers.length === 2, 5000);
+
+    // Redis loses everything: config-sync mirrors again without any file change
+    await c.flushall();
+    expect(reader.current().receivers).toHaveLength(2); // readers keep their snapshot meanwhile
+    await waitFor('re-mirrored after the flush', async () => (await c.hlen(keys.objects)) > 0, 5000);
+    await waitFor('reader reloads the new revision', () => reader.current().revision === 1 && reader.current().receivers.length === 2, 5000);
     sync.stop();
     reader.stop();
   });

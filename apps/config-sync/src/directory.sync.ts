@@ -99,7 +99,9 @@ export class DirectorySync {
   private async sync(force: boolean): Promise<void> {
     try {
       const sig = await signature(this.dir);
-      if (!force && sig === this.lastSignature) return;
+      // Re-mirror when the files changed, or when Redis lost the configuration (a restart
+      // without persistence, a flush): readers keep their last snapshot meanwhile.
+      if (!force && sig === this.lastSignature && (await this.writer.hasContent())) return;
       const loaded = await loadManifests([this.dir]);
       const text = loaded.problems.map((p) => `${p.severity}|${p.file}|${p.kind}/${p.name}|${p.field}|${p.message}`).join('\n');
       if (text !== this.lastProblemsLogged) {

@@ -40,6 +40,11 @@ export class ConfigStoreWriter {
     private readonly box: SecretBox,
   ) {}
 
+  /** False when Redis holds no mirrored configuration (e.g. it restarted without persistence). */
+  async hasContent(): Promise<boolean> {
+    return (await this.redis.exists(keys.revision)) === 1;
+  }
+
   /** Replaces everything; a no-op (returns the current revision) when the content did not change. */
   async replaceAll(content: ConfigContent): Promise<{ revision: number; changed: boolean }> {
     const sorted = {
