@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeDingtalkDestination, dingtalkLimitsOf, dingtalkTargetOf } from './dingtalk.target.js';
-import { errorOf, jobOf, secretRef, type JobFixture } from './test-support/job.fixtures.js';
+import { errorOf, jobOf, secretRef, type JobFixture } from '@nm/sender-kit/testing';
 
 const secrets = {
   'nm-system/dingtalk': { webhook: 'https://oapi.dingtalk.com/robot/send?access_token=t1', secret: 'SEC1', appkey: 'key-1', appsecret: 'app-secret' },

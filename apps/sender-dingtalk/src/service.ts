@@ -5,20 +5,11 @@
  * dedup, history and retries.
  */
 import { DingtalkSender, RedisRateLimiter, RedisTokenCache, type DingtalkSenderOptions } from '@nm/channels';
-import { SENDER_DEFAULTS, startSender, type SenderHandle } from '@nm/sender-kit';
+import { senderKitOptions, startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 import { describeDingtalkDestination, dingtalkTargetOf } from './dingtalk.target.js';
 
-export interface DingtalkServiceOptions {
-  /** Deliveries of one notification before a retryable failure is dead-lettered (default 12). */
-  maxAttempts?: number;
-  /** Notifications handled at once (default 16). */
-  concurrency?: number;
-  /** How long delivered notification ids are remembered (default 7 days). */
-  deliveredTtlSeconds?: number;
-  /** Backoff of retryable failures (defaults 500 ms doubling up to 60 s). */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
+export interface DingtalkServiceOptions extends SenderServiceOptions {
   /** DingTalk API base URL of gettoken and chat/send (default `https://oapi.dingtalk.com/`; see `NM_DINGTALK_API_URL`). */
   apiUrl?: string;
   /** Options of the HTTP sender (inline retries, clock, split sizes, rate limits); token cache and limiter are the Redis ones of `rt`. */
@@ -34,11 +25,7 @@ export async function startDingtalkSender(rt: Runtime, opts: DingtalkServiceOpti
   });
   return startSender(rt, {
     channel: 'dingtalk',
-    maxAttempts: opts.maxAttempts ?? SENDER_DEFAULTS.maxAttempts,
-    concurrency: opts.concurrency ?? SENDER_DEFAULTS.concurrency,
-    ...(opts.deliveredTtlSeconds === undefined ? {} : { deliveredTtlSeconds: opts.deliveredTtlSeconds }),
-    ...(opts.backoffBaseMs === undefined ? {} : { backoffBaseMs: opts.backoffBaseMs }),
-    ...(opts.backoffMaxMs === undefined ? {} : { backoffMaxMs: opts.backoffMaxMs }),
+    ...senderKitOptions(opts),
     deliver: (job) =>
       sender.send(
         dingtalkTargetOf(job),

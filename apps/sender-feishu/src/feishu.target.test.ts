@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeFeishuDestination, feishuTargetOf } from './feishu.target.js';
-import { errorOf, jobOf, secretRef, type JobFixture } from './test-support/job.fixtures.js';
+import { errorOf, jobOf, secretRef, type JobFixture } from '@nm/sender-kit/testing';
 
 const secrets = {
   'nm-system/feishu': { hook: 'https://open.feishu.cn/open-apis/bot/v2/hook/h1', secret: 'SEC2', id: 'cli_1', appsecret: 'app-secret' },

@@ -5,20 +5,11 @@
  * dedup, history and retries.
  */
 import { FeishuSender, RedisRateLimiter, RedisTokenCache, type FeishuSenderOptions } from '@nm/channels';
-import { SENDER_DEFAULTS, startSender, type SenderHandle } from '@nm/sender-kit';
+import { senderKitOptions, startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 import { describeFeishuDestination, feishuTargetOf } from './feishu.target.js';
 
-export interface FeishuServiceOptions {
-  /** Deliveries of one notification before a retryable failure is dead-lettered (default 12). */
-  maxAttempts?: number;
-  /** Notifications handled at once (default 16). */
-  concurrency?: number;
-  /** How long delivered notification ids are remembered (default 7 days). */
-  deliveredTtlSeconds?: number;
-  /** Backoff of retryable failures (defaults 500 ms doubling up to 60 s). */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
+export interface FeishuServiceOptions extends SenderServiceOptions {
   /** Feishu open-API base URL of the app token and batch_send (default `https://open.feishu.cn/open-apis/`; see `NM_FEISHU_API_URL`). */
   apiUrl?: string;
   /** Options of the HTTP sender (inline retries, clock, split size, bot rate limit); token cache and limiter are the Redis ones of `rt`. */
@@ -34,11 +25,7 @@ export async function startFeishuSender(rt: Runtime, opts: FeishuServiceOptions 
   });
   return startSender(rt, {
     channel: 'feishu',
-    maxAttempts: opts.maxAttempts ?? SENDER_DEFAULTS.maxAttempts,
-    concurrency: opts.concurrency ?? SENDER_DEFAULTS.concurrency,
-    ...(opts.deliveredTtlSeconds === undefined ? {} : { deliveredTtlSeconds: opts.deliveredTtlSeconds }),
-    ...(opts.backoffBaseMs === undefined ? {} : { backoffBaseMs: opts.backoffBaseMs }),
-    ...(opts.backoffMaxMs === undefined ? {} : { backoffMaxMs: opts.backoffMaxMs }),
+    ...senderKitOptions(opts),
     deliver: (job) =>
       sender.send(
         feishuTargetOf(job),

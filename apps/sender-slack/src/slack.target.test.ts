@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeSlackDestination, slackTargetOf } from './slack.target.js';
-import { errorOf, jobOf, secretRef, type JobFixture } from './test-support/job.fixtures.js';
+import { errorOf, jobOf, secretRef, type JobFixture } from '@nm/sender-kit/testing';
 
 const secrets = { 'nm-system/slack': { token: 'xoxb-1', hook: 'https://hooks.slack.com/services/T1/B1/s3cret' } };
 const job = (fx: JobFixture) => jobOf('slack', { secrets, ...fx });

@@ -13,19 +13,10 @@ import {
   type WebhookTarget,
 } from '@nm/channels';
 import type { WebhookReceiver } from '@nm/model';
-import { SENDER_DEFAULTS, startSender, type DeliveryJob, type SenderHandle } from '@nm/sender-kit';
+import { senderKitOptions, startSender, type DeliveryJob, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 
-export interface WebhookServiceOptions {
-  /** Deliveries of one notification before a retryable failure is dead-lettered (default 12). */
-  maxAttempts?: number;
-  /** Notifications handled at once (default 16). */
-  concurrency?: number;
-  /** How long delivered notification ids are remembered (default 7 days). */
-  deliveredTtlSeconds?: number;
-  /** Backoff of retryable failures (defaults 500 ms doubling up to 60 s). */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
+export interface WebhookServiceOptions extends SenderServiceOptions {
   /** Options of the HTTP sender (inline retries, clock, axios instance). */
   sender?: WebhookSenderOptions;
 }
@@ -74,11 +65,7 @@ export async function startWebhookSender(rt: Runtime, opts: WebhookServiceOption
   rt.onClose(() => sender.close());
   return startSender(rt, {
     channel: 'webhook',
-    maxAttempts: opts.maxAttempts ?? SENDER_DEFAULTS.maxAttempts,
-    concurrency: opts.concurrency ?? SENDER_DEFAULTS.concurrency,
-    ...(opts.deliveredTtlSeconds === undefined ? {} : { deliveredTtlSeconds: opts.deliveredTtlSeconds }),
-    ...(opts.backoffBaseMs === undefined ? {} : { backoffBaseMs: opts.backoffBaseMs }),
-    ...(opts.backoffMaxMs === undefined ? {} : { backoffMaxMs: opts.backoffMaxMs }),
+    ...senderKitOptions(opts),
     deliver: (job) =>
       sender.send(
         webhookTargetOf(job),

@@ -5,20 +5,11 @@
  * retries.
  */
 import { RedisRateLimiter, RedisTokenCache, WechatSender, type WechatSenderOptions } from '@nm/channels';
-import { SENDER_DEFAULTS, startSender, type SenderHandle } from '@nm/sender-kit';
+import { senderKitOptions, startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 import { describeWechatDestination, wechatTargetOf } from './wechat.target.js';
 
-export interface WechatServiceOptions {
-  /** Deliveries of one notification before a retryable failure is dead-lettered (default 12). */
-  maxAttempts?: number;
-  /** Notifications handled at once (default 16). */
-  concurrency?: number;
-  /** How long delivered notification ids are remembered (default 7 days). */
-  deliveredTtlSeconds?: number;
-  /** Backoff of retryable failures (defaults 500 ms doubling up to 60 s). */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
+export interface WechatServiceOptions extends SenderServiceOptions {
   /**
    * Options of the HTTP sender (inline retries, clock, robot rate limit). The token cache and the
    * rate limiter are always the Redis ones of `rt`. The API base URL comes from each Config
@@ -31,11 +22,7 @@ export async function startWechatSender(rt: Runtime, opts: WechatServiceOptions 
   const sender = new WechatSender({ ...opts.sender, tokenCache: new RedisTokenCache(rt.redis), rateLimiter: new RedisRateLimiter(rt.redis) });
   return startSender(rt, {
     channel: 'wechat',
-    maxAttempts: opts.maxAttempts ?? SENDER_DEFAULTS.maxAttempts,
-    concurrency: opts.concurrency ?? SENDER_DEFAULTS.concurrency,
-    ...(opts.deliveredTtlSeconds === undefined ? {} : { deliveredTtlSeconds: opts.deliveredTtlSeconds }),
-    ...(opts.backoffBaseMs === undefined ? {} : { backoffBaseMs: opts.backoffBaseMs }),
-    ...(opts.backoffMaxMs === undefined ? {} : { backoffMaxMs: opts.backoffMaxMs }),
+    ...senderKitOptions(opts),
     deliver: (job) =>
       sender.send(
         wechatTargetOf(job),

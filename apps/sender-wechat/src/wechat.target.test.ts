@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { describeWechatDestination, wechatTargetOf } from './wechat.target.js';
-import { errorOf, jobOf, secretRef, type JobFixture } from './test-support/job.fixtures.js';
+import { errorOf, jobOf, secretRef, type JobFixture } from '@nm/sender-kit/testing';
 
 const secrets = { 'nm-system/wecom': { secret: 'corp-secret', bot: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k1' } };
 const job = (fx: JobFixture) => jobOf('wechat', { secrets, ...fx });

@@ -8,3 +8,5 @@ export type { Handler, HandlerContext, ConsumeOptions, ConsumerHandle } from './
 export { RetryableError, PermanentError, BusUnavailableError, classifyError, backoffDelay } from './errors.js';
 export type { Classified } from './errors.js';
 export { newTraceparent, childTraceparent, traceIdOf } from './trace.js';
+export { createStreamReader } from './stream.reader.js';
+export type { StreamReader, StoredEntry } from './stream.reader.js';

@@ -23,3 +23,5 @@ export { buildJob } from './delivery.job.js';
 export type { JobInput } from './delivery.job.js';
 export { RevisionCache } from './revision.cache.js';
 export type { RevisionState, RevisionCacheOptions, TextSource } from './revision.cache.js';
+export { SenderEnvSchema, senderKitOptions, runSenderMain } from './sender.main.js';
+export type { SenderEnv, SenderServiceOptions } from './sender.main.js';

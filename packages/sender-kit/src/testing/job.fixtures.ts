@@ -1,7 +1,7 @@
 /** Delivery jobs for target tests: one tenant receiver `ops` of tenant `team-a`, Configs and Secrets as given. */
 import type { Channel } from '@nm/contracts';
 import { emptySnapshot, receiverSection, type Config, type ConfigSnapshot, type Receiver } from '@nm/model';
-import { RevisionCache, buildJob, type DeliveryJob } from '@nm/sender-kit';
+import { RevisionCache, buildJob, type DeliveryJob } from '../index.js';
 import { createLogger } from '@nm/telemetry';
 
 export const TENANT = 'team-a';
