@@ -1,10 +1,11 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { subjects, PAYLOAD_VERSION, type IngestedBatch } from '@nm/contracts';
-import { BusUnavailableError, newTraceparent, type Publisher } from '@nm/bus';
+import { BusUnavailableError, newTraceparent, type Publisher, type StreamReader } from '@nm/bus';
 import { effectiveSettings, explainRoute, type ConfigSnapshot } from '@nm/model';
 import type { Health, Logger, Metrics } from '@nm/telemetry';
 import { handleHealthRequest } from '@nm/telemetry';
 import { chunkAlerts, IngestInputError, normalizeBody } from './alert.normalize.js';
+import { registerRecordRoutes } from './records.routes.js';
 
 export interface IngestDeps {
   publisher: Publisher;
@@ -16,6 +17,11 @@ export interface IngestDeps {
   maxBodyBytes: number;
   /** Largest message published to NATS, bytes (chunks stay under it). */
   maxMessageBytes: number;
+  /**
+   * Reads the DLQ and history streams for `/api/v2/dlq` and `/api/v2/history`; throws
+   * BusUnavailableError while NATS is not connected. Without it those routes answer 503.
+   */
+  streamReader?: () => StreamReader;
   now?: () => Date;
 }
 
@@ -105,6 +111,15 @@ export function createIngestApp(deps: IngestDeps): express.Express {
       { now: now() },
     );
     res.status(200).json({ revision: snap.revision, ...report });
+  });
+
+  registerRecordRoutes(app, {
+    publisher: deps.publisher,
+    ...(deps.streamReader ? { streamReader: deps.streamReader } : {}),
+    logger: deps.logger,
+    metrics: deps.metrics,
+    now,
+    reply,
   });
 
   app.get(['/-/healthy', '/-/ready', '/metrics'], async (req: Request, res: Response) => {

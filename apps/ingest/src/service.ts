@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { BusUnavailableError, createStreamReader, type StreamReader } from '@nm/bus';
 import { aliveServices } from '@nm/config-store';
 import type { Runtime } from '@nm/service-kit';
 import { createIngestApp } from './ingest.app.js';
@@ -25,6 +26,13 @@ export async function startIngest(rt: Runtime, opts: IngestOptions): Promise<{ p
       },
     });
   }
+  let reader: { jsm: unknown; reader: StreamReader } | undefined;
+  const streamReader = (): StreamReader => {
+    const bus = rt.bus();
+    if (!bus?.isConnected()) throw new BusUnavailableError('NATS is not connected');
+    if (reader?.jsm !== bus.jsm) reader = { jsm: bus.jsm, reader: createStreamReader(bus.jsm) };
+    return reader.reader;
+  };
   const app = createIngestApp({
     publisher: rt.publisher,
     logger: rt.logger,
@@ -33,6 +41,7 @@ export async function startIngest(rt: Runtime, opts: IngestOptions): Promise<{ p
     snapshot: () => rt.config.current(),
     maxBodyBytes: opts.maxBodyBytes ?? 16 * 1024 * 1024,
     maxMessageBytes: 1024 * 1024,
+    streamReader,
   });
   const server: Server = await new Promise((resolve, reject) => {
     const s = app.listen(opts.port, opts.host ?? '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve(s)));
