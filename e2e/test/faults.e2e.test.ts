@@ -36,7 +36,18 @@ describe('faults', () => {
     sink.respondWith(() => ({ status: 200, delayMs: 150 }));
     const alerts = alertsFor('kill', 60);
     expect((await stack.postAlerts(alerts)).status).toBe(200);
-    await waitFor('some deliveries in progress', () => sink.requests.length >= 8, 20_000);
+    // Kill while requests wait for the sink's answer, between answers: a kill in the few
+    // milliseconds after an answer (before the sender recorded it) is the one duplicate window
+    // left by design (see docs/architecture.md), not what this test is about.
+    await waitFor(
+      'deliveries in flight, between answers',
+      () => {
+        const { arrived, lastAnswerAt } = sink.stats();
+        return sink.requests.length >= 8 && arrived > sink.requests.length && Date.now() - lastAnswerAt >= 50;
+      },
+      20_000,
+      5,
+    );
     await stack.kill9('sender-webhook');
     const atKill = sink.requests.length;
     await sleep(300);

@@ -32,6 +32,8 @@ export interface WebhookSink {
   readonly requests: SinkRequest[];
   /** Requests answered 2xx. */
   accepted(path?: string): SinkRequest[];
+  /** Requests received so far (counted on arrival, before any answer) and when the last answer went out. */
+  stats(): { arrived: number; lastAnswerAt: number };
   /** Replace how the sink answers (default: 200 for everything). */
   respondWith(responder: SinkResponder | undefined): void;
   close(): Promise<void>;
@@ -41,10 +43,13 @@ export interface WebhookSink {
 export async function startWebhookSink(opts: { port?: number; onRequest?: (r: SinkRequest) => void } = {}): Promise<WebhookSink> {
   const requests: SinkRequest[] = [];
   let responder: SinkResponder | undefined;
+  let arrived = 0;
+  let lastAnswerAt = 0;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      arrived += 1;
       const rawBody = Buffer.concat(chunks).toString('utf8');
       let body: unknown;
       try {
@@ -61,15 +66,27 @@ export async function startWebhookSink(opts: { port?: number; onRequest?: (r: Si
         receivedAt: Date.now(),
       };
       const r = responder?.(base) ?? { status: 200 };
+      // A client that goes away before the answer (killed, timed out) never learns the outcome:
+      // such a request does not count as completed, whatever the kernel still accepts.
+      let clientGone = false;
+      const gone = (): void => {
+        clientGone = true;
+      };
+      req.socket.once('end', gone);
+      req.socket.once('close', gone);
       const answer = (): void => {
+        req.socket.off('end', gone);
+        req.socket.off('close', gone);
         const rec: SinkRequest = { ...base, status: r.status, completed: false };
         requests.push(rec);
+        const goneBeforeAnswer = clientGone || req.socket.destroyed;
         res.once('finish', () => {
-          rec.completed = !res.destroyed && !req.socket.destroyed;
+          rec.completed = !goneBeforeAnswer && !clientGone && !res.destroyed;
         });
         opts.onRequest?.(rec);
         res.writeHead(r.status, { 'content-type': 'application/json', ...r.headers });
         res.end(r.body ?? '{}');
+        lastAnswerAt = Date.now();
       };
       if (r.delayMs) setTimeout(answer, r.delayMs);
       else answer();
@@ -83,6 +100,7 @@ export async function startWebhookSink(opts: { port?: number; onRequest?: (r: Si
     requests,
     accepted: (path?: string) =>
       requests.filter((r) => r.status >= 200 && r.status < 300 && (path === undefined || r.path === path)),
+    stats: () => ({ arrived, lastAnswerAt }),
     respondWith: (fn) => {
       responder = fn;
     },
