@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { GLOBAL_TENANT, NotificationSchema, PAYLOAD_VERSION, type Alert, type Notification, type RoutedBatch } from '@nm/contracts';
 import type { HandlerContext, Publisher } from '@nm/bus';
 import { createLogger, Metrics } from '@nm/telemetry';
-import { BatchAggregator, labelSetString, notificationId } from './batch.aggregator.js';
+import { labelSetString } from '@nm/model';
+import { BatchAggregator, notificationId } from './batch.aggregator.js';
 
 const logger = createLogger('t', 'silent');
 const ctx = { logger } as unknown as HandlerContext;

@@ -9,8 +9,8 @@ import {
   type ReceiverRef,
   type RoutedBatch,
 } from '@nm/contracts';
-import type { HandlerContext, Publisher } from '@nm/bus';
-import { groupAlerts } from '@nm/model';
+import { PermanentError, type HandlerContext, type Publisher } from '@nm/bus';
+import { groupAlerts, labelSetString } from '@nm/model';
 import type { Logger, Metrics } from '@nm/telemetry';
 
 export interface BatchSettings {
@@ -30,11 +30,6 @@ interface OpenGroup {
   source: AlertSource;
   timer: NodeJS.Timeout | undefined;
   waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
-}
-
-/** `{alertname="A", namespace="ns"}` — Alertmanager's label-set rendering, sorted by name. */
-export function labelSetString(labels: Record<string, string>): string {
-  return '{' + Object.keys(labels).sort().map((k) => `${k}=${JSON.stringify(labels[k])}`).join(', ') + '}';
 }
 
 /** Stable notification id: the same receiver, group and alerts always give the same id. */
@@ -82,7 +77,7 @@ export class BatchAggregator {
     const waits: Array<Promise<void>> = [];
     for (const [r, alerts] of perReceiver) {
       const receiver = batch.receivers[r];
-      if (!receiver) throw new Error(`routed batch references receiver #${r} that it does not define`);
+      if (!receiver) throw new PermanentError(`routed batch references receiver #${r} that it does not define`, { code: 'INVALID_ROUTED_BATCH' });
       for (const g of groupAlerts(alerts, settings.groupLabels)) {
         const groupKey = `${receiverKey(receiver)}:${labelSetString(g.labels)}`;
         const id = `${receiver.tenant}\u0000${groupKey}`;

@@ -100,6 +100,7 @@ stringData: {password: pw}
 
     // Redis loses everything: config-sync mirrors again without any file change
     await c.flushall();
+    await new Promise((r) => setTimeout(r, 200)); // several reader polls see an empty Redis
     expect(reader.current().receivers).toHaveLength(2); // readers keep their snapshot meanwhile
     await waitFor('re-mirrored after the flush', async () => (await c.hlen(keys.objects)) > 0, 5000);
     await waitFor('reader reloads the new revision', () => reader.current().revision === 1 && reader.current().receivers.length === 2, 5000);

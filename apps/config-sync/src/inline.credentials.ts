@@ -1,7 +1,8 @@
+import { isPlainObject as isRecord } from '@nm/model';
+
 /** Namespace of the synthetic Secrets holding inline credential values. */
 export const INLINE_NAMESPACE = '_inline';
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Moves every inline Credential value (`{value: "..."}`) of an object into a synthetic Secret

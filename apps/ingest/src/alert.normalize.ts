@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ZERO_TIME, type Alert, type AlertSource } from '@nm/contracts';
 import { fingerprint } from '@nm/model';
+import { isPlainObject as isRecord } from '@nm/model';
 
 /** The request as a whole is unusable (not JSON, wrong shape). */
 export class IngestInputError extends Error {
@@ -25,7 +26,6 @@ export interface NormalizedBatch {
   problems: string[];
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const HEX16 = /^[0-9a-f]{16}$/;
 
 function stringMap(v: unknown, path: string, problems: string[]): Record<string, string> | undefined {

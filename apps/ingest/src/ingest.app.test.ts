@@ -119,5 +119,6 @@ describe('POST /api/v2/alerts validation table', () => {
     expect(published.flatMap((p) => p.payload.alerts)).toHaveLength(20);
     expect(new Set(published.map((p) => p.msgId)).size).toBe(published.length);
     for (const p of published) expect(p.payload.chunk.count).toBe(published.length);
+    for (const p of published) expect(Buffer.byteLength(JSON.stringify(p.payload))).toBeLessThanOrEqual(4096 + 2000);
   });
 });

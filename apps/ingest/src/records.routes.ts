@@ -4,6 +4,7 @@ import {
   HistoryRecordSchema,
   STAGES,
   isChannel,
+  isPipelineSubject,
   streams,
   subjects,
   type Channel,
@@ -67,8 +68,8 @@ function parseDeadLetter(e: StoredEntry): ParsedDeadLetter {
 function replayRefusal(seq: number, dl: DeadLetter): string | undefined {
   if (dl.reason === 'invalid-payload')
     return `dead letter ${seq} was dead-lettered as invalid-payload (${dl.error}): ${dl.stage} would reject the same payload again`;
-  if (!dl.subject.startsWith('nm.') || dl.subject.startsWith('nm.dlq.') || dl.subject === 'nm.dlq')
-    return `dead letter ${seq} has subject "${dl.subject}", which is not a pipeline subject (must start with "nm." and not be a dlq subject)`;
+  if (!isPipelineSubject(dl.subject))
+    return `dead letter ${seq} has subject "${dl.subject}", which is not a pipeline subject (a stage input or nm.notify.<channel>)`;
   if (typeof dl.payload !== 'object' || dl.payload === null || Array.isArray(dl.payload))
     return `dead letter ${seq} does not hold a JSON object payload`;
   return undefined;

@@ -25,7 +25,7 @@ export interface ConsumeOptions<T> {
   schema: ZodType<T>;
   handler: Handler<T>;
   /** Dead letters go to nm.dlq.<dlqStage>. */
-  dlqStage: string;
+  dlqStage: Parameters<typeof subjects.dlq>[0];
   /** Handlers running at once. Handlers that hold a message (the aggregator) need many. */
   concurrency?: number;
   /** Retry budget: after this many deliveries a retryable failure is dead-lettered. 0 = unlimited. */
@@ -98,7 +98,7 @@ export async function startConsumer<T>(
       deliveries: msg.info.deliveryCount,
       payload,
     };
-    await publisher.publish(subjects.dlq(opts.dlqStage as never), dl, {
+    await publisher.publish(subjects.dlq(opts.dlqStage), dl, {
       msgId: `dlq-${msg.info.stream}-${msg.seq}`,
       traceparent: msg.headers?.get(H.traceparent) || undefined,
     });

@@ -56,7 +56,7 @@ describe('runUnits', () => {
       unit('b', 1, 2, ok('b1')),
     ];
     const res = await runUnits('dingtalk', units, {}, { clock: new RecordingClock() });
-    expect(sent.sort()).toEqual(['a0', 'a1']);
+    expect(sent).toEqual(['a0', 'a1']);
     expect(res.status).toBe('partial');
     expect(res.outcomes.map((o) => o.status)).toEqual(['delivered', 'delivered', 'failed', 'failed']);
     expect(res.outcomes[3]!.error?.code).toBe('dingtalk:not-attempted');

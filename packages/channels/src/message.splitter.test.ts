@@ -106,13 +106,14 @@ describe('splitMessage', () => {
     const cut = splitMessage(textMessage(text), { maxBytes: 50, oversizeRendered: 'truncate' });
     expect(cut).toHaveLength(1);
     expect(cut[0]!.body).toMatch(/truncated/);
+    for (const c of [...split, ...cut]) expect(utf8Length(c.body)).toBeLessThanOrEqual(50);
   });
 
   it('honours a custom measure (for example JSON escaping)', () => {
     const quoted = alerts(6, () => '"quoted" \\ text');
     const measure = (r: { body: string }) => utf8Length(JSON.stringify(r.body));
-    for (const c of splitMessage(alertMessage(quoted), { maxBytes: 80, measure })) {
-      expect(measure(c)).toBeLessThanOrEqual(80);
-    }
+    const chunks = splitMessage(alertMessage(quoted), { maxBytes: 80, measure });
+    expect(chunks.flatMap((c) => c.alertIds)).toHaveLength(6);
+    for (const c of chunks) expect(measure(c)).toBeLessThanOrEqual(80);
   });
 });

@@ -98,6 +98,7 @@ describe('SlackSender', () => {
     fake.script({ route: 'slack.webhook', status: 500, body: 'rollup_error', times: 5 });
     const five = await sender.send({ channels: [], webhookUrl: fake.slackWebhookUrl('T/B/x') }, textMessage('x'));
     expect(five.outcomes[0]!.error).toBeInstanceOf(RetryableError);
+    expect(five.outcomes[0]!.attempts).toBeGreaterThan(1);
 
     const impatient = new SlackSender({ apiUrl: fake.urls.slackApi, clock, timeoutMs: 100, retry: { attempts: 1 } });
     fake.script({ route: 'slack.postMessage', delayMs: 400 });

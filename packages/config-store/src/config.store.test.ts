@@ -84,5 +84,7 @@ describe('config store on a real redis', () => {
     await waitFor('router alive', async () => (await aliveServices(c, 1000)).has('router'));
     stop();
     expect((await aliveServices(c, 1000)).has('silencer')).toBe(false);
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await aliveServices(c, 100)).has('router')).toBe(false);
   });
 });

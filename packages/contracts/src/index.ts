@@ -6,6 +6,7 @@ export {
   subjects,
   headers,
   subjectToken,
+  isPipelineSubject,
   fromSubjectToken,
   GLOBAL_TENANT,
   DEFAULT_TENANT,

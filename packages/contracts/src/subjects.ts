@@ -1,4 +1,4 @@
-import type { Channel } from './channels.js';
+import { CHANNELS, type Channel } from './channels.js';
 
 /** Tenant id used for global receivers (notification-manager's `notification-manager/type/global`). */
 export const GLOBAL_TENANT = 'notification-manager/type/global';
@@ -56,6 +56,16 @@ export const subjects = {
   dlq: (stage: Stage | `sender-${Channel}`): string => `nm.dlq.${stage}`,
   dlqAll: 'nm.dlq.>',
 } as const;
+
+/**
+ * Whether a message may be published (again) on `subject` from outside its producing stage —
+ * what a dead-letter replay may target: a pipeline stage's input or a channel's notify subject.
+ */
+export function isPipelineSubject(subject: string): boolean {
+  if (subject === subjects.alertsIngested || subject === subjects.alertsAdmitted || subject === subjects.alertsRouted) return true;
+  const channel = /^nm\.notify\.([a-z]+)$/.exec(subject)?.[1];
+  return channel !== undefined && (CHANNELS as readonly string[]).includes(channel);
+}
 
 /** NATS header names used by the bus. */
 export const headers = {

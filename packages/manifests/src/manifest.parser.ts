@@ -1,6 +1,7 @@
 import { extname } from 'node:path';
 import { LineCounter, parseAllDocuments } from 'yaml';
 import { fileError, type FileProblem } from './problem.format.js';
+import { isPlainObject as isRecord } from '@nm/model';
 
 export interface ParsedFile {
   /** The manifests read, before validation. */
@@ -8,7 +9,6 @@ export interface ParsedFile {
   problems: FileProblem[];
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** `kind: List` (as `kubectl get -o yaml` prints) holds manifests in `items`. */
 function expandList(value: unknown): unknown[] {

@@ -1,6 +1,7 @@
 import { validateTemplateText } from '@nm/templates';
 import type { FileProblem } from './problem.format.js';
 import type { LoadedObject } from './snapshot.builder.js';
+import { isPlainObject as isRecord } from '@nm/model';
 
 interface CmRef {
   namespace?: string | undefined;
@@ -8,7 +9,6 @@ interface CmRef {
   key?: string | undefined;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** ConfigMaps used as template text: the NotificationManager's `spec.template.text` and every receiver section's `tmplText`. */
 function templateRefs(objects: readonly LoadedObject[]): CmRef[] {

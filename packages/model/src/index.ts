@@ -130,6 +130,7 @@ export { tryCompileRegex, compileRegex, regexMatches } from './regex.js';
 export { matchesSelector, hasAllPairs, selectorProblems } from './selector.js';
 export type { Labels } from './selector.js';
 export { fingerprint } from './fingerprint.js';
+export { labelSetString, isPlainObject } from './labels.js';
 
 // Snapshot, settings, classification, config resolution.
 export { emptySnapshot, effectiveSettings, objectKey, DEFAULTS } from './snapshot.js';

@@ -1,6 +1,7 @@
 import { GLOBAL_TENANT, DEFAULT_TENANT, receiverKey, type ReceiverRef } from '@nm/contracts';
 import { inhibitedBy, type InhibitionAlert } from './inhibit.rule.js';
 import { buildRoutingIndex, routeAlert, type RouteDecision, type RouteOptions, type RoutingIndex } from './route.js';
+import { labelSetString } from './labels.js';
 import { silencesMatching } from './silence.js';
 import type { ConfigSnapshot } from './snapshot.js';
 
@@ -17,8 +18,6 @@ export interface RouteReport {
 
 const tenantName = (t: string): string => (t === GLOBAL_TENANT ? 'global' : t === DEFAULT_TENANT ? 'default' : `tenant ${t}`);
 const ref = (r: ReceiverRef): string => `${receiverKey(r)} (${tenantName(r.tenant)})`;
-const labelText = (labels: Readonly<Record<string, string>>): string =>
-  '{' + Object.keys(labels).sort().map((k) => `${k}=${JSON.stringify(labels[k])}`).join(', ') + '}';
 
 /**
  * Explains what would happen to an alert: global silences and inhibition, tenants, matched Routers
@@ -33,7 +32,7 @@ export function explainRoute(alert: InhibitionAlert, source: ConfigSnapshot | Ro
   const inhibited = opts.firingSources ? inhibitedBy(alert, index.globalInhibitRules, opts.firingSources) : [];
   const decision = routeAlert(alert, index, { ...opts, now });
 
-  const lines: string[] = [`Alert ${labelText(alert.labels)} at ${now.toISOString()} (config revision ${index.revision})`];
+  const lines: string[] = [`Alert ${labelSetString(alert.labels)} at ${now.toISOString()} (config revision ${index.revision})`];
   lines.push(silencedBy.length > 0 ? `Muted before routing by Silence ${silencedBy.join(', ')}` : 'Global silences: none match');
   if (opts.firingSources) lines.push(inhibited.length > 0 ? `Muted before routing by InhibitRule ${inhibited.join(', ')}` : 'Global inhibit rules: none inhibit');
   if (silencedBy.length + inhibited.length > 0) lines.push('Routing if it were not muted:');

@@ -58,8 +58,10 @@ describe('routeAlert', () => {
   });
 
   it('channels[] to team-b slack is muted by team-b silence and says so', () => {
-    const d = decide({ alertname: 'X' }, [router('r', { receivers: { channels: [{ tenant: 'team-b', type: ['slack'] }] } })], 'RouterOnly');
+    const d = decide({ alertname: 'X' }, [router('r', { receivers: { channels: [{ tenant: 'team-b', type: ['Slack'] }] } })], 'RouterOnly');
     expect(d.explain).toContainEqual({ kind: 'silenced', receiver: { name: 'b1', channel: 'slack', tenant: 'team-b' }, silences: ['b-all'] });
+    // the type filter (case-insensitive) kept b1's webhook section out
+    expect(d.explain.filter((s) => s.kind === 'silenced').map((s) => (s.kind === 'silenced' ? `${s.receiver.channel}/${s.receiver.name}` : ''))).toEqual(['slack/b1']);
   });
 
   it('records a cross-tenant delivery made by a Router', () => {

@@ -202,6 +202,9 @@ describe('RevisionCache', () => {
     const state = cache.of(snap);
     state.registry();
     state.configMapTexts({ name: 'packs', namespace: 'ns' });
+    // asked again, for the same revision: nothing is reported a second time
+    cache.of(snap).registry();
+    cache.of(snap).configMapTexts({ name: 'packs', namespace: 'ns' });
     expect(problems).toEqual(['TEMPLATE_PARSE']);
     expect(missing).toEqual(['configmap ns/packs']);
     expect(state.registry().has('ok')).toBe(true);

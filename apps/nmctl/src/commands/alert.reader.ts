@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import type { InhibitionAlert } from '@nm/model';
 import { inputError } from '../errors.js';
+import { isPlainObject as isRecord } from '@nm/model';
 
 /** An alert as read from a file: what routing reads of it. */
 export interface AlertInput extends InhibitionAlert {
   annotations?: Record<string, string> | undefined;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringMap(value: unknown, where: string): Record<string, string> {
   if (!isRecord(value)) throw inputError(`${where} must be an object of strings`);

@@ -43,7 +43,7 @@ describe('nmctl route', () => {
     expect(staging!.split('\n')).toContain('Global inhibit rules: none inhibit');
   });
 
-  it('reads a single alert object and an array of alerts', async () => {
+  it('reads a single alert object', async () => {
     const single = captureIo();
     expect(await routeCommand([CONFIG, fixture('firing.json'), '--now', NOW], single)).toBe(0);
     expect(single.outLines()[0]).toBe('Alert {alertname="NodeDown", node="node-1"} at 2024-01-01T12:00:00.000Z (config revision 1)');
