@@ -162,10 +162,10 @@ describe('DLQ and history API against a real nats-server', () => {
     expect(res.body).toEqual({ Status: 200, Message: `replayed to ${subjects.alertsIngested}` });
 
     const reader = createStreamReader(bus.jsm);
-    const replayed = await reader.latest(streams.alerts.name, subjects.alertsIngested, 10);
+    const replayed = await reader.latest(streams.ingested.name, subjects.alertsIngested, 10);
     expect(replayed).toHaveLength(1);
     expect(JSON.parse(replayed[0]!.data)).toEqual({ n: 1, marker: 'payload-1' });
-    const stored = await bus.jsm.streams.getMessage(streams.alerts.name, { seq: replayed[0]!.seq });
+    const stored = await bus.jsm.streams.getMessage(streams.ingested.name, { seq: replayed[0]!.seq });
     expect(stored?.header.get('Nats-Msg-Id')).toBe(`replay-${seq}-${Date.parse(deadLetter('silencer', 1).time)}`);
 
     expect((await request(app).get(`/api/v2/dlq/${seq}`)).status).toBe(404);

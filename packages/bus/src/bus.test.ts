@@ -20,7 +20,7 @@ describe('bus against a real nats-server', () => {
   let nats: PrivateNats;
   let bus: BusConnection;
   const consumer: ConsumerDefinition = {
-    stream: streams.alerts.name,
+    stream: streams.ingested.name,
     durable: 'test-silencer',
     filterSubject: subjects.alertsIngested,
     ackWaitSeconds: 2,
@@ -31,9 +31,9 @@ describe('bus against a real nats-server', () => {
   beforeAll(async () => {
     nats = await startNats();
     bus = await connectBus({ url: nats.url, name: 'test', logger });
-    await provision(bus.jsm, { streams: [streams.alerts, streams.dlq], consumers: [consumer] });
+    await provision(bus.jsm, { streams: [streams.ingested, streams.dlq], consumers: [consumer] });
     // provisioning twice is harmless
-    await provision(bus.jsm, { streams: [streams.alerts, streams.dlq], consumers: [consumer] });
+    await provision(bus.jsm, { streams: [streams.ingested, streams.dlq], consumers: [consumer] });
   });
   afterAll(async () => {
     await bus.close();
@@ -79,7 +79,7 @@ describe('bus against a real nats-server', () => {
     expect(letters.find((l) => l.reason === 'permanent-error')).toMatchObject({ code: 'AUTH', payload: { n: 3 } });
 
     await waitFor('work queue drained', async () => {
-      const info = await bus.jsm.streams.info(streams.alerts.name);
+      const info = await bus.jsm.streams.info(streams.ingested.name);
       return info.state.messages === 0;
     });
     await handle.stop();

@@ -17,6 +17,8 @@ function streamConfig(def: StreamDefinition): Partial<StreamConfig> & { name: st
     retention: def.retention === 'workqueue' ? RetentionPolicy.Workqueue : RetentionPolicy.Limits,
     storage: def.storage === 'file' ? StorageType.File : StorageType.Memory,
     max_bytes: def.maxBytes,
+    max_msgs: def.maxMsgs,
+    max_msgs_per_subject: def.maxMsgsPerSubject,
     max_age: nanos(def.maxAgeSeconds * 1000),
     discard: def.discard === 'new' ? DiscardPolicy.New : DiscardPolicy.Old,
     duplicate_window: nanos(def.duplicateWindowSeconds * 1000),
@@ -29,11 +31,34 @@ function isAlreadyExists(err: unknown): boolean {
   return /already in use|already exists/i.test(String((err as Error)?.message ?? err));
 }
 
+/**
+ * Removes a stream of an earlier layout whose subjects would overlap the current ones, once it is
+ * empty. A legacy stream that still holds messages is left in place with an error naming it: its
+ * messages must be drained (by the previous version) or moved before this version can start.
+ */
+async function removeLegacy(jsm: JetStreamManager, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    let messages: number;
+    try {
+      messages = (await jsm.streams.info(name)).state.messages;
+    } catch (err) {
+      if (/stream not found/i.test(String((err as Error).message))) continue;
+      throw err;
+    }
+    if (messages > 0)
+      throw new Error(`stream ${name} of an earlier layout still holds ${messages} message(s); drain it with the previous version before upgrading`);
+    await jsm.streams.delete(name).catch((err: unknown) => {
+      if (!/stream not found/i.test(String((err as Error).message))) throw err;
+    });
+  }
+}
+
 /** Creates or updates streams and durable consumers so that they match their definitions. Safe to run concurrently. */
 export async function provision(
   jsm: JetStreamManager,
-  defs: { streams: readonly StreamDefinition[]; consumers: readonly ConsumerDefinition[] },
+  defs: { streams: readonly StreamDefinition[]; consumers: readonly ConsumerDefinition[]; legacyStreams?: readonly string[] },
 ): Promise<void> {
+  if (defs.legacyStreams) await removeLegacy(jsm, defs.legacyStreams);
   for (const def of defs.streams) {
     const cfg = streamConfig(def);
     try {

@@ -13,7 +13,7 @@ export {
   STAGES,
 } from './subjects.js';
 export type { Stage } from './subjects.js';
-export { streams, consumers, senderConsumer, allStreams, allConsumers } from './streams.js';
+export { streams, consumers, senderConsumer, allStreams, allConsumers, streamsFromEnv, LEGACY_STREAMS, type StreamKey } from './streams.js';
 export type { StreamDefinition, ConsumerDefinition } from './streams.js';
 export {
   PAYLOAD_VERSION,

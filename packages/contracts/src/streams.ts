@@ -12,6 +12,10 @@ export interface StreamDefinition {
   readonly storage: 'file' | 'memory';
   /** Bytes; -1 = unlimited. */
   readonly maxBytes: number;
+  /** Messages; -1 = unlimited. */
+  readonly maxMsgs: number;
+  /** Messages per subject; -1 = unlimited (NM_NOTIFY: one channel cannot take the whole stream). */
+  readonly maxMsgsPerSubject: number;
   /** Seconds; 0 = unlimited. */
   readonly maxAgeSeconds: number;
   readonly discard: 'new' | 'old';
@@ -37,24 +41,38 @@ export interface ConsumerDefinition {
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 
+/**
+ * One work-queue stream per hop. A stage publishes its output to the next hop's stream before it
+ * acks its input, so with one shared stream a full stream would deadlock every stage; with a stream
+ * per hop a full hop only stops the stage before it, while the stage after it keeps draining.
+ * Ingest answers 503 above a high-water mark of the first one (`NM_INGEST_HIGH_WATER`).
+ */
+const alertHop = (name: string, subject: string): StreamDefinition => ({
+  name,
+  subjects: [subject],
+  retention: 'workqueue',
+  storage: 'file',
+  maxBytes: 1 * GiB,
+  maxMsgs: -1,
+  maxMsgsPerSubject: -1,
+  maxAgeSeconds: 0,
+  discard: 'new',
+  duplicateWindowSeconds: 120,
+  maxMsgSize: 1 * MiB,
+});
+
 export const streams = {
-  alerts: {
-    name: 'NM_ALERTS',
-    subjects: [subjects.alertsAll],
-    retention: 'workqueue',
-    storage: 'file',
-    maxBytes: 1 * GiB,
-    maxAgeSeconds: 0,
-    discard: 'new',
-    duplicateWindowSeconds: 120,
-    maxMsgSize: 1 * MiB,
-  },
+  ingested: alertHop('NM_INGESTED', subjects.alertsIngested),
+  admitted: alertHop('NM_ADMITTED', subjects.alertsAdmitted),
+  routed: alertHop('NM_ROUTED', subjects.alertsRouted),
   notify: {
     name: 'NM_NOTIFY',
     subjects: [subjects.notifyAll],
     retention: 'workqueue',
     storage: 'file',
-    maxBytes: 1 * GiB,
+    maxBytes: 2 * GiB,
+    maxMsgs: -1,
+    maxMsgsPerSubject: 200_000,
     maxAgeSeconds: 0,
     discard: 'new',
     duplicateWindowSeconds: 600,
@@ -66,6 +84,8 @@ export const streams = {
     retention: 'limits',
     storage: 'file',
     maxBytes: 2 * GiB,
+    maxMsgs: -1,
+    maxMsgsPerSubject: -1,
     maxAgeSeconds: 30 * 24 * 3600,
     discard: 'old',
     duplicateWindowSeconds: 120,
@@ -77,16 +97,44 @@ export const streams = {
     retention: 'limits',
     storage: 'file',
     maxBytes: 1 * GiB,
+    maxMsgs: -1,
+    maxMsgsPerSubject: -1,
     maxAgeSeconds: 14 * 24 * 3600,
     discard: 'old',
     duplicateWindowSeconds: 120,
     maxMsgSize: 1 * MiB,
   },
 } as const satisfies Record<string, StreamDefinition>;
+export type StreamKey = keyof typeof streams;
+
+/** Streams of earlier layouts that provisioning removes once they are empty. */
+export const LEGACY_STREAMS = ['NM_ALERTS'] as const;
+
+/**
+ * Stream limits from the environment: `NM_STREAM_<KEY>_MAX_BYTES` and `NM_STREAM_<KEY>_MAX_MSGS`
+ * (KEY = INGESTED, ADMITTED, ROUTED, NOTIFY, HISTORY, DLQ). Every service provisions the streams,
+ * so every service must see the same values. Throws one line naming a bad variable.
+ */
+export function streamsFromEnv(env: Record<string, string | undefined>): StreamDefinition[] {
+  return (Object.keys(streams) as StreamKey[]).map((key) => {
+    const def: StreamDefinition = streams[key];
+    const read = (suffix: 'MAX_BYTES' | 'MAX_MSGS'): number | undefined => {
+      const name = `NM_STREAM_${key.toUpperCase()}_${suffix}`;
+      const raw = env[name];
+      if (raw === undefined || raw === '') return undefined;
+      const n = Number(raw);
+      if (!Number.isInteger(n) || (n < 1 && n !== -1)) throw new Error(`${name}: must be a positive integer or -1, got ${JSON.stringify(raw)}`);
+      return n;
+    };
+    const maxBytes = read('MAX_BYTES');
+    const maxMsgs = read('MAX_MSGS');
+    return { ...def, ...(maxBytes === undefined ? {} : { maxBytes }), ...(maxMsgs === undefined ? {} : { maxMsgs }) };
+  });
+}
 
 export const consumers = {
   silencer: {
-    stream: streams.alerts.name,
+    stream: streams.ingested.name,
     durable: 'silencer',
     filterSubject: subjects.alertsIngested,
     ackWaitSeconds: 10,
@@ -94,7 +142,7 @@ export const consumers = {
     maxAckPending: 1000,
   },
   router: {
-    stream: streams.alerts.name,
+    stream: streams.admitted.name,
     durable: 'router',
     filterSubject: subjects.alertsAdmitted,
     ackWaitSeconds: 10,
@@ -103,7 +151,7 @@ export const consumers = {
   },
   /** The aggregator holds messages un-acked until the groups they feed are flushed. */
   aggregator: {
-    stream: streams.alerts.name,
+    stream: streams.routed.name,
     durable: 'aggregator',
     filterSubject: subjects.alertsRouted,
     ackWaitSeconds: 15,

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { allConsumers, allStreams } from '@nm/contracts';
+import { allConsumers, LEGACY_STREAMS, streamsFromEnv, type StreamDefinition } from '@nm/contracts';
 import {
   BusUnavailableError,
   connectBus,
@@ -24,6 +24,8 @@ export interface RuntimeOptions {
   /** Share one logger/metrics registry (single-process mode). */
   logger?: Logger;
   metrics?: Metrics;
+  /** Streams to provision (default: the contracts' definitions with `NM_STREAM_*` limits from the environment). */
+  streams?: readonly StreamDefinition[];
 }
 
 /** Connections and observability shared by the code of one service. */
@@ -62,12 +64,13 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   subscriber?.on('error', () => undefined);
   const config = new ConfigStoreReader(redis, subscriber, secretBox, logger);
 
+  const streamDefs = opts.streams ?? streamsFromEnv(process.env);
   let bus: BusConnection | undefined;
   const connected = (async () => {
     const b = await connectBus({ url: opts.natsUrl, name: `${opts.service}:${instance}`, logger, signal: abort.signal });
     for (let attempt = 1; ; attempt++) {
       try {
-        await provision(b.jsm, { streams: allStreams, consumers: allConsumers });
+        await provision(b.jsm, { streams: streamDefs, consumers: allConsumers, legacyStreams: LEGACY_STREAMS });
         break;
       } catch (err) {
         if (attempt >= 20) throw err;
