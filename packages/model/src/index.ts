@@ -127,6 +127,7 @@ export type { CrdObject, CrdKind, AvailableObjects } from './validate.js';
 // Values and matching.
 export { parseDuration, durationOr } from './duration.js';
 export { tryCompileRegex, compileRegex, regexMatches } from './regex.js';
+export type { CompiledRegex } from './regex.js';
 export { matchesSelector, hasAllPairs, selectorProblems } from './selector.js';
 export type { Labels } from './selector.js';
 export { fingerprint } from './fingerprint.js';

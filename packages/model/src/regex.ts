@@ -1,60 +1,59 @@
+import { RE2JS } from 're2js';
 import { InvalidRegexError } from './errors.js';
 
 /**
- * Go RE2 regexes run as JavaScript `RegExp`s, compiled once and cached.
- *
- * The common RE2 spellings JavaScript lacks are translated: leading inline flags such as `(?i)`
- * or `(?is)` become RegExp flags, `(?P<name>` becomes `(?<name>`, `\A` becomes `^` and `\z`
- * becomes `$`. A pattern is compiled in Unicode mode first (RE2 matches code points); when that
- * fails only because of Unicode mode's stricter escapes (`\-`, `\_` ...), it is compiled without
- * it. Backreferences and lookaround, which RE2 rejects, are accepted by JavaScript.
+ * User regexes (`Match`'s `regexValue`, a Router's `regexName`) are Go RE2 regexes, and they run on
+ * an RE2 engine (`re2js`): Go's syntax is accepted and rejected as Go's `regexp.Compile` does
+ * (Perl flags: `(?i)`, `(?P<name>…)`, `\A`, `\z`, `[[:alpha:]]`, `\pL`, `\Q…\E` …; no lookaround,
+ * backreferences or possessive quantifiers), and matching takes time linear in the input, so no
+ * pattern can stall a service however it is written.
  */
-const cache = new Map<string, RegExp | InvalidRegexError>();
+export interface CompiledRegex {
+  /** The pattern as written. */
+  readonly source: string;
+  /** Unanchored match, as Go's `regexp.MatchString`: a match anywhere in `value` counts. */
+  test(value: string): boolean;
+}
+
+/** Compiled patterns and compile errors, least recently used first. */
+const cache = new Map<string, CompiledRegex | InvalidRegexError>();
 const CACHE_LIMIT = 4096;
 
-function translate(pattern: string): { source: string; flags: string } {
-  let source = pattern;
-  let flags = '';
-  const lead = /^\(\?([imsU]+)\)/.exec(source);
-  if (lead) {
-    for (const f of lead[1]!) {
-      if (f === 'i' && !flags.includes('i')) flags += 'i';
-      if (f === 's' && !flags.includes('s')) flags += 's';
-      if (f === 'm' && !flags.includes('m')) flags += 'm';
-      // U (ungreedy) has no JavaScript equivalent; it is ignored.
-    }
-    source = source.slice(lead[0].length);
-  }
-  source = source.replace(/\(\?P</g, '(?<').replace(/\\A/g, '^').replace(/\\z/g, '$');
-  return { source, flags };
+/** A hint for the Perl/JavaScript features RE2 leaves out, whose parse errors do not name them. */
+function hint(message: string): string {
+  if (/`\(\?[=!]/.test(message)) return ' (RE2 has no lookahead)';
+  if (/`\(\?<[=!]/.test(message)) return ' (RE2 has no lookbehind)';
+  if (/invalid escape sequence: `\\[1-9]/.test(message)) return ' (RE2 has no backreferences)';
+  if (/invalid nested repetition operator: `[^`]*\+`/.test(message)) return ' (RE2 has no possessive quantifiers)';
+  return '';
 }
 
-function build(pattern: string): RegExp | InvalidRegexError {
-  const { source, flags } = translate(pattern);
+function build(pattern: string): CompiledRegex | InvalidRegexError {
+  let re: RE2JS;
   try {
-    return new RegExp(source, flags + 'u');
-  } catch (unicodeError) {
-    try {
-      return new RegExp(source, flags);
-    } catch {
-      return new InvalidRegexError(pattern, unicodeError);
-    }
+    re = RE2JS.compile(pattern);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return new InvalidRegexError(pattern, new Error(message + hint(message), { cause: e }));
   }
+  return Object.freeze({ source: pattern, test: (value: string): boolean => re.test(value) });
 }
 
-/** The compiled regex, or an `InvalidRegexError` (returned, not thrown). Results are cached. */
-export function tryCompileRegex(pattern: string): RegExp | InvalidRegexError {
+/** The compiled regex, or an `InvalidRegexError` (returned, not thrown). Results are cached (LRU, bounded). */
+export function tryCompileRegex(pattern: string): CompiledRegex | InvalidRegexError {
   let hit = cache.get(pattern);
   if (hit === undefined) {
-    if (cache.size >= CACHE_LIMIT) cache.clear();
     hit = build(pattern);
-    cache.set(pattern, hit);
+    if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  } else {
+    cache.delete(pattern);
   }
+  cache.set(pattern, hit);
   return hit;
 }
 
 /** @throws InvalidRegexError */
-export function compileRegex(pattern: string): RegExp {
+export function compileRegex(pattern: string): CompiledRegex {
   const r = tryCompileRegex(pattern);
   if (r instanceof InvalidRegexError) throw r;
   return r;
@@ -66,5 +65,10 @@ export function compileRegex(pattern: string): RegExp {
  */
 export function regexMatches(pattern: string, value: string): boolean {
   const r = tryCompileRegex(pattern);
-  return r instanceof RegExp ? r.test(value) : false;
+  return r instanceof InvalidRegexError ? false : r.test(value);
+}
+
+/** How many compiled patterns (and compile errors) the cache holds; for tests. */
+export function regexCacheSize(): number {
+  return cache.size;
 }

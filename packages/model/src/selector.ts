@@ -1,4 +1,5 @@
 import type { LabelSelector } from './crd/common.schema.js';
+import { InvalidRegexError } from './errors.js';
 import { tryCompileRegex, regexMatches } from './regex.js';
 import type { Problem } from './problem.js';
 
@@ -85,7 +86,7 @@ export function selectorProblems(selector: LabelSelector | undefined | null, pat
           break;
         }
         const r = tryCompileRegex(req.regexValue);
-        if (!(r instanceof RegExp)) out.push({ severity: 'error', field: `${p}.regexValue`, message: r.message });
+        if (r instanceof InvalidRegexError) out.push({ severity: 'error', field: `${p}.regexValue`, message: r.message });
         break;
       }
     }

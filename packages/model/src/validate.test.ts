@@ -84,7 +84,17 @@ describe('validateManifest', () => {
     [
       'bad Match regex in alertSelector',
       receiverWith({ webhook: { url: 'http://x', alertSelector: { matchExpressions: [{ key: 'a', operator: 'Match', regexValue: '(' }] } } }),
-      ['error spec.webhook.alertSelector.matchExpressions[0].regexValue: invalid regex "(": Invalid regular expression: /(/u: Unterminated group'],
+      ['error spec.webhook.alertSelector.matchExpressions[0].regexValue: invalid regex "(": error parsing regexp: missing closing ): `(`'],
+    ],
+    [
+      'lookahead in a silence matcher (RE2 rejects it)',
+      silenceWith({ matcher: { matchExpressions: [{ key: 'pod', operator: 'Match', regexValue: '^(?!kube-).*' }] } }),
+      ['error spec.matcher.matchExpressions[0].regexValue: invalid regex "^(?!kube-).*": error parsing regexp: invalid or unsupported Perl syntax: `(?!` (RE2 has no lookahead)'],
+    ],
+    [
+      'Go syntax in a silence matcher is valid',
+      silenceWith({ matcher: { matchExpressions: [{ key: 'pod', operator: 'Match', regexValue: '(?i)\\A(?P<app>[[:alpha:]]+)-\\pL+\\z' }] } }),
+      [],
     ],
     [
       'bad operator',
@@ -108,7 +118,13 @@ describe('validateManifest', () => {
     ['silence duration wrong type', silenceWith({ matcher: {}, duration: true }), ['error spec.duration: invalid value true: expected a Go duration string (e.g. "1m30s") or integer nanoseconds']],
     ['silence matcher required', silenceWith({}), ['error spec.matcher: required field is missing']],
     ['silence ok', silenceWith({ matcher: { matchLabels: { a: 'b' } }, schedule: '@daily', duration: 28_800_000_000_000 }), []],
-    ['router bad regexName', routerWith({ alertSelector: {}, receivers: { regexName: '[' } }), ['error spec.receivers.regexName: invalid regex "[": Invalid regular expression: /[/u: Unterminated character class']],
+    ['router bad regexName', routerWith({ alertSelector: {}, receivers: { regexName: '[' } }), ['error spec.receivers.regexName: invalid regex "[": error parsing regexp: missing closing ]: `[`']],
+    ['router regexName with a backreference', routerWith({ alertSelector: {}, receivers: { regexName: '(a)\\1' } }), ['error spec.receivers.regexName: invalid regex "(a)\\\\1": error parsing regexp: invalid escape sequence: `\\1` (RE2 has no backreferences)']],
+    [
+      'router alertSelector with lookbehind',
+      routerWith({ alertSelector: { matchExpressions: [{ key: 'a', operator: 'Match', regexValue: '(?<=x)y' }] }, receivers: { name: ['x'] } }),
+      ['error spec.alertSelector.matchExpressions[0].regexValue: invalid regex "(?<=x)y": error parsing regexp: invalid named capture: `(?<=x)y` (RE2 has no lookbehind)'],
+    ],
     ['router unknown type', routerWith({ alertSelector: {}, receivers: { name: ['x'], type: 'pager' } }), ['error spec.receivers.type: unknown channel type "pager"']],
     ['router targets nothing', routerWith({ alertSelector: {}, receivers: {} }), ['warning spec.receivers: names no receiver: set name, regexName, selector or channels']],
     ['router alertSelector required', routerWith({ receivers: { name: ['x'] } }), ['error spec.alertSelector: required field is missing']],

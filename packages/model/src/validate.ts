@@ -27,6 +27,7 @@ import { PUSHOVER_SOUNDS, ReceiverSchema, type Receiver } from './crd/receiver.s
 import { RouterSchema, type Router } from './crd/router.schema.js';
 import { SilenceSchema, type Silence } from './crd/silence.schema.js';
 import { parseDuration } from './duration.js';
+import { InvalidRegexError } from './errors.js';
 import type { Problem } from './problem.js';
 import { tryCompileRegex } from './regex.js';
 import { receiverSections } from './sections.js';
@@ -300,7 +301,7 @@ function checkRouter(c: Collector, r: Router): void {
   const rc = r.spec.receivers;
   if (rc.regexName !== undefined && rc.regexName !== '') {
     const re = tryCompileRegex(rc.regexName);
-    if (!(re instanceof RegExp)) c.error('spec.receivers.regexName', re.message);
+    if (re instanceof InvalidRegexError) c.error('spec.receivers.regexName', re.message);
   }
   if (rc.type !== undefined && !isChannel(rc.type.toLowerCase())) c.error('spec.receivers.type', `unknown channel type ${JSON.stringify(rc.type)}`);
   (rc.channels ?? []).forEach((ch, i) => {
