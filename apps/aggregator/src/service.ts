@@ -3,6 +3,7 @@ import { startConsumer } from '@nm/bus';
 import { effectiveSettings } from '@nm/model';
 import type { Runtime } from '@nm/service-kit';
 import { BatchAggregator, type BatchSettings } from './batch.aggregator.js';
+import { startUnclaimedReaper } from './unclaimed.reaper.js';
 
 export interface AggregatorOptions {
   /** Override the NotificationManager's batchMaxWait (ms), e.g. for tests. */
@@ -25,8 +26,10 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
     concurrency: consumers.aggregator.maxAckPending,
   });
   rt.logger.info('aggregator consuming');
+  const reaper = startUnclaimedReaper({ bus, publisher: rt.publisher, redis: rt.redis, logger: rt.logger, metrics: rt.metrics, instance: rt.instance });
   return {
     stop: async () => {
+      await reaper.stop();
       const stopping = consumer.stop(15_000);
       await aggregator.flushAll();
       await stopping;

@@ -111,7 +111,7 @@ export const DeadLetterSchema = z.object({
   version: z.literal(PAYLOAD_VERSION),
   time: z.string(),
   stage: z.string(),
-  reason: z.enum(['invalid-payload', 'permanent-error', 'retries-exhausted']),
+  reason: z.enum(['invalid-payload', 'permanent-error', 'retries-exhausted', 'no-sender']),
   error: z.string(),
   code: z.string().optional(),
   subject: z.string(),
