@@ -9,15 +9,28 @@ import {
   type ReceiverRef,
   type RoutedBatch,
 } from '@nm/contracts';
-import { PermanentError, type HandlerContext, type Publisher } from '@nm/bus';
+import { DEFAULT_MAX_PAYLOAD, fitParts, HEADER_ALLOWANCE, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { groupAlerts, labelSetString } from '@nm/model';
 import type { Logger, Metrics } from '@nm/telemetry';
+import { memoryPublishedLog, publishedEntry, type PublishedLog } from './published.log.js';
 
 export interface BatchSettings {
   groupLabels: readonly string[];
   batchMaxSize: number;
   batchMaxWaitMs: number;
 }
+
+/** Memory bounds of one aggregator process (besides the held messages, bounded by the consumer's concurrency). */
+export interface AggregatorLimits {
+  /** Open groups in total; at the limit, messages that need new groups wait for flushes (back-pressure). */
+  maxGroups: number;
+  /** A group is flushed as soon as it holds this many alerts (or `batchMaxSize`, whichever is smaller). */
+  maxGroupAlerts: number;
+}
+
+const FORGET_DELAY_MS = 10_000;
+
+export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000 };
 
 interface OpenGroup {
   id: string;
@@ -26,6 +39,8 @@ interface OpenGroup {
   labels: Record<string, string>;
   alerts: Alert[];
   alertIds: Set<string>;
+  /** The routed message (its `msgId`) each alert came from, to record what was published. */
+  origins: Map<string, string>;
   externalURL: string | undefined;
   source: AlertSource;
   timer: NodeJS.Timeout | undefined;
@@ -51,6 +66,13 @@ export class BatchAggregator {
   private readonly groups = new Map<string, OpenGroup>();
   private readonly flushed;
   private readonly open;
+  private readonly skipped;
+  private readonly recordFailures;
+  private readonly throttled;
+  private readonly limits: AggregatorLimits;
+  private readonly log: PublishedLog;
+  /** Handlers waiting for room in the group map. */
+  private roomWaiters: Array<() => void> = [];
 
   constructor(
     private readonly deps: {
@@ -58,15 +80,51 @@ export class BatchAggregator {
       settings: () => BatchSettings;
       logger: Logger;
       metrics: Metrics;
+      limits?: Partial<AggregatorLimits>;
+      /** Durable record of published (group, alert) pairs per routed message (default: in memory). */
+      publishedLog?: PublishedLog;
     },
   ) {
     this.flushed = deps.metrics.counter('nm_aggregator_notifications_total', 'Notifications emitted, by channel', ['channel'] as const);
     this.open = deps.metrics.gauge('nm_aggregator_open_groups', 'Groups waiting to be flushed');
+    this.skipped = deps.metrics.counter(
+      'nm_aggregator_redelivered_alerts_skipped_total',
+      'Alerts of a redelivered routed message not grouped again because they were already published',
+    );
+    this.recordFailures = deps.metrics.counter(
+      'nm_aggregator_published_record_failures_total',
+      'Published notifications whose (group, alert) pairs could not be recorded (a redelivery could repeat them)',
+    );
+    this.throttled = deps.metrics.counter('nm_aggregator_group_limit_waits_total', 'Messages that waited because the open-group limit was reached');
+    this.limits = { ...DEFAULT_AGGREGATOR_LIMITS, ...(deps.limits ?? {}) };
+    this.log = deps.publishedLog ?? memoryPublishedLog();
+  }
+
+  /** Waits until `needed` new groups fit under the group limit (always admits into an empty map). */
+  private async roomFor(needed: number): Promise<void> {
+    if (needed === 0 || this.groups.size === 0 || this.groups.size + needed <= this.limits.maxGroups) return;
+    this.throttled.inc();
+    while (this.groups.size > 0 && this.groups.size + needed > this.limits.maxGroups)
+      await new Promise<void>((r) => this.roomWaiters.push(r));
+  }
+
+  private wakeRoomWaiters(): void {
+    const w = this.roomWaiters;
+    this.roomWaiters = [];
+    w.forEach((f) => f());
   }
 
   /** Adds a routed message's alerts; resolves when all the groups they joined were published. */
   handle = async (batch: RoutedBatch, ctx: HandlerContext): Promise<void> => {
     const settings = this.deps.settings();
+    let done: ReadonlySet<string> = new Set();
+    if (ctx.deliveryCount > 1) {
+      try {
+        done = await this.log.published(ctx.msgId);
+      } catch (err) {
+        throw new WaitError(`published-notification log unavailable: ${(err as Error).message}`, { code: 'REDIS_UNAVAILABLE', cause: err });
+      }
+    }
     const perReceiver = new Map<number, Alert[]>();
     for (const route of batch.routes)
       for (const r of route.receivers) {
@@ -74,13 +132,23 @@ export class BatchAggregator {
         if (list) list.push(route.alert);
         else perReceiver.set(r, [route.alert]);
       }
-    const waits: Array<Promise<void>> = [];
+    const planned: Array<{ receiver: ReceiverRef; groupKey: string; id: string; labels: Record<string, string>; alerts: Alert[] }> = [];
     for (const [r, alerts] of perReceiver) {
       const receiver = batch.receivers[r];
       if (!receiver) throw new PermanentError(`routed batch references receiver #${r} that it does not define`, { code: 'INVALID_ROUTED_BATCH' });
       for (const g of groupAlerts(alerts, settings.groupLabels)) {
         const groupKey = `${receiverKey(receiver)}:${labelSetString(g.labels)}`;
         const id = `${receiver.tenant}\u0000${groupKey}`;
+        const fresh = done.size === 0 ? g.alerts : g.alerts.filter((a) => !done.has(publishedEntry(id, a.id)));
+        if (fresh.length < g.alerts.length) this.skipped.inc(g.alerts.length - fresh.length);
+        if (fresh.length > 0) planned.push({ receiver, groupKey, id, labels: g.labels, alerts: fresh });
+      }
+    }
+    await this.roomFor(new Set(planned.filter((p) => !this.groups.has(p.id)).map((p) => p.id)).size);
+    const flushAt = Math.max(1, Math.min(settings.batchMaxSize > 0 ? settings.batchMaxSize : Infinity, this.limits.maxGroupAlerts));
+    const waits: Array<Promise<void>> = [];
+    for (const { receiver, groupKey, id, labels, alerts } of planned) {
+        const g = { labels, alerts };
         let group = this.groups.get(id);
         if (!group) {
           group = {
@@ -90,6 +158,7 @@ export class BatchAggregator {
             labels: g.labels,
             alerts: [],
             alertIds: new Set(),
+            origins: new Map(),
             externalURL: batch.externalURL,
             source: batch.source,
             timer: undefined,
@@ -103,52 +172,112 @@ export class BatchAggregator {
         for (const a of g.alerts) {
           if (group.alertIds.has(a.id)) continue; // a redelivered message re-adds nothing
           group.alertIds.add(a.id);
+          group.origins.set(a.id, ctx.msgId);
           group.alerts.push(a);
         }
         const grp = group;
         waits.push(new Promise<void>((resolve, reject) => grp.waiters.push({ resolve, reject })));
-        if (group.alerts.length >= settings.batchMaxSize) {
+        if (group.alerts.length >= flushAt) {
           clearTimeout(group.timer);
           void this.flush(group);
         }
-      }
     }
     ctx.logger.debug({ groups: waits.length }, 'alerts added to groups');
     await Promise.all(waits);
+    if (ctx.deliveryCount > 1 || this.recorded.has(ctx.msgId)) {
+      this.recorded.delete(ctx.msgId);
+      // Forgotten a little after the ack the consume loop sends on return (a crash before that
+      // ack redelivers the message, which must still find its record); the TTL is the fallback.
+      const msgId = ctx.msgId;
+      setTimeout(() => void this.log.forget(msgId).catch(() => undefined), FORGET_DELAY_MS).unref();
+    }
   };
+
+  /** Messages with pairs recorded in the published log by this process (forgotten once acked). */
+  private readonly recorded = new Set<string>();
 
   private async flush(group: OpenGroup): Promise<void> {
     if (this.groups.get(group.id) !== group) return;
     this.groups.delete(group.id);
     this.open.set(this.groups.size);
+    this.wakeRoomWaiters();
     const { batchMaxSize } = this.deps.settings();
     const size = Math.max(1, batchMaxSize);
+    const notification = (alerts: Alert[], index: number, count: number): Notification => ({
+      version: PAYLOAD_VERSION,
+      id: notificationId(group.receiver, group.groupKey, alerts.map((a) => a.id), index),
+      createdAt: new Date().toISOString(),
+      receiver: group.receiver,
+      groupKey: group.groupKey,
+      groupLabels: group.labels,
+      alerts,
+      part: { index, count },
+      ...(group.externalURL ? { externalURL: group.externalURL } : {}),
+      source: group.source,
+    });
+    // Parts of at most batchMaxSize alerts, each also small enough for the server's max_payload.
     const parts: Alert[][] = [];
-    for (let i = 0; i < group.alerts.length; i += size) parts.push(group.alerts.slice(i, i + size));
+    let splitError: unknown;
     try {
-      await Promise.all(
-        parts.map((alerts, index) => {
-          const n: Notification = {
-            version: PAYLOAD_VERSION,
-            id: notificationId(group.receiver, group.groupKey, alerts.map((a) => a.id), index),
-            createdAt: new Date().toISOString(),
-            receiver: group.receiver,
-            groupKey: group.groupKey,
-            groupLabels: group.labels,
-            alerts,
-            part: { index, count: parts.length },
-            ...(group.externalURL ? { externalURL: group.externalURL } : {}),
-            source: group.source,
-          };
-          return this.deps.publisher
-            .publish(subjects.notify(group.receiver.channel), n, { msgId: n.id })
-            .then(() => this.flushed.inc({ channel: group.receiver.channel }));
-        }),
-      );
-      group.waiters.forEach((w) => w.resolve());
+      const limit = (this.deps.publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE;
+      for (let i = 0; i < group.alerts.length; i += size)
+        for (const p of fitParts(group.alerts.slice(i, i + size), (a) => notification([...a], 99_999, 99_999), limit))
+          parts.push([...p.items]);
     } catch (err) {
-      this.deps.logger.warn({ err: (err as Error).message, group: group.groupKey }, 'flush failed; contributing messages will be redelivered');
-      group.waiters.forEach((w) => w.reject(err));
+      splitError = err;
+    }
+    const published: Alert[][] = [];
+    const results: Array<PromiseSettledResult<void>> = splitError
+      ? [{ status: 'rejected', reason: splitError }]
+      : await Promise.allSettled(
+          parts.map((alerts, index) => {
+            const n = notification(alerts, index, parts.length);
+            return this.deps.publisher.publish(subjects.notify(group.receiver.channel), n, { msgId: n.id }).then(() => {
+              this.flushed.inc({ channel: group.receiver.channel });
+              published.push(alerts);
+            });
+          }),
+        );
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (published.length > 0) await this.recordPublished(group, published, failure !== undefined);
+    if (!failure) {
+      group.waiters.forEach((w) => w.resolve());
+      return;
+    }
+    const err: unknown = failure.reason;
+    this.deps.logger.warn(
+      { err: (err as Error).message, group: group.groupKey, partsPublished: published.length, parts: parts.length },
+      'flush failed; contributing messages will be redelivered (published parts are not repeated)',
+    );
+    group.waiters.forEach((w) => w.reject(err));
+  }
+
+  /**
+   * Records the published (group, alert) pairs per contributing message, so a redelivery of one
+   * of those messages does not notify them again. Needed only while a message may still be
+   * redelivered: always written (a crash before the ack is a redelivery too), forgotten on ack.
+   */
+  private async recordPublished(group: OpenGroup, published: readonly Alert[][], partial: boolean): Promise<void> {
+    const entries = new Map<string, string[]>();
+    for (const alerts of published)
+      for (const a of alerts) {
+        const m = group.origins.get(a.id);
+        if (m === undefined) continue;
+        const list = entries.get(m);
+        const e = publishedEntry(group.id, a.id);
+        if (list) list.push(e);
+        else entries.set(m, [e]);
+      }
+    try {
+      await this.log.record(entries);
+      if (this.recorded.size > 100_000) this.recorded.clear(); // the records' TTL cleans up after
+      for (const m of entries.keys()) this.recorded.add(m);
+    } catch (err) {
+      this.recordFailures.inc();
+      this.deps.logger.warn(
+        { err: (err as Error).message, group: group.groupKey, partial },
+        'published notification not recorded; a redelivery of its messages could notify its alerts again',
+      );
     }
   }
 

@@ -1,5 +1,5 @@
-import { receiverKey, subjects, type AdmittedBatch, type ReceiverRef, type RoutedBatch } from '@nm/contracts';
-import type { HandlerContext, Publisher } from '@nm/bus';
+import { receiverKey, subjects, type AdmittedBatch, type Alert, type ReceiverRef, type RoutedBatch } from '@nm/contracts';
+import { publishFitted, type HandlerContext, type Publisher } from '@nm/bus';
 import { buildRoutingIndex, routeAlert, type ConfigSnapshot, type RoutingIndex } from '@nm/model';
 import type { Metrics } from '@nm/telemetry';
 import type { TenantSidecarClient } from './tenant.sidecar.js';
@@ -33,7 +33,7 @@ export function createRouterHandler(deps: {
     }
     const receivers: ReceiverRef[] = [];
     const positions = new Map<string, number>();
-    const routes: RoutedBatch['routes'] = [];
+    const routes: Array<{ alert: Alert; receivers: number[] }> = [];
     for (const alert of batch.alerts) {
       const decision = routeAlert(alert, index, { now, tenantsOfNamespace: lookup });
       const inhibitions = batch.tenantInhibitions?.[alert.id];
@@ -66,9 +66,27 @@ export function createRouterHandler(deps: {
     }
     if (routes.length === 0) return;
     const { alerts: _alerts, tenantInhibitions: _ti, ...header } = batch;
-    const out: RoutedBatch = { ...header, receivers, routes };
-    await deps.publisher.publish(subjects.alertsRouted, out, {
-      msgId: `rt-${batch.batchId}-${batch.chunk.index}`,
+    // One message per input message, unless it outgrew max_payload (receivers are added to every
+    // alert): then as few parts as fit, each carrying only the receivers its alerts reach.
+    const build = (part: readonly { alert: Alert; receivers: number[] }[]): RoutedBatch => {
+      if (part.length === routes.length) return { ...header, receivers, routes };
+      const local = new Map<number, number>();
+      const refs: ReceiverRef[] = [];
+      const partRoutes = part.map((r) => ({
+        alert: r.alert,
+        receivers: r.receivers.map((i) => {
+          let j = local.get(i);
+          if (j === undefined) {
+            j = refs.push(receivers[i]!) - 1;
+            local.set(i, j);
+          }
+          return j;
+        }),
+      }));
+      return { ...header, receivers: refs, routes: partRoutes };
+    };
+    await publishFitted(deps.publisher, subjects.alertsRouted, routes, build, {
+      msgId: (k, count) => (count === 1 ? `rt-${ctx.msgId}` : `rt-${ctx.msgId}.${k}`),
       traceparent: ctx.childTraceparent,
     });
   };

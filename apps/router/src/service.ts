@@ -1,6 +1,6 @@
 import { AdmittedBatchSchema, consumers } from '@nm/contracts';
 import { startConsumer } from '@nm/bus';
-import type { Runtime } from '@nm/service-kit';
+import { consumeWhenConfigured, type Runtime } from '@nm/service-kit';
 import { createRouterHandler } from './router.handler.js';
 import { TenantSidecarClient } from './tenant.sidecar.js';
 
@@ -18,13 +18,16 @@ export async function startRouter(rt: Runtime, opts: RouterOptions = {}): Promis
     metrics: rt.metrics,
     ...(opts.tenantSidecarUrl ? { sidecar: new TenantSidecarClient(opts.tenantSidecarUrl, rt.metrics) } : {}),
   });
-  const consumer = await startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
-    consumer: consumers.router,
-    schema: AdmittedBatchSchema,
-    handler,
-    dlqStage: 'router',
-    concurrency: opts.concurrency ?? 8,
-  });
-  rt.logger.info('router consuming');
+  const consumer = consumeWhenConfigured(rt, () =>
+    startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
+      attempts: rt.attempts,
+      consumer: consumers.router,
+      schema: AdmittedBatchSchema,
+      handler,
+      dlqStage: 'router',
+      concurrency: opts.concurrency ?? 8,
+    }),
+  );
+  rt.logger.info('router started (consumes once the configuration is loaded)');
   return { stop: () => consumer.stop() };
 }

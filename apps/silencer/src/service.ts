@@ -1,6 +1,6 @@
 import { consumers, IngestedBatchSchema } from '@nm/contracts';
 import { startConsumer } from '@nm/bus';
-import type { Runtime } from '@nm/service-kit';
+import { consumeWhenConfigured, type Runtime } from '@nm/service-kit';
 import { InhibitionStore } from './inhibition.store.js';
 import { createSilencerHandler } from './silencer.handler.js';
 
@@ -18,13 +18,16 @@ export async function startSilencer(rt: Runtime, opts: SilencerOptions = {}): Pr
     inhibition: new InhibitionStore(rt.redis, opts.inhibitSourceTtlMs ?? 24 * 3600 * 1000),
     metrics: rt.metrics,
   });
-  const consumer = await startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
-    consumer: consumers.silencer,
-    schema: IngestedBatchSchema,
-    handler,
-    dlqStage: 'silencer',
-    concurrency: opts.concurrency ?? 8,
-  });
-  rt.logger.info('silencer consuming');
+  const consumer = consumeWhenConfigured(rt, () =>
+    startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
+      attempts: rt.attempts,
+      consumer: consumers.silencer,
+      schema: IngestedBatchSchema,
+      handler,
+      dlqStage: 'silencer',
+      concurrency: opts.concurrency ?? 8,
+    }),
+  );
+  rt.logger.info('silencer started (consumes once the configuration is loaded)');
   return { stop: () => consumer.stop() };
 }

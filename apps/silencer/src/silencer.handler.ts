@@ -1,5 +1,5 @@
-import { subjects, type AdmittedBatch, type IngestedBatch } from '@nm/contracts';
-import type { HandlerContext, Publisher } from '@nm/bus';
+import { subjects, type AdmittedBatch, type Alert, type IngestedBatch } from '@nm/contracts';
+import { publishFitted, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { buildRoutingIndex, silencesMatching, type ConfigSnapshot, type InhibitRule, type RoutingIndex } from '@nm/model';
 import type { Metrics } from '@nm/telemetry';
 import type { InhibitionStore } from './inhibition.store.js';
@@ -31,9 +31,16 @@ export function createSilencerHandler(deps: {
     const tenantRules: Array<{ tenant: string; rule: InhibitRule }> = [];
     for (const [tenant, list] of idx.tenantInhibitRules) for (const rule of list) tenantRules.push({ tenant, rule });
     const allRules = [...rules, ...tenantRules.map((t) => t.rule)];
-    await deps.inhibition.recordSources(batch.alerts, allRules, now.getTime());
-    const inhibited = await deps.inhibition.inhibitedBy(batch.alerts, rules, now.getTime());
-    const byTenantRule = await deps.inhibition.inhibitedBy(batch.alerts, tenantRules.map((t) => t.rule), now.getTime());
+    let inhibited: string[][];
+    let byTenantRule: string[][];
+    try {
+      await deps.inhibition.recordSources(batch.alerts, allRules, now.getTime());
+      inhibited = await deps.inhibition.inhibitedBy(batch.alerts, rules, now.getTime());
+      byTenantRule = await deps.inhibition.inhibitedBy(batch.alerts, tenantRules.map((t) => t.rule), now.getTime());
+    } catch (err) {
+      // The shared inhibition state is out of reach: wait for it, without spending the retry budget.
+      throw new WaitError(`inhibition state unavailable: ${(err as Error).message}`, { code: 'REDIS_UNAVAILABLE', cause: err });
+    }
     const tenantOfRule = new Map(tenantRules.map((t) => [t.rule.metadata.name, t.tenant]));
     const admitted = batch.alerts.filter((alert, i) => {
       const silences = silencesMatching(alert.labels, idx.globalSilences, now, idx.settings.timeZone);
@@ -59,9 +66,14 @@ export function createSilencerHandler(deps: {
       const hits = (byTenantRule[i] ?? []).map((rule) => ({ tenant: tenantOfRule.get(rule) ?? '', rule }));
       if (hits.length > 0 && admitted.includes(alert)) tenantInhibitions[alert.id] = hits;
     });
-    const out: AdmittedBatch = { ...batch, alerts: admitted, ...(Object.keys(tenantInhibitions).length > 0 ? { tenantInhibitions } : {}) };
-    await deps.publisher.publish(subjects.alertsAdmitted, out, {
-      msgId: `adm-${batch.batchId}-${batch.chunk.index}`,
+    // One message per input message, unless the output outgrew max_payload: then as few parts as fit.
+    const build = (part: readonly Alert[]): AdmittedBatch => {
+      const ti: NonNullable<AdmittedBatch['tenantInhibitions']> = {};
+      for (const a of part) if (tenantInhibitions[a.id]) ti[a.id] = tenantInhibitions[a.id]!;
+      return { ...batch, alerts: [...part], ...(Object.keys(ti).length > 0 ? { tenantInhibitions: ti } : {}) };
+    };
+    await publishFitted(deps.publisher, subjects.alertsAdmitted, admitted, build, {
+      msgId: (k, count) => (count === 1 ? `adm-${ctx.msgId}` : `adm-${ctx.msgId}.${k}`),
       traceparent: ctx.childTraceparent,
     });
   };

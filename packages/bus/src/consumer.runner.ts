@@ -3,14 +3,24 @@ import { headers as H, subjects, PAYLOAD_VERSION, type ConsumerDefinition, type 
 import type { Logger, Metrics } from '@nm/telemetry';
 import type { ZodType } from 'zod';
 import type { BusConnection } from './connection.js';
+import { memoryAttemptStore, type AttemptStore } from './attempts.js';
 import { backoffDelay, classifyError } from './errors.js';
-import type { Publisher } from './publisher.js';
+import { DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE, type Publisher } from './publisher.js';
 import { childTraceparent, traceIdOf } from './trace.js';
 
 export interface HandlerContext {
   readonly subject: string;
-  /** 1 on the first delivery. */
+  /** 1 on the first delivery; counts every redelivery, waits included. */
   readonly deliveryCount: number;
+  /**
+   * 1 on the first attempt; 1 + the attempts this message already spent (failures that were not
+   * waits on infrastructure). Compare with the retry budget, not `deliveryCount`.
+   */
+  readonly attempt: number;
+  /** The retry budget (0 = unlimited): `attempt >= maxAttempts` is the last attempt. */
+  readonly maxAttempts: number;
+  /** The input's `Nats-Msg-Id` (or `<stream>-<seq>`): stable across redeliveries, a base for output ids. */
+  readonly msgId: string;
   readonly streamSeq: number;
   readonly traceparent: string | undefined;
   /** Traceparent to put on messages this handler emits. */
@@ -28,11 +38,24 @@ export interface ConsumeOptions<T> {
   dlqStage: Parameters<typeof subjects.dlq>[0];
   /** Handlers running at once. Handlers that hold a message (the aggregator) need many. */
   concurrency?: number;
-  /** Retry budget: after this many deliveries a retryable failure is dead-lettered. 0 = unlimited. */
+  /**
+   * Retry budget: after this many attempts a retryable failure is dead-lettered (default
+   * {@link DEFAULT_MAX_ATTEMPTS}; 0 = unlimited). Waits on infrastructure (WaitError) spend nothing.
+   */
   maxAttempts?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Where spent attempts are counted across redeliveries and replicas (default: in this process). */
+  attempts?: AttemptStore;
+  /** Backoff of waits on infrastructure: base and cap (default 1 s … 30 s). */
+  waitBaseMs?: number;
+  waitMaxMs?: number;
 }
+
+export const DEFAULT_MAX_ATTEMPTS = 10;
+
+/** Room a dead letter keeps around the original payload (reason, error, subject…). */
+const DEAD_LETTER_ALLOWANCE = 16 * 1024;
 
 export interface ConsumerHandle {
   /** Stop pulling, wait for running handlers (up to `timeoutMs`), leave the rest for redelivery. */
@@ -52,9 +75,12 @@ export async function startConsumer<T>(
   opts: ConsumeOptions<T>,
 ): Promise<ConsumerHandle> {
   const concurrency = opts.concurrency ?? 16;
-  const maxAttempts = opts.maxAttempts ?? 0;
+  const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const base = opts.backoffBaseMs ?? 500;
   const max = opts.backoffMaxMs ?? 60_000;
+  const waitBase = opts.waitBaseMs ?? 1000;
+  const waitMax = opts.waitMaxMs ?? 30_000;
+  const attempts = opts.attempts ?? memoryAttemptStore();
   const ackWaitMs = opts.consumer.ackWaitSeconds * 1000;
   const outcomes = metrics.counter('nm_bus_messages_total', 'Messages consumed, by consumer and outcome', [
     'consumer',
@@ -67,6 +93,8 @@ export async function startConsumer<T>(
   let stopped = false;
 
   let slotWaiters: Array<() => void> = [];
+  /** Handlers running now (`running` also holds messages waiting for a slot). */
+  let active = 0;
 
   const keepAlive = setInterval(() => {
     const now = Date.now();
@@ -79,7 +107,9 @@ export async function startConsumer<T>(
   }, Math.max(250, Math.floor(ackWaitMs / 6)));
   keepAlive.unref();
 
-  const deadLetter = async (msg: JsMsg, reason: DeadLetter['reason'], error: string, code?: string): Promise<void> => {
+  const attemptKey = (msg: JsMsg): string => `${msg.info.stream}:${name}:${msg.seq}`;
+
+  const deadLetter = async (msg: JsMsg, reason: DeadLetter['reason'], error: string, code?: string, spent?: number): Promise<void> => {
     const raw = msg.string();
     let payload: unknown = raw;
     try {
@@ -87,16 +117,23 @@ export async function startConsumer<T>(
     } catch {
       /* keep raw text */
     }
+    const room = (publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE - DEAD_LETTER_ALLOWANCE;
+    const bytes = Buffer.byteLength(raw, 'utf8');
+    const truncated = bytes > room;
     const dl: DeadLetter = {
       version: PAYLOAD_VERSION,
       time: new Date().toISOString(),
       stage: opts.dlqStage,
       reason,
-      error,
+      error: error.length > 4000 ? `${error.slice(0, 4000)}…` : error,
       ...(code ? { code } : {}),
       subject: msg.subject,
       deliveries: msg.info.deliveryCount,
-      payload,
+      ...(spent === undefined ? {} : { attempts: spent }),
+      // A payload that leaves no room for the dead letter around it keeps its beginning only;
+      // such a dead letter cannot be replayed, but its reason and size stay visible.
+      ...(truncated ? { payloadTruncated: { bytes, kept: Math.max(0, room - 1024) } } : {}),
+      payload: truncated ? raw.slice(0, Math.max(0, room - 1024)) : payload,
     };
     await publisher.publish(subjects.dlq(opts.dlqStage), dl, {
       msgId: `dlq-${msg.info.stream}-${msg.seq}`,
@@ -106,6 +143,7 @@ export async function startConsumer<T>(
     // ack removes it (nats-server 2.9 keeps termed messages).
     msg.ack();
     outcomes.inc({ consumer: name, outcome: reason });
+    if (msg.info.deliveryCount > 1) void attempts.forget(attemptKey(msg)).catch(() => undefined);
   };
 
   const handleMessage = async (msg: JsMsg): Promise<void> => {
@@ -126,9 +164,22 @@ export async function startConsumer<T>(
       await deadLetter(msg, 'invalid-payload', `not JSON: ${(err as Error).message}`);
       return;
     }
+    let spent = 0;
+    if (msg.info.deliveryCount > 1) {
+      try {
+        spent = await attempts.spent(attemptKey(msg));
+      } catch {
+        // The count is unavailable (Redis away): this attempt is numbered as if none were spent;
+        // a failure now is a wait, since it cannot be counted either.
+        spent = 0;
+      }
+    }
     const ctx: HandlerContext = {
       subject: msg.subject,
       deliveryCount: msg.info.deliveryCount,
+      attempt: spent + 1,
+      maxAttempts,
+      msgId: msg.headers?.get(H.msgId) || `${msg.info.stream}-${msg.seq}`,
       streamSeq: msg.seq,
       traceparent,
       childTraceparent: childTraceparent(traceparent),
@@ -139,15 +190,30 @@ export async function startConsumer<T>(
       await opts.handler(payload, ctx);
       msg.ack();
       outcomes.inc({ consumer: name, outcome: 'ack' });
+      if (msg.info.deliveryCount > 1) void attempts.forget(attemptKey(msg)).catch(() => undefined);
     } catch (err) {
       const c = classifyError(err);
-      const attempt = msg.info.deliveryCount;
       if (c.kind === 'permanent') {
         log.error({ err: c.message, code: c.code }, 'permanent failure, dead-lettered');
-        await deadLetter(msg, 'permanent-error', c.message, c.code);
+        await deadLetter(msg, 'permanent-error', c.message, c.code, spent);
+        return;
+      }
+      let attempt: number | undefined;
+      if (c.kind === 'retryable') {
+        try {
+          attempt = await attempts.spend(attemptKey(msg));
+        } catch {
+          attempt = undefined; // cannot count it: back off as a wait
+        }
+      }
+      if (attempt === undefined) {
+        const delay = Math.max(c.retryAfterMs ?? 0, backoffDelay(Math.min(msg.info.deliveryCount, 16), waitBase, waitMax));
+        log.warn({ err: c.message, code: c.code, deliveries: msg.info.deliveryCount, delayMs: delay }, 'waiting on infrastructure, will retry');
+        msg.nak(delay);
+        outcomes.inc({ consumer: name, outcome: 'wait' });
       } else if (maxAttempts > 0 && attempt >= maxAttempts) {
         log.error({ err: c.message, code: c.code, attempt }, 'retry budget exhausted, dead-lettered');
-        await deadLetter(msg, 'retries-exhausted', c.message, c.code);
+        await deadLetter(msg, 'retries-exhausted', c.message, c.code, attempt);
       } else {
         const delay = Math.max(c.retryAfterMs ?? 0, backoffDelay(attempt, base, max));
         log.warn({ err: c.message, code: c.code, attempt, delayMs: delay }, 'retryable failure, will retry');
@@ -164,9 +230,21 @@ export async function startConsumer<T>(
   const loop = (async () => {
     for await (const msg of messages) {
       if (stopped) break;
-      while (running.size >= concurrency) await new Promise<void>((r) => slotWaiters.push(r));
+      // Kept alive while it waits for a slot too: a prefetched message must not outlive ack_wait
+      // and be redelivered to another replica while it is still queued here.
       const entry = { msg, since: Date.now(), touched: Date.now() };
       running.set(msg.seq, entry);
+      while (active >= concurrency) await new Promise<void>((r) => slotWaiters.push(r));
+      if (stopped) {
+        running.delete(msg.seq);
+        try {
+          msg.nak(); // left for another replica or the next start
+        } catch {
+          /* redelivered after ack_wait */
+        }
+        continue;
+      }
+      active += 1;
       void handleMessage(msg)
         .catch((err: unknown) => {
           logger.error({ err: (err as Error).message, seq: msg.seq }, 'message handling failed; left for redelivery');
@@ -177,6 +255,7 @@ export async function startConsumer<T>(
           }
         })
         .finally(() => {
+          active -= 1;
           running.delete(msg.seq);
           const w = slotWaiters;
           slotWaiters = [];

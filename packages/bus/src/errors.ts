@@ -25,17 +25,40 @@ export class PermanentError extends Error {
   }
 }
 
-/** The bus could not reach NATS or JetStream did not acknowledge a publish. */
-export class BusUnavailableError extends Error {
-  override readonly name = 'BusUnavailableError';
-  readonly code = 'BUS_UNAVAILABLE';
-  constructor(message: string, opts: { cause?: unknown } = {}) {
+/**
+ * The message could not be handled because something it depends on is not available (NATS, Redis,
+ * the configuration, a lease held by another replica, a rate-limit slot, room in the next stream).
+ * Not the message's fault: it is retried with backoff and the wait does NOT spend its retry budget.
+ */
+export class WaitError extends Error {
+  override readonly name: string = 'WaitError';
+  readonly code: string;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, opts: { code?: string; cause?: unknown; retryAfterMs?: number } = {}) {
     super(message, { cause: opts.cause });
+    this.code = opts.code ?? 'WAIT';
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+/** The bus could not reach NATS or JetStream did not acknowledge a publish (e.g. the next stream is full). */
+export class BusUnavailableError extends WaitError {
+  override readonly name = 'BusUnavailableError';
+  constructor(message: string, opts: { cause?: unknown; retryAfterMs?: number } = {}) {
+    super(message, { code: 'BUS_UNAVAILABLE', ...opts });
+  }
+}
+
+/** A message that cannot fit the server's `max_payload`, even alone: permanent, dead-lettered with the reason. */
+export class MessageTooLargeError extends PermanentError {
+  constructor(message: string) {
+    super(message, { code: 'MESSAGE_TOO_LARGE' });
   }
 }
 
 export interface Classified {
-  kind: 'retryable' | 'permanent';
+  /** `wait`: infrastructure, retried without spending the retry budget. */
+  kind: 'retryable' | 'permanent' | 'wait';
   code: string;
   retryAfterMs?: number;
   message: string;
@@ -48,7 +71,8 @@ export function classifyError(err: unknown): Classified {
   if (err instanceof PermanentError || e?.name === 'PermanentError' || e?.name === 'PartialFailureError')
     return { kind: 'permanent', code, message };
   const retryAfterMs = typeof e?.retryAfterMs === 'number' ? e.retryAfterMs : undefined;
-  return retryAfterMs === undefined ? { kind: 'retryable', code, message } : { kind: 'retryable', code, message, retryAfterMs };
+  const kind = err instanceof WaitError ? 'wait' : 'retryable';
+  return retryAfterMs === undefined ? { kind, code, message } : { kind, code, message, retryAfterMs };
 }
 
 /** Exponential backoff with ±20% jitter, capped. `attempt` starts at 1. */

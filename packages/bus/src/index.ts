@@ -1,12 +1,15 @@
 export { connectBus } from './connection.js';
 export type { BusConnection } from './connection.js';
 export { provision } from './provision.js';
-export { createPublisher } from './publisher.js';
+export { createPublisher, publishFitted, fitParts, DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE } from './publisher.js';
 export type { Publisher, PublishOptions, PublishResult } from './publisher.js';
 export { startConsumer } from './consumer.runner.js';
 export type { Handler, HandlerContext, ConsumeOptions, ConsumerHandle } from './consumer.runner.js';
-export { RetryableError, PermanentError, BusUnavailableError, classifyError, backoffDelay } from './errors.js';
+export { RetryableError, PermanentError, WaitError, BusUnavailableError, MessageTooLargeError, classifyError, backoffDelay } from './errors.js';
 export type { Classified } from './errors.js';
 export { newTraceparent, childTraceparent, traceIdOf } from './trace.js';
 export { createStreamReader } from './stream.reader.js';
 export type { StreamReader, StoredEntry } from './stream.reader.js';
+export { memoryAttemptStore, redisAttemptStore } from './attempts.js';
+export type { AttemptStore, AttemptRedis } from './attempts.js';
+export { DEFAULT_MAX_ATTEMPTS } from './consumer.runner.js';

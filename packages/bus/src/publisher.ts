@@ -1,7 +1,7 @@
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { headers as H, PAYLOAD_VERSION } from '@nm/contracts';
 import type { BusConnection } from './connection.js';
-import { BusUnavailableError } from './errors.js';
+import { BusUnavailableError, MessageTooLargeError } from './errors.js';
 
 export interface PublishOptions {
   /** Stable id: JetStream drops a second publish with the same id inside the stream's duplicate window. */
@@ -16,26 +16,102 @@ export interface PublishResult {
 }
 
 export interface Publisher {
+  /**
+   * Publishes JSON; resolves once JetStream acknowledged it. Rejects with MessageTooLargeError
+   * (permanent) when the message exceeds the server's `max_payload`, else BusUnavailableError.
+   */
   publish(subject: string, payload: unknown, opts: PublishOptions): Promise<PublishResult>;
+  /** Largest message body the connected server accepts (its `max_payload`), in bytes; default 1 MiB. */
+  maxPayload?(): number;
 }
 
-/** Publishes JSON and resolves only when JetStream acknowledged it (or rejects with BusUnavailableError). */
+/** NATS's default `max_payload`, used until the server's INFO is known. */
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Room kept for headers (`Nats-Msg-Id`, `traceparent`, schema version) and protocol framing. */
+export const HEADER_ALLOWANCE = 1024;
+
+export function encodePayload(payload: unknown): Uint8Array {
+  return Buffer.from(JSON.stringify(payload), 'utf8');
+}
+
+/** Publishes JSON and resolves only when JetStream acknowledged it. */
 export function createPublisher(bus: BusConnection): Publisher {
+  const maxPayload = (): number => bus.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   return {
+    maxPayload,
     async publish(subject, payload, opts) {
+      const data = encodePayload(payload);
+      const limit = maxPayload() - HEADER_ALLOWANCE;
+      if (data.byteLength > limit)
+        throw new MessageTooLargeError(`message for ${subject} is ${data.byteLength} bytes, over the server's max_payload less headers (${limit})`);
       const h = natsHeaders();
       h.set(H.schemaVersion, String(PAYLOAD_VERSION));
       if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
       try {
-        const ack = await bus.js.publish(subject, JSON.stringify(payload), {
+        const ack = await bus.js.publish(subject, data, {
           msgID: opts.msgId,
           headers: h,
           timeout: opts.timeoutMs ?? 5000,
         });
         return { seq: ack.seq, duplicate: ack.duplicate };
       } catch (err) {
-        throw new BusUnavailableError(`publish to ${subject} failed: ${(err as Error).message}`, { cause: err });
+        const message = (err as Error).message;
+        if (/max_payload|maximum payload/i.test(message))
+          throw new MessageTooLargeError(`publish to ${subject} failed: ${message}`);
+        // A full stream (discard-new), a stream leader away, NATS disconnected: back-pressure, retried.
+        throw new BusUnavailableError(`publish to ${subject} failed: ${message}`, { cause: err });
       }
     },
   };
+}
+
+/**
+ * Publishes `items` as one message, or as several when one would not fit the server's
+ * `max_payload`: `build(part)` makes the payload of a part, `msgId(k, count)` its id (stable
+ * for the same input, so a redelivered input publishes the same ids). Parts keep item order.
+ * An item that does not fit even alone is a MessageTooLargeError (permanent).
+ * Resolves with the number of messages published.
+ */
+export async function publishFitted<T>(
+  publisher: Publisher,
+  subject: string,
+  items: readonly T[],
+  build: (part: readonly T[]) => unknown,
+  opts: { msgId: (index: number, count: number) => string; traceparent?: string },
+): Promise<number> {
+  const parts = fitParts(items, build, (publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE);
+  await Promise.all(
+    parts.map((p, k) =>
+      publisher.publish(subject, p.payload, {
+        msgId: opts.msgId(k, parts.length),
+        ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
+      }),
+    ),
+  );
+  return parts.length;
+}
+
+/** Splits items into consecutive parts whose built payload serialises within `limit` bytes. */
+export function fitParts<T>(
+  items: readonly T[],
+  build: (part: readonly T[]) => unknown,
+  limit: number,
+): Array<{ items: readonly T[]; payload: unknown }> {
+  const out: Array<{ items: readonly T[]; payload: unknown }> = [];
+  const visit = (part: readonly T[]): void => {
+    const payload = build(part);
+    const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
+    if (size <= limit) {
+      out.push({ items: part, payload });
+      return;
+    }
+    if (part.length <= 1)
+      throw new MessageTooLargeError(`one item alone makes a ${size}-byte message, over the server's max_payload less headers (${limit})`);
+    // Enough pieces that each should fit, with 10% slack; each piece is checked again.
+    const pieces = Math.min(part.length, Math.max(2, Math.ceil((size / limit) * 1.1)));
+    const per = Math.ceil(part.length / pieces);
+    for (let i = 0; i < part.length; i += per) visit(part.slice(i, i + per));
+  };
+  visit(items);
+  return out;
 }

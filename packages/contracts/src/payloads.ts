@@ -116,6 +116,10 @@ export const DeadLetterSchema = z.object({
   code: z.string().optional(),
   subject: z.string(),
   deliveries: z.number().int(),
+  /** Attempts the message spent (waits on infrastructure are not attempts). */
+  attempts: z.number().int().optional(),
+  /** Set when the payload was too large to keep whole: its size, and how much of its text `payload` keeps. */
+  payloadTruncated: z.object({ bytes: z.number().int(), kept: z.number().int() }).optional(),
   /** The original payload, parsed when it was JSON, else the raw text. */
   payload: z.unknown(),
 });

@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { PermanentError, RetryableError, startConsumer, type HandlerContext } from '@nm/bus';
+import { PermanentError, RetryableError, startConsumer, WaitError, type HandlerContext } from '@nm/bus';
 import { NotificationSchema, senderConsumer, subjects, type HistoryRecord, type Notification } from '@nm/contracts';
 import { isEnabled, receiverSection } from '@nm/model';
 import type { Runtime } from '@nm/service-kit';
@@ -41,7 +41,15 @@ export interface SenderInternals {
   busyWaitMs?: number;
 }
 
-function toBusError(f: Failure, cause?: unknown): RetryableError | PermanentError {
+/**
+ * Channel failure codes that are waits on shared infrastructure, not delivery attempts: a local
+ * rate-limit slot not yet free, another replica still fetching the access token.
+ */
+const WAIT_CODES: ReadonlySet<string> = new Set(['ratelimit:wait-exceeded', 'token:lock-timeout']);
+
+function toBusError(f: Failure, cause?: unknown): RetryableError | PermanentError | WaitError {
+  if (f.kind !== 'permanent' && WAIT_CODES.has(f.code))
+    return new WaitError(f.message, { code: f.code, ...(cause === undefined ? {} : { cause }), ...(f.retryAfterMs === undefined ? {} : { retryAfterMs: f.retryAfterMs }) });
   return f.kind === 'permanent'
     ? new PermanentError(f.message, { code: f.code, ...(cause === undefined ? {} : { cause }) })
     : new RetryableError(f.message, {
@@ -110,9 +118,9 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
 
   /** Records a failure of the whole notification (before any unit was tried) and throws it. */
   const failWhole = async (n: Notification, ctx: HandlerContext, failure: Failure, destination: string, cause?: unknown): Promise<never> => {
-    const last = maxAttempts > 0 && ctx.deliveryCount >= maxAttempts;
+    const last = maxAttempts > 0 && ctx.attempt >= maxAttempts && !WAIT_CODES.has(failure.code);
     if (failure.kind === 'permanent' || last) {
-      const sctx: SettleContext = { channel, notification: n, attempt: ctx.deliveryCount, lastAttempt: last, time: new Date() };
+      const sctx: SettleContext = { channel, notification: n, attempt: ctx.attempt, lastAttempt: last, time: new Date() };
       const record: HistoryRecord = historyRecord(sctx, {
         destination,
         alertIds: n.alerts.map((a) => a.id),
@@ -120,7 +128,7 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
         error: failure.message,
       });
       const { error } = await publishHistory([{ key: NO_UNIT, record }], ctx);
-      if (error) throw new RetryableError(`history not recorded: ${errorMessage(error)}`, { code: 'HISTORY_UNAVAILABLE', cause: error });
+      if (error) throw new WaitError(`history not recorded: ${errorMessage(error)}`, { code: 'HISTORY_UNAVAILABLE', cause: error });
       count('failed');
     } else count('retry');
     throw toBusError(failure, cause);
@@ -134,11 +142,11 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
       try {
         claim = await store.claim(n.id, token);
       } catch (err) {
-        throw new RetryableError(`redis unavailable: ${errorMessage(err)}`, { code: 'REDIS_UNAVAILABLE', cause: err });
+        throw new WaitError(`redis unavailable: ${errorMessage(err)}`, { code: 'REDIS_UNAVAILABLE', cause: err });
       }
       if (claim.state !== 'busy') return claim;
       if (Date.now() >= deadline || abort.signal.aborted) {
-        throw new RetryableError(`notification ${n.id} is being delivered by another worker`, {
+        throw new WaitError(`notification ${n.id} is being delivered by another worker`, {
           code: 'IN_FLIGHT_ELSEWHERE',
           retryAfterMs: Math.min(claim.retryInMs, leaseMs),
         });
@@ -153,7 +161,7 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
       throw new PermanentError(`notification for channel ${n.receiver.channel} arrived on ${subjects.notify(channel)}`, { code: 'CHANNEL_MISMATCH' });
     }
     if (!rt.config.isLoaded()) {
-      throw new RetryableError('configuration is not loaded yet', { code: 'CONFIG_NOT_LOADED', retryAfterMs: 1000 });
+      throw new WaitError('configuration is not loaded yet', { code: 'CONFIG_NOT_LOADED', retryAfterMs: 1000 });
     }
     const state = cache.of(rt.config.current());
     const receiver = state.receiver(n.receiver.name);
@@ -192,7 +200,7 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
     renew.unref();
     const release = (): Promise<void> => store.release(n.id, token).catch(() => undefined);
     try {
-      const attempt = ctx.deliveryCount;
+      const attempt = ctx.attempt;
       const lastAttempt = maxAttempts > 0 && attempt >= maxAttempts;
       let job: DeliveryJob | undefined;
       const end = deliverySeconds.startTimer({ channel });
@@ -212,7 +220,7 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
         report = await opts.deliver(job);
       } catch (err) {
         await release();
-        if (abort.signal.aborted) throw new RetryableError('sender stopped during delivery', { code: 'SENDER_STOPPED', cause: err });
+        if (abort.signal.aborted) throw new WaitError('sender stopped during delivery', { code: 'SENDER_STOPPED', cause: err });
         const failure: Failure = {
           kind: isRetryable(err) ? 'retryable' : 'permanent',
           message: errorMessage(err),
@@ -236,7 +244,7 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
       } catch (err) {
         await release();
         log.error({ err: errorMessage(err), units: s.delivered.map((d) => d.key) }, 'delivered units not remembered');
-        throw new RetryableError(`redis unavailable: ${errorMessage(err)}`, { code: 'REDIS_UNAVAILABLE', cause: err });
+        throw new WaitError(`redis unavailable: ${errorMessage(err)}`, { code: 'REDIS_UNAVAILABLE', cause: err });
       }
       const remembered = [...claim.pendingHistory, ...s.delivered];
       const { published, error } = await publishHistory([...remembered, ...s.failures], ctx);
@@ -245,7 +253,7 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
         await release();
         if (error) {
           count('retry');
-          throw new RetryableError(`history not recorded: ${errorMessage(error)}`, { code: 'HISTORY_UNAVAILABLE', cause: error });
+          throw new WaitError(`history not recorded: ${errorMessage(error)}`, { code: 'HISTORY_UNAVAILABLE', cause: error });
         }
       }
       count(s.result);
@@ -275,6 +283,7 @@ export async function startSender(rt: Runtime, opts: SenderOptions & SenderInter
   const bus = await rt.connected;
   const consumer = await startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
     consumer: senderConsumer(channel),
+    attempts: rt.attempts,
     schema: NotificationSchema,
     handler,
     dlqStage: `sender-${channel}`,

@@ -3,3 +3,4 @@ export type { CommonEnv } from './env.schema.js';
 export { createRuntime } from './runtime.js';
 export type { Runtime, RuntimeOptions } from './runtime.js';
 export { onShutdown } from './lifecycle.js';
+export { consumeWhenConfigured } from './gated.consumer.js';

@@ -6,7 +6,10 @@ import {
   BusUnavailableError,
   connectBus,
   createPublisher,
+  DEFAULT_MAX_PAYLOAD,
   provision,
+  redisAttemptStore,
+  type AttemptStore,
   type BusConnection,
   type Publisher,
 } from '@nm/bus';
@@ -42,6 +45,10 @@ export interface Runtime {
   readonly publisher: Publisher;
   /** Resolves once NATS is connected and streams/consumers are provisioned. */
   readonly connected: Promise<BusConnection>;
+  /** Spent retry attempts per message, in Redis (shared by replicas, kept across restarts). */
+  readonly attempts: AttemptStore;
+  /** Resolves once the first configuration snapshot is loaded (stages consume only after it). */
+  configLoaded(): Promise<void>;
   bus(): BusConnection | undefined;
   /** Registers cleanup run by close(), last registered first. */
   onClose(fn: () => Promise<void> | void): void;
@@ -86,6 +93,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const inner = (): Publisher | undefined => (bus ? createPublisher(bus) : undefined);
   let cachedPublisher: Publisher | undefined;
   const publisher: Publisher = {
+    maxPayload: () => bus?.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD,
     publish: async (subject, payload, o) => {
       cachedPublisher ??= inner();
       if (!cachedPublisher || !bus?.isConnected()) throw new BusUnavailableError('NATS is not connected');
@@ -96,7 +104,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   health.addCheck({ name: 'nats', check: () => bus?.isConnected() ?? false });
   health.addCheck({ name: 'redis', check: () => redis.status === 'ready' });
   if (opts.readConfig !== false) {
-    health.addCheck({ name: 'config', check: () => config.isLoaded() });
+    health.addCheck({ name: 'config (no configuration snapshot in Redis yet: is config-sync running?)', check: () => config.isLoaded() });
     void config.start();
   }
   const stopBeat = startHeartbeat(redis, opts.service, instance);
@@ -112,6 +120,18 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
     config,
     publisher,
     connected,
+    attempts: redisAttemptStore(redis),
+    configLoaded: async () => {
+      let logged = false;
+      while (!config.isLoaded()) {
+        if (abort.signal.aborted) throw new Error('stopped before the configuration was loaded');
+        if (!logged) {
+          logger.info('waiting for the configuration snapshot before consuming (config-sync mirrors it into Redis)');
+          logged = true;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
     bus: () => bus,
     onClose: (fn) => void closers.push(fn),
     close: async () => {

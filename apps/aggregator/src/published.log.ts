@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Runtime } from '@nm/service-kit';
+
+type Redis = Runtime['redis'];
+
+/**
+ * Which (group, alert) pairs of a routed message were already published as notifications.
+ * When a flush fails part-way (some groups or parts published, others not) or the aggregator
+ * dies before acking, the routed message is redelivered; the pairs recorded here are skipped
+ * then, so a published alert is never notified a second time in a regrouped notification.
+ */
+export interface PublishedLog {
+  /** Pairs of message `msgKey` already published. */
+  published(msgKey: string): Promise<ReadonlySet<string>>;
+  /** Records published pairs, per contributing message. */
+  record(entries: ReadonlyMap<string, readonly string[]>): Promise<void>;
+  /** The message was acked: its pairs are no longer needed. */
+  forget(msgKey: string): Promise<void>;
+}
+
+/** The pair's entry: a short hash of the group id, and the alert id. */
+export function publishedEntry(groupId: string, alertId: string): string {
+  return `${createHash('sha1').update(groupId).digest('hex').slice(0, 12)}:${alertId}`;
+}
+
+/** Redis sets `nm:agg:published:<msgKey>` with a TTL (default one day). */
+export function redisPublishedLog(redis: Redis, ttlMs = 24 * 3600 * 1000): PublishedLog {
+  const key = (m: string): string => `nm:agg:published:${m}`;
+  return {
+    published: async (m) => new Set(await redis.smembers(key(m))),
+    record: async (entries) => {
+      if (entries.size === 0) return;
+      const p = redis.pipeline();
+      for (const [m, list] of entries) {
+        if (list.length === 0) continue;
+        p.sadd(key(m), ...list);
+        p.pexpire(key(m), ttlMs);
+      }
+      const results = (await p.exec()) ?? [];
+      const failed = results.find(([err]) => err);
+      if (failed) throw failed[0] as Error;
+    },
+    forget: async (m) => {
+      await redis.del(key(m));
+    },
+  };
+}
+
+/** In this process only (tests). */
+export function memoryPublishedLog(): PublishedLog & { size(): number } {
+  const sets = new Map<string, Set<string>>();
+  return {
+    published: (m) => Promise.resolve(new Set(sets.get(m) ?? [])),
+    record: (entries) => {
+      for (const [m, list] of entries) {
+        const s = sets.get(m) ?? new Set<string>();
+        for (const e of list) s.add(e);
+        sets.set(m, s);
+      }
+      return Promise.resolve();
+    },
+    forget: (m) => {
+      sets.delete(m);
+      return Promise.resolve();
+    },
+    size: () => sets.size,
+  };
+}
