@@ -5,6 +5,7 @@ import { decodeSecretData } from '@nm/model';
 import { KINDS, type ConfigContent, type ConfigStoreWriter, type StoredKind } from '@nm/config-store';
 import type { Logger, Metrics } from '@nm/telemetry';
 import { extractInlineCredentials, INLINE_NAMESPACE } from './inline.credentials.js';
+import { countMissingImplementations, missingSenderProblems } from './sender.coverage.js';
 
 /** Turns loaded manifests into what the config store holds (secrets separated and encrypted by the writer). */
 export function toContent(objects: readonly LoadedObject[], problems: readonly FileProblem[]): ConfigContent {
@@ -57,7 +58,8 @@ async function signature(dir: string): Promise<string> {
 /**
  * Directory mode: loads every manifest under `dir`, rejects invalid objects (log + metric +
  * problems in Redis) while applying the rest, mirrors the result into Redis, and reloads when a
- * file changes (polled every `pollMs`).
+ * file changes (polled every `pollMs`). Receivers of channels without a sender in this version get a
+ * warning (they are valid and routed, but nothing delivers their notifications).
  */
 export class DirectorySync {
   private timer: NodeJS.Timeout | undefined;
@@ -72,8 +74,10 @@ export class DirectorySync {
     private readonly dir: string,
     private readonly writer: ConfigStoreWriter,
     private readonly logger: Logger,
-    metrics: Metrics,
+    private readonly metrics: Metrics,
     private readonly pollMs = 1000,
+    /** Called after every successful sync with the mirrored revision and the valid objects. */
+    private readonly onMirrored?: (revision: number, objects: readonly LoadedObject[]) => void,
   ) {
     this.objectsGauge = metrics.gauge('nm_config_objects', 'Valid configuration objects, by kind', ['kind'] as const);
     this.problemsGauge = metrics.gauge('nm_config_problems', 'Configuration problems, by severity', ['severity'] as const);
@@ -102,7 +106,10 @@ export class DirectorySync {
       // Re-mirror when the files changed, or when Redis lost the configuration (a restart
       // without persistence, a flush): readers keep their last snapshot meanwhile.
       if (!force && sig === this.lastSignature && (await this.writer.hasContent())) return;
-      const loaded = await loadManifests([this.dir]);
+      const manifests = await loadManifests([this.dir]);
+      // Receivers of channels no sender exists for are valid (they route), but nothing delivers them.
+      const loaded = { ...manifests, problems: [...manifests.problems, ...missingSenderProblems(manifests.objects)] };
+      countMissingImplementations(this.metrics, loaded.objects);
       const text = loaded.problems.map((p) => `${p.severity}|${p.file}|${p.kind}/${p.name}|${p.field}|${p.message}`).join('\n');
       if (text !== this.lastProblemsLogged) {
         for (const p of loaded.problems) {
@@ -120,6 +127,7 @@ export class DirectorySync {
       this.problemsGauge.set({ severity: 'warning' }, loaded.problems.filter((p) => p.severity === 'warning').length);
       const { revision, changed } = await this.writer.replaceAll(toContent(loaded.objects, loaded.problems));
       this.lastSignature = sig;
+      this.onMirrored?.(revision, loaded.objects);
       this.syncs.inc({ result: changed ? 'changed' : 'unchanged' });
       if (changed) this.logger.info({ revision, objects: loaded.objects.length, dir: this.dir }, 'configuration mirrored');
     } catch (err) {
