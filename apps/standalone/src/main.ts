@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { parseEnv, runMain, createLogger } from '@nm/telemetry';
 import { CommonEnvSchema, PortSchema, onShutdown } from '@nm/service-kit';
+import { IngestEnvSchema, ingestOptionsFromEnv } from '@nm/ingest';
 import { startStandalone } from './standalone.js';
 
 const Env = CommonEnvSchema.extend({
+  ...IngestEnvSchema.shape,
   NM_INGEST_PORT: PortSchema.default(19093),
   NM_INGEST_HOST: z.string().default('0.0.0.0'),
   NM_CONFIG_DIR: z.string().optional(),
@@ -19,6 +21,7 @@ runMain('standalone', async () => {
     logLevel: env.LOG_LEVEL,
     ingestPort: env.NM_INGEST_PORT,
     ingestHost: env.NM_INGEST_HOST,
+    ingest: ingestOptionsFromEnv(env),
     ...(env.NM_CONFIG_DIR ? { configDir: env.NM_CONFIG_DIR } : {}),
     ...(env.NM_TENANT_SIDECAR_URL ? { tenantSidecarUrl: env.NM_TENANT_SIDECAR_URL } : {}),
   });

@@ -1,7 +1,7 @@
 import { startAggregator } from '@nm/aggregator';
 import { channelBaseUrlsFromEnv, type ChannelBaseUrls } from '@nm/channels';
 import { startConfigSync } from '@nm/config-sync';
-import { DEFAULT_READY_REQUIRES, startIngest } from '@nm/ingest';
+import { DEFAULT_READY_REQUIRES, startIngest, type IngestEnvOptions } from '@nm/ingest';
 import { startRouter } from '@nm/router';
 import { startDingtalkSender } from '@nm/sender-dingtalk';
 import { startEmailSender } from '@nm/sender-email';
@@ -20,6 +20,8 @@ export interface StandaloneOptions {
   logLevel?: string;
   ingestPort: number;
   ingestHost?: string;
+  /** Ingest limits, dedup and back-pressure (`ingestOptionsFromEnv` of `@nm/ingest` reads them from the environment). */
+  ingest?: Partial<IngestEnvOptions>;
   /** Directory of manifests (directory mode); omit when another config-sync feeds Redis. */
   configDir?: string;
   tenantSidecarUrl?: string;
@@ -51,6 +53,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<{ ingest
     stops.push(() => sync.stop());
   }
   const ingest = await startIngest(rt('ingest'), {
+    ...opts.ingest,
     port: opts.ingestPort,
     ...(opts.ingestHost ? { host: opts.ingestHost } : {}),
     readyRequires: DEFAULT_READY_REQUIRES.filter((s) => opts.configDir || s !== 'config-sync'),

@@ -15,6 +15,8 @@ export type Service = (typeof SERVICES)[number] | (typeof CHANNEL_SENDERS)[numbe
 export interface StackOptions {
   manifests: Record<string, string>;
   env?: Partial<Record<Service, Record<string, string>>>;
+  /** Environment of every service (under `env`), e.g. `NM_STREAM_*` limits, which every service provisions. */
+  commonEnv?: Record<string, string>;
   /**
    * Services to spawn (default `SERVICES`). When given, ingest is ready once every other listed
    * service is up (`NM_READY_REQUIRES`, unless `env.ingest` sets it).
@@ -68,7 +70,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     NM_HEALTH_HOST: '127.0.0.1',
   };
   const startOne = (service: Service, replica: number): void => {
-    const env: Record<string, string> = { ...baseEnv, ...(opts.env?.[service] ?? {}) };
+    const env: Record<string, string> = { ...baseEnv, ...(opts.commonEnv ?? {}), ...(opts.env?.[service] ?? {}) };
     if (service === 'ingest') env.NM_INGEST_PORT = String(ingestPort);
     if (service === 'ingest' && opts.services && opts.env?.ingest?.NM_READY_REQUIRES === undefined) {
       env.NM_READY_REQUIRES = services.filter((s) => s !== 'ingest').join(',');
