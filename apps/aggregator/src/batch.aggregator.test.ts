@@ -4,6 +4,7 @@ import type { HandlerContext, Publisher } from '@nm/bus';
 import { createLogger, Metrics } from '@nm/telemetry';
 import { labelSetString } from '@nm/model';
 import { BatchAggregator, notificationId } from './batch.aggregator.js';
+import { memoryPublishedLog } from './published.log.js';
 
 const logger = createLogger('t', 'silent');
 const ctx = { logger } as unknown as HandlerContext;
@@ -92,5 +93,76 @@ describe('BatchAggregator', () => {
     expect(notificationId(r, 'k', ['a', 'b'], 0)).toBe(notificationId(r, 'k', ['b', 'a'], 0));
     expect(notificationId(r, 'k', ['a', 'b'], 0)).not.toBe(notificationId(r, 'k', ['a', 'c'], 0));
     expect(labelSetString({ b: '2', a: '1' })).toBe('{a="1", b="2"}');
+  });
+});
+
+describe('BatchAggregator: bounded, and no repeats after a partial flush', () => {
+  const ctxOf = (msgId: string, deliveryCount = 1): HandlerContext => ({ logger, msgId, deliveryCount }) as unknown as HandlerContext;
+
+  it('a redelivered message after a partial flush failure notifies only what was not published', async () => {
+    const published: Notification[] = [];
+    let failB = true;
+    const publisher: Publisher = {
+      publish: (_s, p) => {
+        const parsed = NotificationSchema.parse(p);
+        if (failB && parsed.groupLabels.alertname === 'B') return Promise.reject(new Error('stream full'));
+        published.push(parsed);
+        return Promise.resolve({ seq: published.length, duplicate: false });
+      },
+    };
+    const log = memoryPublishedLog();
+    const settings = { groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 30 };
+    const agg = new BatchAggregator({ publisher, settings: () => settings, logger, metrics: new Metrics('t'), publishedLog: log });
+    const a1 = alert({ alertname: 'A' });
+    const b1 = alert({ alertname: 'B' });
+    const m = batch([a1, b1]);
+    // first delivery: A is published, B fails → the handler rejects (the message is redelivered)
+    await expect(agg.handle(m, ctxOf('rt-m'))).rejects.toThrow('stream full');
+    expect(published.map((p) => p.alerts.map((a) => a.id))).toEqual([[a1.id]]);
+    failB = false;
+    // redelivery, while another message brings a new alert of group A
+    const a2 = alert({ alertname: 'A' });
+    await Promise.all([agg.handle(m, ctxOf('rt-m', 2)), agg.handle(batch([a2]), ctxOf('rt-n'))]);
+    const deliveries = published.flatMap((p) => p.alerts.map((a) => a.id));
+    expect(deliveries.sort()).toEqual([a1.id, a2.id, b1.id].sort()); // each alert once
+  });
+
+  it('at the group limit, messages needing new groups wait for flushes instead of growing the map', async () => {
+    const published: Notification[] = [];
+    const publisher: Publisher = {
+      publish: (_s, p) => {
+        published.push(NotificationSchema.parse(p));
+        return Promise.resolve({ seq: published.length, duplicate: false });
+      },
+    };
+    const settings = { groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 40 };
+    const agg = new BatchAggregator({ publisher, settings: () => settings, logger, metrics: new Metrics('t'), limits: { maxGroups: 2 } });
+    let most = 0;
+    const watch = setInterval(() => (most = Math.max(most, agg.openGroups())), 2);
+    await Promise.all(['A', 'B', 'C', 'D', 'E'].map((name, i) => agg.handle(batch([alert({ alertname: name })]), ctxOf(`m${i}`))));
+    clearInterval(watch);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(published.map((p) => p.groupLabels.alertname).sort()).toEqual(['A', 'B', 'C', 'D', 'E']);
+  });
+
+  it('flushes a group at maxGroupAlerts even when batchMaxSize is larger, and splits parts to fit max_payload', async () => {
+    const published: Notification[] = [];
+    const sizes: number[] = [];
+    const publisher: Publisher = {
+      maxPayload: () => 1024 * 1024,
+      publish: (_s, p) => {
+        sizes.push(JSON.stringify(p).length);
+        published.push(NotificationSchema.parse(p));
+        return Promise.resolve({ seq: published.length, duplicate: false });
+      },
+    };
+    const settings = { groupLabels: [], batchMaxSize: 1000, batchMaxWaitMs: 60_000 };
+    const agg = new BatchAggregator({ publisher, settings: () => settings, logger, metrics: new Metrics('t'), limits: { maxGroupAlerts: 10 } });
+    const big = Array.from({ length: 10 }, (_, i) => ({ ...alert({ alertname: 'X', i: String(i) }), annotations: { message: 'm'.repeat(300_000) } }));
+    await agg.handle(batch(big), ctxOf('m'));
+    expect(published.flatMap((p) => p.alerts.map((a) => a.id)).sort()).toEqual(big.map((a) => a.id).sort());
+    expect(published.length).toBeGreaterThanOrEqual(4); // 3 MB does not fit one message
+    for (const s of sizes) expect(s).toBeLessThanOrEqual(1024 * 1024 - 1024);
+    expect(published.every((p) => p.part.count === published.length)).toBe(true);
   });
 });

@@ -100,12 +100,9 @@ export class BatchAggregator {
     this.log = deps.publishedLog ?? memoryPublishedLog();
   }
 
-  /** Waits until `needed` new groups fit under the group limit (always admits into an empty map). */
-  private async roomFor(needed: number): Promise<void> {
-    if (needed === 0 || this.groups.size === 0 || this.groups.size + needed <= this.limits.maxGroups) return;
-    this.throttled.inc();
-    while (this.groups.size > 0 && this.groups.size + needed > this.limits.maxGroups)
-      await new Promise<void>((r) => this.roomWaiters.push(r));
+  /** Whether `needed` new groups fit under the group limit (an empty map always admits). */
+  private hasRoom(needed: number): boolean {
+    return needed === 0 || this.groups.size === 0 || this.groups.size + needed <= this.limits.maxGroups;
   }
 
   private wakeRoomWaiters(): void {
@@ -144,7 +141,13 @@ export class BatchAggregator {
         if (fresh.length > 0) planned.push({ receiver, groupKey, id, labels: g.labels, alerts: fresh });
       }
     }
-    await this.roomFor(new Set(planned.filter((p) => !this.groups.has(p.id)).map((p) => p.id)).size);
+    // Back-pressure: wait for flushes while the new groups would not fit. The check and the adding
+    // below run without an await between them, so concurrent handlers cannot overshoot the limit.
+    const needed = (): number => new Set(planned.filter((p) => !this.groups.has(p.id)).map((p) => p.id)).size;
+    if (!this.hasRoom(needed())) {
+      this.throttled.inc();
+      while (!this.hasRoom(needed())) await new Promise<void>((r) => this.roomWaiters.push(r));
+    }
     const flushAt = Math.max(1, Math.min(settings.batchMaxSize > 0 ? settings.batchMaxSize : Infinity, this.limits.maxGroupAlerts));
     const waits: Array<Promise<void>> = [];
     for (const { receiver, groupKey, id, labels, alerts } of planned) {
