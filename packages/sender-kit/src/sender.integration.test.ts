@@ -287,4 +287,21 @@ describe('sender service on real NATS and Redis', () => {
     expect(b).toMatchObject({ reason: 'permanent-error', code: 'RECEIVER_SECTION_MISSING', error: 'receiver "mail-only" has no webhook section' });
     expect((await historyOf(unknown.id)).map((h) => [h.result, h.destination])).toEqual([['failed', '']]);
   });
+
+  // Last: it takes Redis away (and brings it back empty).
+  it('an outage of Redis longer than the whole retry budget dead-letters nothing: waits are not attempts', async () => {
+    const n = notification();
+    await redisServer.kill9();
+    await publish(n);
+    // Old behaviour: 5 deliveries at 50–200 ms backoff spent the budget within a second or two.
+    await new Promise((r) => setTimeout(r, 6000));
+    expect(requestsFor(n.id)).toHaveLength(0);
+    await redisServer.restart();
+    await waitFor('delivered after Redis is back', () => requestsFor(n.id).length > 0, 60_000, 100);
+    await waitFor('acked', drained, 30_000);
+    expect(requestsFor(n.id)).toHaveLength(1);
+    expect(await deadLettersOf(n.id)).toEqual([]);
+    const [record] = await waitFor('history', async () => ((await historyOf(n.id)).length > 0 ? historyOf(n.id) : undefined));
+    expect(record).toMatchObject({ result: 'delivered', attempt: 1 });
+  }, 90_000);
 });
