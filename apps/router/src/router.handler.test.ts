@@ -64,6 +64,40 @@ describe('router handler', () => {
     expect(targets(out[0]!)).toEqual({ '1': ['g'] });
   });
 
+  it('splits an output that outgrew max_payload into parts with their own receiver tables, ids stable per input', async () => {
+    const out: RoutedBatch[] = [];
+    const sizes: number[] = [];
+    const ids: string[] = [];
+    const publisher: Publisher = {
+      maxPayload: () => 64 * 1024,
+      publish: (_s, p, o) => {
+        sizes.push(JSON.stringify(p).length);
+        ids.push(o.msgId);
+        out.push(RoutedBatchSchema.parse(p));
+        return Promise.resolve({ seq: out.length, duplicate: false });
+      },
+    };
+    const handler = createRouterHandler({ snapshot: () => snap, publisher, metrics: new Metrics('t') });
+    const alerts = Array.from({ length: 400 }, (_, i) =>
+      ({ ...alert(`${i}`, { alertname: 'X', namespace: i % 2 ? 'ns-a' : 'ns-b' }), annotations: { message: 'm'.repeat(400) } }),
+    );
+    const c = { ...ctx, msgId: 'adm-r1-0' } as HandlerContext;
+    await handler(admitted(alerts), c);
+    expect(out.length).toBeGreaterThan(2);
+    for (const s of sizes) expect(s).toBeLessThanOrEqual(64 * 1024 - 1024);
+    const all = Object.assign({}, ...out.map(targets)) as Record<string, string[]>;
+    expect(Object.keys(all)).toHaveLength(400);
+    for (let i = 0; i < 400; i++) expect(all[`${i}`]).toEqual(i % 2 ? ['a', 'g'] : ['b', 'g']);
+    for (const b of out) expect(b.receivers.every((_, k) => b.routes.some((r) => r.receivers.includes(k)))).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.every((id) => id.startsWith('rt-adm-r1-0.'))).toBe(true);
+    // the same input again gives the same ids (JetStream drops the repeats)
+    const first = [...ids];
+    ids.length = 0;
+    await handler(admitted(alerts), c);
+    expect(ids).toEqual(first);
+  });
+
   it('publishes nothing when no alert reaches a receiver', async () => {
     const { out, handler } = setup(emptySnapshot(1));
     await handler(admitted([alert('1', { alertname: 'X', namespace: 'ns-a' })]), ctx);

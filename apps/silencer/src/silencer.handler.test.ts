@@ -76,4 +76,34 @@ describe('silencer handler', () => {
     await handler(ingested([alert('w2', { alertname: 'Watchdog' })]), ctx);
     expect(out).toHaveLength(1); // everything muted: nothing published
   });
+
+  it('splits an admitted batch that does not fit max_payload, keeping each part\'s tenant inhibitions', async () => {
+    const snapshot: ConfigSnapshot = {
+      ...emptySnapshot(1),
+      inhibitRules: [
+        { ...meta('team-a-db', { type: 'tenant', namespace: 'ns-a' }), kind: 'InhibitRule', spec: { sourceSelector: { matchLabels: { alertname: 'DbDown' } }, targetSelector: { matchLabels: { alertname: 'ApiErrors' } }, equal: ['namespace'] } } as unknown as InhibitRule,
+      ],
+    };
+    const out: AdmittedBatch[] = [];
+    const ids: string[] = [];
+    const publisher: Publisher = {
+      maxPayload: () => 32 * 1024,
+      publish: (_s, p, o) => {
+        expect(JSON.stringify(p).length).toBeLessThanOrEqual(31 * 1024);
+        ids.push(o.msgId);
+        out.push(AdmittedBatchSchema.parse(p));
+        return Promise.resolve({ seq: out.length, duplicate: false });
+      },
+    };
+    const handler = createSilencerHandler({ snapshot: () => snapshot, publisher, inhibition: new InhibitionStore(client, 60_000), metrics: new Metrics('t') });
+    const alerts = [
+      alert('db', { alertname: 'DbDown', namespace: 'ns-a' }),
+      ...Array.from({ length: 200 }, (_, i) => ({ ...alert(`api${i}`, { alertname: 'ApiErrors', namespace: 'ns-a', i: String(i) }), annotations: { m: 'x'.repeat(500) } })),
+    ];
+    await handler(ingested(alerts), { ...ctx, msgId: 'r1-0' } as HandlerContext);
+    expect(out.length).toBeGreaterThan(2);
+    expect(out.flatMap((b) => b.alerts.map((a) => a.id))).toEqual(alerts.map((a) => a.id));
+    for (const b of out) expect(Object.keys(b.tenantInhibitions ?? {}).sort()).toEqual(b.alerts.filter((a) => a.id.startsWith('api')).map((a) => a.id).sort());
+    expect(new Set(ids).size).toBe(ids.length);
+  });
 });
