@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // A tiny webhook receiver for local runs: prints every notification it gets.
+// DEMO_RECEIVER_PORT (default 19099) and DEMO_RECEIVER_HOST (default 127.0.0.1).
 import { createServer } from 'node:http';
 
 const port = Number(process.env.DEMO_RECEIVER_PORT ?? 19099);
-createServer((req, res) => {
+const host = process.env.DEMO_RECEIVER_HOST ?? '127.0.0.1';
+const server = createServer((req, res) => {
   let body = '';
   req.on('data', (c) => (body += c));
   req.on('end', () => {
@@ -19,4 +21,11 @@ createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end('{}');
   });
-}).listen(port, process.env.DEMO_RECEIVER_HOST ?? '127.0.0.1', () => process.stdout.write(`[demo-receiver] listening on http://127.0.0.1:${port}\n`));
+});
+server.on('error', (err) => {
+  const why = err.code === 'EADDRINUSE' ? `port ${port} is already in use` : `cannot listen on ${host}:${port}: ${err.code ?? err.message}`;
+  process.stderr.write(`[demo-receiver] ${why}; set DEMO_RECEIVER_PORT to another port\n`);
+  process.exit(1);
+});
+server.listen(port, host, () => process.stdout.write(`[demo-receiver] listening on http://${host}:${port}\n`));
+for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => server.close(() => process.exit(0)).closeAllConnections());

@@ -46,28 +46,35 @@ async function waitReachable(url, what) {
   throw new Error(`${what} did not start at ${url}`);
 }
 
-/** Returns {url, child?}: the given server when reachable, else a private one under `dir`. */
-export async function ensureNats(url, dir) {
+/**
+ * Returns {url, started, child?}: the given server when reachable, else a private one under `dir`.
+ * Private servers run in a process group of their own (a Ctrl-C in the terminal does not stop
+ * them before the services using them drained); `onSpawn(child)` is called as soon as one is spawned.
+ */
+export async function ensureNats(url, dir, onSpawn = () => undefined) {
   if (await reachable(url)) return { url, started: false };
   if (!onPath('nats-server')) {
     throw new Error('nats-server not found. Install it (Debian/Ubuntu: sudo apt-get install -y nats-server) or set NATS_URL.');
   }
   const port = await freePort();
   mkdirSync(join(dir, 'nats'), { recursive: true });
-  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats'), '-l', join(dir, 'nats.log')], { stdio: 'ignore' });
+  const child = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir, 'nats'), '-l', join(dir, 'nats.log')], { stdio: 'ignore', detached: true });
+  onSpawn(child);
   const privateUrl = `nats://127.0.0.1:${port}`;
   await waitReachable(privateUrl, 'nats-server');
   return { url: privateUrl, child, started: true };
 }
 
-export async function ensureRedis(url, dir) {
+/** Like {@link ensureNats}, for Redis. */
+export async function ensureRedis(url, dir, onSpawn = () => undefined) {
   if (await reachable(url)) return { url, started: false };
   if (!onPath('redis-server')) {
     throw new Error('redis-server not found. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server) or set REDIS_URL.');
   }
   const port = await freePort();
   mkdirSync(join(dir, 'redis'), { recursive: true });
-  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', join(dir, 'redis'), '--save', '', '--appendonly', 'yes'], { stdio: 'ignore' });
+  const child = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--dir', join(dir, 'redis'), '--save', '', '--appendonly', 'yes'], { stdio: 'ignore', detached: true });
+  onSpawn(child);
   const privateUrl = `redis://127.0.0.1:${port}`;
   await waitReachable(privateUrl, 'redis-server');
   return { url: privateUrl, child, started: true };
