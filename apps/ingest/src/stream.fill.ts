@@ -22,27 +22,35 @@ export function fillOf(state: { messages: number; bytes: number }, config: { max
 
 /**
  * Reads a stream's fill from `jsm.streams.info`, at most once per `cacheMs` (concurrent callers
- * share one request). Resolves `undefined` while NATS is unavailable or the request fails: the
- * publish itself then decides (it fails with 503 when NATS is away or the stream is full).
+ * share one request). Resolves `undefined` while NATS is unavailable, or when the request fails or
+ * takes longer than `timeoutMs`: the publish itself then decides (it fails with 503 when NATS is
+ * away or the stream is full), so the check never holds a request up for long.
  */
 export function cachedStreamFill(
   jsm: () => JetStreamManager | undefined,
   stream: string,
-  opts: { cacheMs?: number; now?: () => number; onError?: (err: Error) => void } = {},
+  opts: { cacheMs?: number; timeoutMs?: number; now?: () => number; onError?: (err: Error) => void } = {},
 ): () => Promise<StreamFill | undefined> {
   const cacheMs = opts.cacheMs ?? 500;
+  const timeoutMs = opts.timeoutMs ?? 1000;
   const now = opts.now ?? Date.now;
   let cached: { at: number; fill: StreamFill | undefined } | undefined;
   let inflight: Promise<StreamFill | undefined> | undefined;
   const read = async (): Promise<StreamFill | undefined> => {
     const m = jsm();
     if (!m) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`stream info of ${stream} took longer than ${timeoutMs} ms`)), timeoutMs);
+    });
     try {
-      const info = await m.streams.info(stream);
+      const info = await Promise.race([m.streams.info(stream), timeout]);
       return fillOf(info.state, info.config);
     } catch (err) {
       opts.onError?.(err as Error);
       return undefined;
+    } finally {
+      clearTimeout(timer);
     }
   };
   return async () => {
