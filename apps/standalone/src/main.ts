@@ -14,7 +14,7 @@ const Env = CommonEnvSchema.extend({
 
 runMain('standalone', async () => {
   const env = parseEnv(Env);
-  const app = await startStandalone({
+  const starting = startStandalone({
     natsUrl: env.NATS_URL,
     redisUrl: env.REDIS_URL,
     secretKey: env.NM_SECRET_KEY,
@@ -25,5 +25,10 @@ runMain('standalone', async () => {
     ...(env.NM_CONFIG_DIR ? { configDir: env.NM_CONFIG_DIR } : {}),
     ...(env.NM_TENANT_SIDECAR_URL ? { tenantSidecarUrl: env.NM_TENANT_SIDECAR_URL } : {}),
   });
-  onShutdown(createLogger('standalone', env.LOG_LEVEL), () => app.stop());
+  // Registered before start-up completes: a signal while services start still drains them.
+  onShutdown(createLogger('standalone', env.LOG_LEVEL), async () => {
+    const app = await starting.catch(() => undefined);
+    await app?.stop();
+  });
+  await starting;
 });

@@ -1,4 +1,4 @@
-import { startAggregator } from '@nm/aggregator';
+import { aggregatorOptionsFromEnv, startAggregator, type AggregatorOptions } from '@nm/aggregator';
 import { channelBaseUrlsFromEnv, type ChannelBaseUrls } from '@nm/channels';
 import { startConfigSync } from '@nm/config-sync';
 import { DEFAULT_READY_REQUIRES, startIngest, type IngestEnvOptions } from '@nm/ingest';
@@ -27,6 +27,8 @@ export interface StandaloneOptions {
   tenantSidecarUrl?: string;
   /** Slack, DingTalk and Feishu API base URLs (default: `NM_SLACK_API_URL` etc. of the environment, else the vendors'). */
   channelBaseUrls?: ChannelBaseUrls;
+  /** Aggregator bounds (default: `NM_AGGREGATOR_*` of the environment). */
+  aggregator?: AggregatorOptions;
 }
 
 /** Every service of the pipeline in one process, sharing one metrics registry and one logger root. */
@@ -63,7 +65,7 @@ export async function startStandalone(opts: StandaloneOptions): Promise<{ ingest
   stops.push(() => silencer.stop());
   const router = await startRouter(rt('router'), opts.tenantSidecarUrl ? { tenantSidecarUrl: opts.tenantSidecarUrl } : {});
   stops.push(() => router.stop());
-  const aggregator = await startAggregator(rt('aggregator'));
+  const aggregator = await startAggregator(rt('aggregator'), opts.aggregator ?? aggregatorOptionsFromEnv(process.env));
   stops.push(() => aggregator.stop());
   const urls = opts.channelBaseUrls ?? channelBaseUrlsFromEnv(process.env);
   const senders = [
