@@ -1,6 +1,6 @@
-import type { BusConnection, Publisher } from '@nm/bus';
+import { deadLetterMsgId, deadLetterOf, type BusConnection, type Publisher } from '@nm/bus';
 import { aliveServices } from '@nm/config-store';
-import { CHANNELS, headers as H, PAYLOAD_VERSION, senderConsumer, subjects, type Channel, type DeadLetter } from '@nm/contracts';
+import { CHANNELS, headers as H, senderConsumer, subjects, type Channel } from '@nm/contracts';
 import { parseDuration } from '@nm/model';
 import { EnvError, type Logger, type Metrics } from '@nm/telemetry';
 import type { Runtime } from '@nm/service-kit';
@@ -244,28 +244,17 @@ export class UnclaimedReaper {
   }
 
   private async deadLetter(channel: Channel, msg: JsMsg): Promise<void> {
-    const raw = msg.string();
-    let payload: unknown = raw;
-    try {
-      payload = JSON.parse(raw);
-    } catch {
-      /* keep raw text */
-    }
     const timeout = formatDuration(this.timeoutMs);
-    const dl: DeadLetter = {
-      version: PAYLOAD_VERSION,
-      time: new Date(this.now()).toISOString(),
+    const dl = deadLetterOf(msg, this.deps.publisher, {
       stage: `sender-${channel}`,
       reason: 'no-sender',
       error: `no sender-${channel} has taken this notification within ${timeout} (no live sender-${channel} instance)`,
-      subject: msg.subject,
-      deliveries: msg.info.deliveryCount,
-      payload,
-    };
+      time: new Date(this.now()),
+    });
     const traceparent = msg.headers?.get(H.traceparent) || undefined;
     await this.deps.publisher.publish(subjects.dlq(`sender-${channel}`), dl, {
       // The consume loop's id for a dead letter of this message: a second dead-lettering is deduplicated.
-      msgId: `dlq-${msg.info.stream}-${msg.seq}`,
+      msgId: deadLetterMsgId(msg),
       ...(traceparent ? { traceparent } : {}),
     });
     // Acked, not termed: on a work-queue stream only an ack removes the message.

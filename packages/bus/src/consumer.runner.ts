@@ -1,11 +1,12 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { headers as H, subjects, PAYLOAD_VERSION, type ConsumerDefinition, type DeadLetter } from '@nm/contracts';
+import { headers as H, subjects, type ConsumerDefinition, type DeadLetter } from '@nm/contracts';
 import type { Logger, Metrics } from '@nm/telemetry';
 import type { ZodType } from 'zod';
 import type { BusConnection } from './connection.js';
 import { memoryAttemptStore, type AttemptStore } from './attempts.js';
 import { backoffDelay, classifyError } from './errors.js';
-import { DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE, type Publisher } from './publisher.js';
+import { deadLetterMsgId, deadLetterOf } from './dead.letter.js';
+import type { Publisher } from './publisher.js';
 import { childTraceparent, traceIdOf } from './trace.js';
 
 export interface HandlerContext {
@@ -54,8 +55,7 @@ export interface ConsumeOptions<T> {
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
 
-/** Room a dead letter keeps around the original payload (reason, error, subject…). */
-const DEAD_LETTER_ALLOWANCE = 16 * 1024;
+
 
 export interface ConsumerHandle {
   /** Stop pulling, wait for running handlers (up to `timeoutMs`), leave the rest for redelivery. */
@@ -110,33 +110,9 @@ export async function startConsumer<T>(
   const attemptKey = (msg: JsMsg): string => `${msg.info.stream}:${name}:${msg.seq}`;
 
   const deadLetter = async (msg: JsMsg, reason: DeadLetter['reason'], error: string, code?: string, spent?: number): Promise<void> => {
-    const raw = msg.string();
-    let payload: unknown = raw;
-    try {
-      payload = JSON.parse(raw);
-    } catch {
-      /* keep raw text */
-    }
-    const room = (publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE - DEAD_LETTER_ALLOWANCE;
-    const bytes = Buffer.byteLength(raw, 'utf8');
-    const truncated = bytes > room;
-    const dl: DeadLetter = {
-      version: PAYLOAD_VERSION,
-      time: new Date().toISOString(),
-      stage: opts.dlqStage,
-      reason,
-      error: error.length > 4000 ? `${error.slice(0, 4000)}…` : error,
-      ...(code ? { code } : {}),
-      subject: msg.subject,
-      deliveries: msg.info.deliveryCount,
-      ...(spent === undefined ? {} : { attempts: spent }),
-      // A payload that leaves no room for the dead letter around it keeps its beginning only;
-      // such a dead letter cannot be replayed, but its reason and size stay visible.
-      ...(truncated ? { payloadTruncated: { bytes, kept: Math.max(0, room - 1024) } } : {}),
-      payload: truncated ? raw.slice(0, Math.max(0, room - 1024)) : payload,
-    };
+    const dl = deadLetterOf(msg, publisher, { stage: opts.dlqStage, reason, error, ...(code ? { code } : {}), ...(spent === undefined ? {} : { attempts: spent }) });
     await publisher.publish(subjects.dlq(opts.dlqStage), dl, {
-      msgId: `dlq-${msg.info.stream}-${msg.seq}`,
+      msgId: deadLetterMsgId(msg),
       traceparent: msg.headers?.get(H.traceparent) || undefined,
     });
     // Acked, not termed: the message now lives in the DLQ, and on a work-queue stream only an

@@ -13,3 +13,4 @@ export type { StreamReader, StoredEntry } from './stream.reader.js';
 export { memoryAttemptStore, redisAttemptStore } from './attempts.js';
 export type { AttemptStore, AttemptRedis } from './attempts.js';
 export { DEFAULT_MAX_ATTEMPTS } from './consumer.runner.js';
+export { deadLetterOf, deadLetterMsgId } from './dead.letter.js';
