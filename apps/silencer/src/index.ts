@@ -1,4 +1,3 @@
 export { startSilencer } from './service.js';
 export type { SilencerOptions } from './service.js';
 export { createSilencerHandler } from './silencer.handler.js';
-export { InhibitionStore } from './inhibition.store.js';

@@ -1,7 +1,7 @@
 import { consumers, IngestedBatchSchema } from '@nm/contracts';
 import { startConsumer } from '@nm/bus';
 import { consumeWhenConfigured, type Runtime } from '@nm/service-kit';
-import { InhibitionStore } from './inhibition.store.js';
+import { InhibitionStore } from '@nm/config-store';
 import { createSilencerHandler } from './silencer.handler.js';
 
 export interface SilencerOptions {

@@ -5,7 +5,7 @@ import type { HandlerContext, Publisher } from '@nm/bus';
 import { emptySnapshot, fingerprint, type ConfigSnapshot, type InhibitRule, type Silence } from '@nm/model';
 import { startRedis, type PrivateRedis } from '@nm/testing';
 import { createLogger, Metrics } from '@nm/telemetry';
-import { InhibitionStore } from './inhibition.store.js';
+import { InhibitionStore } from '@nm/config-store';
 import { createSilencerHandler } from './silencer.handler.js';
 
 const ctx = { logger: createLogger('t', 'silent') } as unknown as HandlerContext;

@@ -2,7 +2,7 @@ import { subjects, type AdmittedBatch, type Alert, type IngestedBatch } from '@n
 import { publishFitted, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { buildRoutingIndex, silencesMatching, type ConfigSnapshot, type InhibitRule, type RoutingIndex } from '@nm/model';
 import type { Metrics } from '@nm/telemetry';
-import type { InhibitionStore } from './inhibition.store.js';
+import type { InhibitionStore } from '@nm/config-store';
 
 /**
  * Drops alerts matched by an active global Silence or inhibited by a global InhibitRule, and

@@ -7,3 +7,4 @@ export { ConfigStoreReader } from './config.reader.js';
 export type { SnapshotListener } from './config.reader.js';
 export { startHeartbeat, aliveServices } from './heartbeat.js';
 export { resolveCredential, CredentialError } from './credential.js';
+export { InhibitionStore } from './inhibition.store.js';
