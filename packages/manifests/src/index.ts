@@ -1,5 +1,5 @@
-export { loadManifests } from './manifest.loader.js';
-export type { LoadResult } from './manifest.loader.js';
+export { loadManifests, validateObjects } from './manifest.loader.js';
+export type { LoadResult, ManifestInput, ValidateOptions } from './manifest.loader.js';
 export { buildSnapshot, defaultNamespaceOf, FALLBACK_NAMESPACE } from './snapshot.builder.js';
 export type { LoadedObject } from './snapshot.builder.js';
 export { formatProblem } from './problem.format.js';

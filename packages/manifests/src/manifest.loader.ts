@@ -61,12 +61,54 @@ function dropDuplicates(candidates: readonly LoadedObject[], problems: FileProbl
   return kept;
 }
 
+/** A manifest read from somewhere (`file` names where: a path, or an API object's address), not yet validated. */
+export interface ManifestInput {
+  file: string;
+  value: unknown;
+}
+
+export interface ValidateOptions {
+  /**
+   * Namespace of Secret and ConfigMap references without one. Default: the NotificationManager's
+   * `defaultSecretNamespace`, else any namespace (offline, the service's namespace is not known).
+   */
+  defaultNamespace?: string | undefined;
+}
+
+/**
+ * Validates manifests wherever they came from (files, the Kubernetes API): each with
+ * `validateManifest`, later duplicates of a kind/name (namespace/name for Secrets, ConfigMaps,
+ * RoleBindings) dropped, then Secret and ConfigMap references checked among the valid objects
+ * (`validateReferences`, as warnings) and template ConfigMaps parsed. Objects with an error are
+ * left out of `objects`; everything else is kept, in input order.
+ */
+export function validateObjects(inputs: readonly ManifestInput[], opts: ValidateOptions = {}): LoadResult {
+  const problems: FileProblem[] = [];
+  const candidates: LoadedObject[] = [];
+  for (const { file, value } of inputs) {
+    const result = validateManifest(value);
+    for (const p of result.problems) problems.push({ ...p, file });
+    if (result.object) candidates.push(loaded(file, result.object));
+  }
+
+  const objects = dropDuplicates(candidates, problems);
+
+  const snapshot = buildSnapshot(objects, 0);
+  const available = {
+    secrets: snapshot.secrets,
+    configMaps: snapshot.configMaps,
+    defaultNamespace: snapshot.notificationManager?.spec.defaultSecretNamespace || opts.defaultNamespace || undefined,
+  };
+  for (const o of objects) {
+    for (const p of validateReferences([o.object], available)) problems.push({ ...p, file: o.file });
+  }
+  problems.push(...templateProblems(objects, available.defaultNamespace ?? defaultNamespaceOf(objects)));
+  return { objects, problems };
+}
+
 /**
  * Loads manifests from files and directories (see `listManifestFiles`): parses every YAML
- * document (or JSON file), validates each with `validateManifest`, drops later duplicates of a
- * kind/name (namespace/name for Secrets, ConfigMaps, RoleBindings), then checks Secret and
- * ConfigMap references among the valid objects (`validateReferences`, as warnings). Objects
- * with an error are left out of `objects`; everything else is kept.
+ * document (or JSON file) and validates them with {@link validateObjects}.
  *
  * References without a namespace resolve in the NotificationManager's `defaultSecretNamespace`
  * when it is set, else in any namespace (the service's namespace is not known offline).
@@ -76,7 +118,7 @@ function dropDuplicates(candidates: readonly LoadedObject[], problems: FileProbl
 export async function loadManifests(paths: readonly string[]): Promise<LoadResult> {
   const { files, problems: listProblems } = await listManifestFiles(paths);
   const problems: FileProblem[] = [...listProblems];
-  const candidates: LoadedObject[] = [];
+  const inputs: ManifestInput[] = [];
 
   for (const file of files) {
     let text: string;
@@ -88,30 +130,16 @@ export async function loadManifests(paths: readonly string[]): Promise<LoadResul
     }
     const parsed = parseManifestFile(file, text);
     problems.push(...parsed.problems);
-    for (const value of parsed.manifests) {
-      const result = validateManifest(value);
-      for (const p of result.problems) problems.push({ ...p, file });
-      if (result.object) candidates.push(loaded(file, result.object));
-    }
+    for (const value of parsed.manifests) inputs.push({ file, value });
   }
 
-  const objects = dropDuplicates(candidates, problems);
-
-  const snapshot = buildSnapshot(objects, 0);
-  const available = {
-    secrets: snapshot.secrets,
-    configMaps: snapshot.configMaps,
-    defaultNamespace: snapshot.notificationManager?.spec.defaultSecretNamespace || undefined,
-  };
-  for (const o of objects) {
-    for (const p of validateReferences([o.object], available)) problems.push({ ...p, file: o.file });
-  }
-  problems.push(...templateProblems(objects, defaultNamespaceOf(objects)));
+  const validated = validateObjects(inputs);
+  problems.push(...validated.problems);
 
   // Group by file (stable), in the order the files were read.
   const order = new Map<string, number>();
   for (const p of [...listProblems, ...files.map((file) => ({ file }))]) if (!order.has(p.file)) order.set(p.file, order.size);
   const rank = (p: FileProblem): number => order.get(p.file) ?? order.size;
   problems.sort((a, b) => rank(a) - rank(b));
-  return { objects, problems };
+  return { objects: validated.objects, problems };
 }

@@ -123,6 +123,8 @@ export { ModelError, InvalidDurationError, InvalidRegexError, InvalidScheduleErr
 export type { Problem } from './problem.js';
 export { validateManifest, validateReferences, schemaFor, SCHEMAS } from './validate.js';
 export type { CrdObject, CrdKind, AvailableObjects } from './validate.js';
+export { referencesOf, qualifyReferences } from './references.js';
+export type { ObjectReference } from './references.js';
 
 // Values and matching.
 export { parseDuration, durationOr } from './duration.js';

@@ -7,3 +7,4 @@ export { startWebhookSink } from './webhook.sink.js';
 export type { WebhookSink, SinkRequest, SinkResponse, SinkResponder } from './webhook.sink.js';
 export { buildAlert, webhookPayload } from './alert.builders.js';
 export type { PostableAlert } from './alert.builders.js';
+export * from './fake-kube/index.js';
