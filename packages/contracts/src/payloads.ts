@@ -14,7 +14,7 @@ const ChunkSchema = z.object({ index: z.number().int().min(0), count: z.number()
 
 const BatchHeader = {
   version: z.literal(PAYLOAD_VERSION),
-  /** Content hash of the POST body: a retried POST gets the same id (JetStream dedup). */
+  /** The receipt id of the POST (random per accepted request; a deduplicated client retry reuses it). */
   batchId: z.string().min(1),
   chunk: ChunkSchema,
   source: AlertSourceSchema,

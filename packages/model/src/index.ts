@@ -156,6 +156,8 @@ export { buildRoutingIndex, routerTargets, routeAlert } from './route.js';
 export type { IndexedReceiver, IndexedRouter, RoutingIndex, ExplainStep, RouteDecision, RouteOptions } from './route.js';
 
 // Grouping.
+export { isResolvedAt, received, continues, mergeAlert, nflogDecision, nflogExpiryMs } from './aggregation.js';
+export type { GroupedAlert, NflogEntry, NotifyDecision, NotifyReason } from './aggregation.js';
 export { groupAlerts, commonLabels, commonAnnotations } from './group.js';
 export type { AlertGroup } from './group.js';
 
