@@ -165,6 +165,23 @@ describe('validateManifest', () => {
   });
 });
 
+describe('NotificationManager deployment fields', () => {
+  const nm = (spec: Record<string, unknown>) => ({ apiVersion: API, kind: 'NotificationManager', metadata: { name: 'nm' }, spec: { receivers: { tenantKey: 'user' }, ...spec } });
+
+  it('are reported in one warning naming the chart values that replace them', () => {
+    const r = validateManifest(nm({ image: 'kubesphere/notification-manager:v2.6.0', replicas: 2, resources: { limits: { cpu: '1' } }, env: [{ name: 'TZ', value: 'UTC' }], volumes: [], sidecars: { tenant: { type: 'kubesphere' } } }));
+    expect(r.object).toBeDefined();
+    expect(brief(r.problems)).toEqual([
+      "warning spec: deployment fields image, replicas, resources, env, volumes, sidecars are for notification-manager's operator and are not applied: " +
+        "set these in the chart's values (image.repository, image.tag; <service>.replicas; <service>.resources; extraEnv; extraVolumes; tenantSidecarUrl)",
+    ]);
+  });
+
+  it('are not mentioned when absent', () => {
+    expect(validateManifest(nm({ groupLabels: ['alertname'], defaultSecretNamespace: 'ops' })).problems).toEqual([]);
+  });
+});
+
 describe('validateReferences', () => {
   const receiver = validateManifest(
     receiverWith({

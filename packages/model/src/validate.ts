@@ -202,8 +202,40 @@ function checkKind(c: Collector, o: CrdObject): void {
   }
 }
 
+/**
+ * Fields of a NotificationManager that notification-manager's operator turned into its Deployment.
+ * Here every service is deployed by the Helm chart, so they are not applied; the chart's values
+ * that take their place are named in the warning.
+ */
+export const OPERATOR_FIELDS: Readonly<Record<string, string>> = {
+  image: 'image.repository, image.tag',
+  imagePullPolicy: 'image.pullPolicy',
+  replicas: '<service>.replicas',
+  resources: '<service>.resources',
+  nodeSelector: 'nodeSelector',
+  affinity: 'affinity',
+  tolerations: 'tolerations',
+  serviceAccountName: 'serviceAccount.name',
+  portName: 'ingest.service',
+  env: 'extraEnv',
+  volumes: 'extraVolumes',
+  volumeMounts: 'extraVolumeMounts',
+  args: '<service>.env',
+  annotations: 'podAnnotations',
+  labels: 'podLabels',
+  sidecars: 'tenantSidecarUrl',
+};
+
 function checkNotificationManager(c: Collector, nm: NotificationManager): void {
   const s = nm.spec;
+  const deployment = Object.keys(OPERATOR_FIELDS).filter((f) => (s as Record<string, unknown>)[f] !== undefined);
+  if (deployment.length > 0) {
+    c.warn(
+      'spec',
+      `deployment fields ${deployment.join(', ')} are for notification-manager's operator and are not applied: ` +
+        `set these in the chart's values (${deployment.map((f) => OPERATOR_FIELDS[f]).join('; ')})`,
+    );
+  }
   for (const sel of ['globalReceiverSelector', 'tenantReceiverSelector'] as const) {
     if (nonEmpty(s.receivers[sel]?.matchExpressions)) c.warn(`spec.receivers.${sel}.matchExpressions`, 'only matchLabels of this selector is used');
   }

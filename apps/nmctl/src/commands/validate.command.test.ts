@@ -24,11 +24,13 @@ describe('nmctl validate', () => {
     expect(io.errLines()).toEqual(['0 errors, 1 warning in 1 object']);
   });
 
-  it('accepts the notification-manager documentation examples', async () => {
+  it("accepts the notification-manager documentation examples, warning that the operator's deployment fields belong in the chart's values", async () => {
     const io = captureIo();
     expect(await validateCommand([NM_DOCS], io)).toBe(0);
-    expect(io.out()).toBe('');
-    expect(io.errLines()).toEqual(['0 errors, 0 warnings in 60 objects']);
+    expect(io.outLines()).toEqual([
+      expect.stringMatching(/^warning \S+02-notification-manager\.yaml NotificationManager\/notification-manager spec: deployment fields image, imagePullPolicy, replicas, .* set these in the chart's values \(image\.repository/),
+    ]);
+    expect(io.errLines()).toEqual(['0 errors, 1 warning in 60 objects']);
   });
 
   it('exits 2 without a path, with an unknown option, or with a path that does not exist', async () => {
