@@ -1,5 +1,26 @@
 /** Builders for the YAML manifests the e2e tests start with. */
-export function notificationManager(opts: { batchMaxWait?: string; groupLabels?: string[]; routePolicy?: string; tenantKey?: string } = {}): string {
+/** `spec.aggregation` of the NotificationManager (stateful mode timing). */
+export interface AggregationSpec {
+  mode?: 'batch' | 'stateful' | 'auto';
+  groupWait?: string;
+  groupInterval?: string;
+  repeatInterval?: string;
+  resolveTimeout?: string;
+  sendResolved?: boolean;
+}
+
+/**
+ * The NotificationManager. Without `aggregation`, batch mode is forced (notification-manager's
+ * semantics: every POST notified), which is what most tests assert; pass `aggregation` for stateful.
+ */
+export function notificationManager(
+  opts: { batchMaxWait?: string; groupLabels?: string[]; routePolicy?: string; tenantKey?: string; aggregation?: AggregationSpec } = {},
+): string {
+  const agg = opts.aggregation ?? { mode: 'batch' };
+  const aggYaml = Object.entries(agg)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `    ${k}: ${String(v)}`)
+    .join('\n');
   return `apiVersion: notification.kubesphere.io/v2beta2
 kind: NotificationManager
 metadata:
@@ -20,6 +41,8 @@ spec:
   batchMaxSize: 100
   batchMaxWait: ${opts.batchMaxWait ?? '1s'}
   routePolicy: ${opts.routePolicy ?? 'All'}
+  aggregation:
+${aggYaml}
 `;
 }
 

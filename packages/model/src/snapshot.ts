@@ -38,6 +38,7 @@ export interface AggregationSettings {
   groupIntervalMs: number;
   repeatIntervalMs: number;
   resolveTimeoutMs: number;
+  sendResolved: boolean;
 }
 
 /** The NotificationManager settings with every default applied. */
@@ -81,6 +82,7 @@ export const DEFAULTS = {
     groupIntervalMs: 300_000,
     repeatIntervalMs: 4 * 3_600_000,
     resolveTimeoutMs: 300_000,
+    sendResolved: true,
   },
   /**
    * Selectors used only when no NotificationManager exists, so that a directory of manifests
@@ -116,6 +118,7 @@ export function effectiveSettings(nm?: NotificationManager): EffectiveSettings {
     groupIntervalMs: durationMs(agg?.groupInterval, DEFAULTS.aggregation.groupIntervalMs),
     repeatIntervalMs: durationMs(agg?.repeatInterval, DEFAULTS.aggregation.repeatIntervalMs),
     resolveTimeoutMs: durationMs(agg?.resolveTimeout, DEFAULTS.aggregation.resolveTimeoutMs),
+    sendResolved: agg?.sendResolved ?? DEFAULTS.aggregation.sendResolved,
   };
   if (!nm) {
     return {

@@ -91,6 +91,8 @@ export const AggregationSchema = z.looseObject({
   groupInterval: DurationSchema.optional(),
   repeatInterval: DurationSchema.optional(),
   resolveTimeout: DurationSchema.optional(),
+  /** Stateful mode: notify resolved alerts (default true, like notification-manager, which notifies every alert). */
+  sendResolved: z.boolean().optional(),
 });
 export type Aggregation = z.infer<typeof AggregationSchema>;
 
