@@ -121,6 +121,7 @@ describe('channel senders deliver through their own processes', () => {
           groupLabels: ['alertname', 'namespace'],
           batchMaxSize: 100,
           batchMaxWait: '300ms',
+          aggregation: { mode: 'batch' },
         },
       },
       {

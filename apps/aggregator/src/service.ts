@@ -1,11 +1,16 @@
 import { z } from 'zod';
-import { consumers, RoutedBatchSchema } from '@nm/contracts';
-import { startConsumer } from '@nm/bus';
+import { consumers, RoutedBatchSchema, type RoutedBatch } from '@nm/contracts';
+import { startConsumer, type HandlerContext } from '@nm/bus';
 import { effectiveSettings } from '@nm/model';
 import { consumeWhenConfigured, type Runtime } from '@nm/service-kit';
 import { parseEnv } from '@nm/telemetry';
 import { BatchAggregator, DEFAULT_AGGREGATOR_LIMITS, type BatchSettings } from './batch.aggregator.js';
 import { redisPublishedLog } from './published.log.js';
+import { GroupState } from './stateful/group.state.js';
+import { flushTimeMuting } from './stateful/muting.js';
+import { PartitionLeases } from './stateful/partition.leases.js';
+import { StatefulAggregator, type StatefulSettings } from './stateful/stateful.aggregator.js';
+import { aggregationModeOf, type AggregationMode } from './mode.js';
 import { startUnclaimedReaper } from './unclaimed.reaper.js';
 
 export interface AggregatorOptions {
@@ -17,7 +22,15 @@ export interface AggregatorOptions {
   maxGroups?: number;
   /** A group flushes once it holds this many alerts, whatever batchMaxSize says (default 10,000). */
   maxGroupAlerts?: number;
+  /** Stateful mode: partitions of groups divided among replicas (default 32; the same on every replica). */
+  partitions?: number;
+  /** Stateful mode: partition lease (default 10 s): a dead replica's groups move within about this. */
+  leaseMs?: number;
+  /** Stateful mode: how often due groups are looked for (default 200 ms). */
+  tickMs?: number;
 }
+
+export const STATEFUL_DEFAULTS = { partitions: 32, leaseMs: 10_000, tickMs: 200 } as const;
 
 export const DEFAULT_MAX_HELD = 5000;
 
@@ -27,11 +40,21 @@ export const AggregatorEnvSchema = z.object({
   NM_AGGREGATOR_MAX_HELD: count.max(consumers.aggregator.maxAckPending).default(DEFAULT_MAX_HELD),
   NM_AGGREGATOR_MAX_GROUPS: count.default(DEFAULT_AGGREGATOR_LIMITS.maxGroups),
   NM_AGGREGATOR_MAX_GROUP_ALERTS: count.default(DEFAULT_AGGREGATOR_LIMITS.maxGroupAlerts),
+  NM_AGGREGATOR_PARTITIONS: count.max(4096).default(STATEFUL_DEFAULTS.partitions),
+  NM_AGGREGATOR_LEASE_MS: count.min(500).default(STATEFUL_DEFAULTS.leaseMs),
+  NM_AGGREGATOR_TICK_MS: count.min(10).default(STATEFUL_DEFAULTS.tickMs),
 });
 
 export function aggregatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): AggregatorOptions {
   const e = parseEnv(AggregatorEnvSchema, env);
-  return { maxHeld: e.NM_AGGREGATOR_MAX_HELD, maxGroups: e.NM_AGGREGATOR_MAX_GROUPS, maxGroupAlerts: e.NM_AGGREGATOR_MAX_GROUP_ALERTS };
+  return {
+    maxHeld: e.NM_AGGREGATOR_MAX_HELD,
+    maxGroups: e.NM_AGGREGATOR_MAX_GROUPS,
+    maxGroupAlerts: e.NM_AGGREGATOR_MAX_GROUP_ALERTS,
+    partitions: e.NM_AGGREGATOR_PARTITIONS,
+    leaseMs: e.NM_AGGREGATOR_LEASE_MS,
+    tickMs: e.NM_AGGREGATOR_TICK_MS,
+  };
 }
 
 export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {}): Promise<{ stop(): Promise<void> }> {
@@ -51,17 +74,44 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
     },
     publishedLog: redisPublishedLog(rt.redis),
   });
+  const statefulSettings = (): StatefulSettings => {
+    const s = effectiveSettings(rt.config.current().notificationManager);
+    return { groupLabels: s.groupLabels, batchMaxSize: s.batchMaxSize, ...s.aggregation };
+  };
+  const partitions = opts.partitions ?? STATEFUL_DEFAULTS.partitions;
+  const state = new GroupState(rt.redis);
+  const leases = new PartitionLeases(rt.redis, { partitions, leaseMs: opts.leaseMs ?? STATEFUL_DEFAULTS.leaseMs, instance: rt.instance }, rt.logger);
+  const stateful = new StatefulAggregator(
+    {
+      state,
+      leases,
+      publisher: rt.publisher,
+      settings: statefulSettings,
+      mutedAt: flushTimeMuting(rt.redis, () => rt.config.current()),
+      logger: rt.logger,
+      metrics: rt.metrics,
+    },
+    { partitions, tickMs: opts.tickMs ?? STATEFUL_DEFAULTS.tickMs },
+  );
+  const modes = rt.metrics.counter('nm_aggregator_messages_total', 'Routed messages by aggregation mode', ['mode'] as const);
+  const handler = (batch: RoutedBatch, ctx: HandlerContext): Promise<void> => {
+    const mode: AggregationMode = aggregationModeOf(effectiveSettings(rt.config.current().notificationManager).aggregation.mode, batch.source);
+    modes.inc({ mode });
+    return mode === 'stateful' ? stateful.add(batch) : aggregator.handle(batch, ctx);
+  };
   const consumer = consumeWhenConfigured(rt, () =>
     startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
       attempts: rt.attempts,
       consumer: consumers.aggregator,
       schema: RoutedBatchSchema,
-      handler: aggregator.handle,
+      handler,
       dlqStage: 'aggregator',
       // Messages are held until their groups flush, so many are in flight at once: this bounds them.
       concurrency: Math.min(opts.maxHeld ?? DEFAULT_MAX_HELD, consumers.aggregator.maxAckPending),
     }),
   );
+  leases.start();
+  stateful.start();
   rt.logger.info('aggregator started (consumes once the configuration is loaded)');
   const reaper = startUnclaimedReaper({ bus, publisher: rt.publisher, redis: rt.redis, logger: rt.logger, metrics: rt.metrics, instance: rt.instance });
   return {
@@ -70,6 +120,9 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
       const stopping = consumer.stop(15_000);
       await aggregator.flushAll();
       await stopping;
+      await stateful.stop();
+      await leases.stop();
+      state.close();
     },
   };
 }
