@@ -68,6 +68,8 @@ function parseDeadLetter(e: StoredEntry): ParsedDeadLetter {
 function replayRefusal(seq: number, dl: DeadLetter): string | undefined {
   if (dl.reason === 'invalid-payload')
     return `dead letter ${seq} was dead-lettered as invalid-payload (${dl.error}): ${dl.stage} would reject the same payload again`;
+  if (dl.payloadTruncated)
+    return `dead letter ${seq} keeps only ${dl.payloadTruncated.kept} of its payload's ${dl.payloadTruncated.bytes} bytes (too large to keep whole), so it cannot be replayed`;
   if (!isPipelineSubject(dl.subject))
     return `dead letter ${seq} has subject "${dl.subject}", which is not a pipeline subject (a stage input or nm.notify.<channel>)`;
   if (typeof dl.payload !== 'object' || dl.payload === null || Array.isArray(dl.payload))
