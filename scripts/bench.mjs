@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // End-to-end benchmark: alerts/s from POST to webhook delivery, latency p50/p99, RSS.
 // Runs the single-process build against private nats-server/redis-server; prints figures, asserts nothing.
-// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200] [--split] [--no-alertmanager]
+// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200] [--split] [--stateful] [--no-alertmanager]
+// --stateful: stateful aggregation (Alertmanager timing: groupWait 500ms, groupInterval 1s) instead of batch mode.
 // When Alertmanager is installed, the same workload also runs through it, delivering to the same sink.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,15 +20,18 @@ const arg = (name, def) => {
 const ALERTS = arg('alerts', 20000);
 const TENANTS = arg('tenants', 200);
 const BATCH = arg('batch', 200);
+const STATEFUL = process.argv.includes('--stateful');
 
-// sink: counts alerts, records latency from the `sentAt` annotation
+// sink: counts alerts and notifications, records latency from the `sentAt` annotation
 let received = 0;
+let notifications = 0;
 const latencies = [];
 const sink = createServer((req, res) => {
   let body = '';
   req.on('data', (c) => (body += c));
   req.on('end', () => {
     const now = Date.now();
+    notifications += 1;
     try {
       for (const a of JSON.parse(body).alerts ?? []) {
         received += 1;
@@ -52,7 +56,8 @@ spec:
   receivers: {tenantKey: namespace, globalReceiverSelector: {matchLabels: {type: global}}, tenantReceiverSelector: {matchLabels: {type: tenant}}}
   groupLabels: [alertname, namespace]
   batchMaxSize: 1000
-  batchMaxWait: 500ms`,
+  batchMaxWait: 500ms
+  aggregation: ${STATEFUL ? '{mode: stateful, groupWait: 500ms, groupInterval: 1s, repeatInterval: 1h, sendResolved: false}' : '{mode: batch}'}`,
 ];
 for (let t = 0; t < TENANTS; t++)
   docs.push(`apiVersion: notification.kubesphere.io/v2beta2
@@ -90,6 +95,7 @@ const rssOf = (pids) => {
 /** Posts ALERTS alerts in batches of BATCH to `url`, waits for the sink to count them all, returns figures. */
 async function drive(url, pid) {
   received = 0;
+  notifications = 0;
   latencies.length = 0;
   const t0 = Date.now();
   let peakRss = 0;
@@ -117,6 +123,7 @@ async function drive(url, pid) {
     latencyMs: { p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1] },
     peakRssMiB: Math.round(peakRss),
     delivered: received,
+    notifications,
   };
 }
 
@@ -151,7 +158,7 @@ receivers:
 
 try {
   await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok, 30000);
-  const nm = { mode: SPLIT ? 'one process per service' : 'single process', ...(await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid))) };
+  const nm = { mode: SPLIT ? 'one process per service' : 'single process', aggregation: STATEFUL ? 'stateful' : 'batch', ...(await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid))) };
   const am = process.argv.includes('--no-alertmanager') ? { skipped: '--no-alertmanager' } : await alertmanager();
   console.log(JSON.stringify({
     workload: { alerts: ALERTS, tenants: TENANTS, postBatch: BATCH, groups: 10 * TENANTS, note: 'latency includes the 500 ms batch/group wait' },
