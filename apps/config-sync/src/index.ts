@@ -1,6 +1,11 @@
 export { startConfigSync } from './service.js';
-export type { ConfigSyncOptions } from './service.js';
+export type { ConfigSyncOptions, ConfigSyncHandle } from './service.js';
 export { DirectorySync, toContent } from './directory.sync.js';
+export { ConfigMirror } from './config.mirror.js';
+export type { MirrorResult } from './config.mirror.js';
+export { parseConfigSyncEnv, ConfigSyncEnvSchema } from './config-sync.env.js';
+export type { ConfigSyncEnv } from './config-sync.env.js';
+export * from './kubernetes/index.js';
 export { extractInlineCredentials, INLINE_NAMESPACE } from './inline.credentials.js';
 export { SENDER_CHANNELS, SenderLiveness, missingSenderProblems, receiverChannels } from './sender.coverage.js';
 export type { SenderLivenessOptions, ReceiverChannel } from './sender.coverage.js';

@@ -1,20 +1,57 @@
 import { ConfigStoreWriter } from '@nm/config-store';
 import type { Runtime } from '@nm/service-kit';
+import { ConfigMirror } from './config.mirror.js';
 import { DirectorySync } from './directory.sync.js';
+import { kubeApis, KubernetesSync, type KubernetesSyncOptions } from './kubernetes/index.js';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { SenderLiveness, type SenderLivenessOptions } from './sender.coverage.js';
 
 export interface ConfigSyncOptions {
-  configDir: string;
+  /** Directory mode: the directory of manifests (ignored when `kubernetes` is given). */
+  configDir?: string;
   pollMs?: number;
+  /** Kubernetes mode: the cluster to watch and how. */
+  kubernetes?: Omit<KubernetesSyncOptions, 'identity' | 'pollMs'> & { kubeConfig: KubeConfig; identity?: string };
   /** Checks that the channels the Receivers use have a live sender (heartbeats). */
   senderLiveness?: SenderLivenessOptions;
 }
 
-export async function startConfigSync(rt: Runtime, opts: ConfigSyncOptions): Promise<{ stop(): Promise<void> }> {
+export interface ConfigSyncHandle {
+  stop(): Promise<void>;
+  /** Kubernetes mode only: the running sync (leadership, watches). */
+  readonly kubernetes?: KubernetesSync;
+}
+
+export async function startConfigSync(rt: Runtime, opts: ConfigSyncOptions): Promise<ConfigSyncHandle> {
   const liveness = new SenderLiveness(rt.redis, rt.logger, rt.metrics, opts.senderLiveness);
-  const sync = new DirectorySync(opts.configDir, new ConfigStoreWriter(rt.redis, rt.secretBox), rt.logger, rt.metrics, opts.pollMs, (revision, objects) =>
-    liveness.update(revision, objects),
-  );
+  const writer = new ConfigStoreWriter(rt.redis, rt.secretBox);
+  const onMirrored = (revision: number, objects: Parameters<SenderLiveness['update']>[1]): void => liveness.update(revision, objects);
+
+  if (opts.kubernetes) {
+    const { kubeConfig, identity, ...k } = opts.kubernetes;
+    const sync = new KubernetesSync(
+      kubeApis(kubeConfig),
+      new ConfigMirror(writer, rt.logger, rt.metrics, onMirrored),
+      rt.logger,
+      rt.metrics,
+      { ...k, identity: identity ?? rt.instance, pollMs: opts.pollMs },
+      // Only the leader writes, so only the leader checks the senders' heartbeats.
+      { onStartedLeading: () => liveness.start(), onStoppedLeading: () => liveness.stop() },
+    );
+    rt.health.addCheck({ name: 'kubernetes (configuration listed from the API server)', check: () => sync.listed });
+    sync.start();
+    rt.logger.info({ server: kubeConfig.getCurrentCluster()?.server, namespace: k.namespace }, 'config-sync watching the Kubernetes API');
+    return {
+      kubernetes: sync,
+      stop: async () => {
+        liveness.stop();
+        await sync.stop();
+      },
+    };
+  }
+
+  if (!opts.configDir) throw new Error('config-sync needs a directory of manifests (configDir) or a Kubernetes cluster');
+  const sync = new DirectorySync(opts.configDir, writer, rt.logger, rt.metrics, opts.pollMs, onMirrored);
   await sync.start();
   liveness.start();
   rt.logger.info({ dir: opts.configDir }, 'config-sync watching directory');

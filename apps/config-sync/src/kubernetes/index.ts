@@ -1,0 +1,10 @@
+export { KubernetesSync } from './kubernetes.sync.js';
+export type { KubernetesSyncOptions } from './kubernetes.sync.js';
+export { kubeApis, loadKubeConfig } from './kube.client.js';
+export type { KubeApis } from './kube.client.js';
+export { KubeSource } from './kube.source.js';
+export { LeaseElector, DEFAULT_LEASE_NAME } from './lease.elector.js';
+export type { LeaseOptions } from './lease.elector.js';
+export { StatusWriter, conditionFor, problemText, CONDITION_TYPE } from './status.writer.js';
+export type { ValidCondition } from './status.writer.js';
+export { CUSTOM_KINDS, NM_GROUP, NM_VERSION, collectionPath, sourceOf } from './kube.resources.js';
