@@ -24,6 +24,12 @@ export interface StackOptions {
   services?: readonly Service[];
   /** Processes per service (default 1); replicas share the service's durable consumer. */
   replicas?: Partial<Record<Service, number>>;
+  /**
+   * Where config-sync reads configuration: `directory` (default; `NM_CONFIG_DIR` is the temp
+   * directory of `manifests`) or `kubernetes` (no `NM_CONFIG_DIR`; pass `NM_CONFIG_SOURCE`,
+   * `KUBECONFIG` and the rest through `env['config-sync']`).
+   */
+  configSource?: 'directory' | 'kubernetes';
 }
 
 export interface Stack {
@@ -75,7 +81,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     if (service === 'ingest' && opts.services && opts.env?.ingest?.NM_READY_REQUIRES === undefined) {
       env.NM_READY_REQUIRES = services.filter((s) => s !== 'ingest').join(',');
     }
-    if (service === 'config-sync') env.NM_CONFIG_DIR = configDir;
+    if (service === 'config-sync' && opts.configSource !== 'kubernetes') env.NM_CONFIG_DIR = configDir;
     const child = spawn(process.execPath, [join(root, 'apps', service, 'dist', 'main.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const k = key(service, replica);
     const append = (d: Buffer): void => {
@@ -98,7 +104,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const r = await fetch(`${ingestUrl}/-/ready`).catch(() => undefined);
       return r?.ok ?? false;
     },
-    30_000,
+    60_000, // a dozen processes booting on a loaded 2-core machine
     100,
   ).catch(async (err: Error) => {
     const dump = services.map((s) => `--- ${s}\n${logs(s).slice(-2000)}`).join('\n');
