@@ -152,7 +152,7 @@ into floats).
 {{- end -}}
 {{- $out = append $out (dict "component" "router" "key" "router" "port" 8080 "portName" "http" "env" $routerEnv) -}}
 {{- $out = append $out (dict "component" "aggregator" "key" "aggregator" "port" 8080 "portName" "http" "env" (list $health)) -}}
-{{- $csEnv := list $health (dict "name" "NM_CONFIG_SOURCE" "value" "kubernetes") (dict "name" "NM_NAMESPACE" "valueFrom" (dict "fieldRef" (dict "fieldPath" "metadata.namespace"))) (dict "name" "NM_POD_NAME" "valueFrom" (dict "fieldRef" (dict "fieldPath" "metadata.name"))) -}}
+{{- $csEnv := list $health (dict "name" "NM_CONFIG_SOURCE" "value" "kubernetes") (dict "name" "NM_NAMESPACE" "valueFrom" (dict "fieldRef" (dict "fieldPath" "metadata.namespace"))) (dict "name" "NM_LEASE_NAME" "value" (include "nm.componentName" (dict "root" . "component" "config-sync"))) -}}
 {{- $out = append $out (dict "component" "config-sync" "key" "configSync" "port" 8080 "portName" "http" "env" $csEnv "configSync" true) -}}
 {{- range $channel := list "webhook" "email" "slack" "wechat" "dingtalk" "feishu" -}}
 {{- $s := index $v.senders $channel -}}

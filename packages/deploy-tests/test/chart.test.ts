@@ -179,11 +179,13 @@ describe('services', () => {
     expect(envOf(deployment(defaults, 'ingest'))['NM_READY_REQUIRES']).toBe('config-sync,silencer,router,aggregator');
   });
 
-  it('config-sync runs in Kubernetes mode and knows its namespace', () => {
+  it('config-sync runs in Kubernetes mode, knows its namespace and its Lease', () => {
     const env = envOf(deployment(defaults, 'config-sync'));
     expect(env['NM_CONFIG_SOURCE']).toBe('kubernetes');
     expect(env['NM_NAMESPACE']).toEqual({ fieldRef: { fieldPath: 'metadata.namespace' } });
     expect(env['NM_CONFIG_DIR']).toBeUndefined();
+    // The Lease is release-scoped, so two releases in one namespace elect a leader each.
+    expect(env['NM_LEASE_NAME']).toBe('nm-notification-manager-config-sync');
   });
 
   it('images are [registry/]repository-<service>:tag, the tag defaulting to the appVersion', () => {
