@@ -368,3 +368,21 @@ describe('CRDs', () => {
     for (const crd of crds) expect([crd.metadata.name, schemaErrors(crd)]).toEqual([crd.metadata.name, []]);
   });
 });
+
+describe('NOTES.txt', () => {
+  const notes = (release: string, namespace: string, values: Record<string, unknown> = {}): string => {
+    const r = helm(['install', release, CHART, '--namespace', namespace, '--dry-run=client', '-f', valuesFile(values)]);
+    expect(r.stderr).toBe('');
+    return r.stdout.slice(r.stdout.indexOf('NOTES:'));
+  };
+
+  it("tells how to point Alertmanager at the ingest URL, and that KubeSphere's URL is served when it is", () => {
+    const ks = notes('notification-manager', 'kubesphere-monitoring-system');
+    expect(ks).toContain('- url: http://notification-manager-svc.kubesphere-monitoring-system.svc:19093/api/v2/alerts');
+    expect(ks).toContain("that is this release's Service; nothing to change.");
+    const other = notes('nm', 'monitoring', { ingest: { service: { name: '' } }, nats: { url: 'nats://nats:4222' } });
+    expect(other).toContain('- url: http://nm-notification-manager-ingest.monitoring.svc:19093/api/v2/alerts');
+    expect(other).toContain('change that URL to the one above');
+    expect(other).not.toContain('bundled single node');
+  });
+});
