@@ -1,40 +1,45 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startWebhookSink, type WebhookSink } from '@nm/testing';
-import { around, runScenarios, Scenario, type ScenarioResult } from './support/acceptance.js';
+import { around, reconfigure, runScenarios, Scenario, type ScenarioResult } from './support/acceptance.js';
 import { docs, notificationManager, webhookReceiver, type AggregationSpec } from './support/manifests.js';
 import { startStack, type Stack } from './support/stack.js';
 
 /**
  * Stateful aggregation (Alertmanager semantics, alertmanager.md §2, §5) timed end to end: alerts
- * POSTed to ingest, notifications timestamped at a webhook sink. Each stack runs its scenarios at
- * the same time (their own alertnames, grouped by alertname); every scenario lists every
- * notification it must get, in windows `around(t)` = [t - 0.7 s, t + 1.5 s], and gets nothing
- * else until its end.
+ * POSTed to ingest, notifications timestamped at a webhook sink. One stack runs three phases, each
+ * with its own NotificationManager aggregation settings (the manifest is rewritten between them);
+ * a phase runs its scenarios at the same time (their own alertnames, grouped by alertname); every
+ * scenario lists every notification it must get, in windows `around(t)` = [t - 0.7 s, t + 1.5 s],
+ * and gets nothing else until its end.
  *
  * Group timers: a group created at ~0 flushes at groupWait, then on ticks every groupInterval.
  */
 const PATH = '/hook';
+const NM_FILE = 'nm.yaml';
+const nm = (aggregation: AggregationSpec): string => notificationManager({ groupLabels: ['alertname'], aggregation });
 
-async function stackWith(aggregation: AggregationSpec): Promise<{ stack: Stack; sink: WebhookSink }> {
-  const sink = await startWebhookSink();
-  const stack = await startStack({
-    manifests: {
-      'nm.yaml': notificationManager({ groupLabels: ['alertname'], aggregation }),
-      'r.yaml': docs(webhookReceiver('all', `${sink.url}${PATH}`, { type: 'global' })),
-    },
+const PHASE_1: AggregationSpec = { mode: 'stateful', groupWait: '1500ms', groupInterval: '4s', repeatInterval: '1h', resolveTimeout: '3s', sendResolved: true };
+
+let stack: Stack;
+let sink: WebhookSink;
+
+beforeAll(async () => {
+  sink = await startWebhookSink();
+  stack = await startStack({
+    manifests: { [NM_FILE]: nm(PHASE_1), 'r.yaml': docs(webhookReceiver('all', `${sink.url}${PATH}`, { type: 'global' })) },
     env: {
       // identical bodies are POSTed again on purpose (re-sent alerts): ingest must not drop them
       ingest: { NM_INGEST_DEDUP_WINDOW: '0' },
       aggregator: { NM_AGGREGATOR_TICK_MS: '100' },
     },
-  }).catch(async (err: unknown) => {
-    await sink.close();
-    throw err;
   });
-  return { stack, sink };
-}
+}, 90_000);
+afterAll(async () => {
+  await stack?.stop();
+  await sink?.close();
+});
 
-function passed(results: Map<string, ScenarioResult> | undefined, name: string, stack: Stack): void {
+function passed(results: Map<string, ScenarioResult> | undefined, name: string): void {
   const r = results?.get(name);
   if (!r) throw new Error(`scenario ${name} did not run`);
   const problems = r.problems.length > 0 ? [...r.problems, `aggregator log (tail):\n${stack.logs('aggregator').slice(-4000)}`] : [];
@@ -43,12 +48,9 @@ function passed(results: Map<string, ScenarioResult> | undefined, name: string, 
 
 // groupWait 1.5 s, groupInterval 4 s: ticks at 1.5, 5.5, 9.5 (13.5); resolveTimeout 3 s
 describe('stateful mode, sendResolved (groupWait 1.5s, groupInterval 4s, repeatInterval 1h, resolveTimeout 3s)', () => {
-  let stack: Stack;
-  let sink: WebhookSink;
   let results: Map<string, ScenarioResult> | undefined;
 
   beforeAll(async () => {
-    ({ stack, sink } = await stackWith({ mode: 'stateful', groupWait: '1500ms', groupInterval: '4s', repeatInterval: '1h', resolveTimeout: '3s', sendResolved: true }));
     const opts = { stack, sink, path: PATH };
 
     // alerts arriving during groupWait join the first notification; a re-sent alert is one alert
@@ -94,28 +96,22 @@ describe('stateful mode, sendResolved (groupWait 1.5s, groupInterval 4s, repeatI
     refire.want(...around(1.5), f1.firing()).want(...around(5.5), f1.resolved(2.5)).want(7.3, 9.3, f1.firing());
 
     results = await runScenarios([batch, tick, some, all, timeout, refire].map((scenario) => ({ scenario, untilS: 12 })));
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-  });
+  }, 60_000);
 
-  it('batches alerts that arrive during groupWait into one notification', () => passed(results, 'batch', stack));
-  it('holds a new alert of a flushed group until the next groupInterval tick', () => passed(results, 'tick', stack));
-  it('sends a resolved alert once, with the still-firing ones (sendResolved)', () => passed(results, 'some-resolved', stack));
-  it('sends "all resolved" once, then the destroyed group stays quiet', () => passed(results, 'all-resolved', stack));
-  it('resolves alerts posted without endsAt after resolveTimeout, renewed by re-sends', () => passed(results, 'timeout', stack));
-  it('an alert firing again after its group was destroyed starts a new group (new groupWait)', () => passed(results, 'refire', stack));
+  it('batches alerts that arrive during groupWait into one notification', () => passed(results, 'batch'));
+  it('holds a new alert of a flushed group until the next groupInterval tick', () => passed(results, 'tick'));
+  it('sends a resolved alert once, with the still-firing ones (sendResolved)', () => passed(results, 'some-resolved'));
+  it('sends "all resolved" once, then the destroyed group stays quiet', () => passed(results, 'all-resolved'));
+  it('resolves alerts posted without endsAt after resolveTimeout, renewed by re-sends', () => passed(results, 'timeout'));
+  it('an alert firing again after its group was destroyed starts a new group (new groupWait)', () => passed(results, 'refire'));
 });
 
 // groupWait 1.5 s, groupInterval 3 s: ticks at 1.5, 4.5, 7.5, 10.5, 13.5
 describe('stateful mode without sendResolved (groupWait 1.5s, groupInterval 3s, repeatInterval 5s)', () => {
-  let stack: Stack;
-  let sink: WebhookSink;
   let results: Map<string, ScenarioResult> | undefined;
 
   beforeAll(async () => {
-    ({ stack, sink } = await stackWith({ mode: 'stateful', groupWait: '1500ms', groupInterval: '3s', repeatInterval: '5s', sendResolved: false }));
+    await reconfigure(stack, NM_FILE, nm({ mode: 'stateful', groupWait: '1500ms', groupInterval: '3s', repeatInterval: '5s', sendResolved: false }));
     const opts = { stack, sink, path: PATH };
 
     // an unchanged group repeats on the first tick strictly more than 5 s after the last
@@ -133,23 +129,17 @@ describe('stateful mode without sendResolved (groupWait 1.5s, groupInterval 3s, 
     quiet.want(...around(1.5), q1!.firing(), q2!.firing()).want(...around(7.5), q3!.firing());
 
     results = await runScenarios([repeat, quiet].map((scenario) => ({ scenario, untilS: 16 })));
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-  });
+  }, 60_000);
 
-  it('repeats an unchanged group after repeatInterval, not before', () => passed(results, 'repeat', stack));
-  it('never sends resolved alerts without sendResolved', () => passed(results, 'quiet', stack));
+  it('repeats an unchanged group after repeatInterval, not before', () => passed(results, 'repeat'));
+  it('never sends resolved alerts without sendResolved', () => passed(results, 'quiet'));
 });
 
 describe('mode auto (groupWait 1.5s, groupInterval 3s, repeatInterval 1h; batchMaxWait 1s)', () => {
-  let stack: Stack;
-  let sink: WebhookSink;
   let results: Map<string, ScenarioResult> | undefined;
 
   beforeAll(async () => {
-    ({ stack, sink } = await stackWith({ mode: 'auto', groupWait: '1500ms', groupInterval: '3s', repeatInterval: '1h' }));
+    await reconfigure(stack, NM_FILE, nm({ mode: 'auto', groupWait: '1500ms', groupInterval: '3s', repeatInterval: '1h' }));
     // the same alerts three times: as Alertmanager webhook payloads every POST is notified
     // (batch, ~1 s later); as a JSON array they are one stateful group, notified once
     const auto = new Scenario('auto', { stack, sink, path: PATH });
@@ -161,11 +151,7 @@ describe('mode auto (groupWait 1.5s, groupInterval 3s, repeatInterval 1h; batchM
     }
     auto.want(...around(1.5), a1!.firing(), a2!.firing());
     results = await runScenarios([{ scenario: auto, untilS: 10 }]);
-  }, 90_000);
-  afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
-  });
+  }, 60_000);
 
-  it('notifies webhook-shaped POSTs batch-style and deduplicates the array shape', () => passed(results, 'auto', stack));
+  it('notifies webhook-shaped POSTs batch-style and deduplicates the array shape', () => passed(results, 'auto'));
 });

@@ -9,8 +9,10 @@
  * Scenarios sharing a stack are told apart by a `scenario` label on each of their alerts (group
  * by `alertname`, and give each scenario its own alertnames, so no group mixes scenarios).
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ZERO_TIME } from '@nm/contracts';
-import { sleep, webhookPayload, type PostableAlert, type WebhookSink } from '@nm/testing';
+import { sleep, waitFor, webhookPayload, type PostableAlert, type WebhookSink } from '@nm/testing';
 import type { Stack } from './stack.js';
 
 /** A firing alert's lease when a test gives none: far beyond any scenario. */
@@ -71,6 +73,8 @@ export class AlertDef {
 export interface ArrivedNotification {
   /** Seconds after the scenario's t = 0. */
   readonly atS: number;
+  /** The sink path it was posted to (one per receiver). */
+  readonly path: string;
   readonly alerts: ReadonlyArray<{ labels: Record<string, string>; status: string; endsAt: string }>;
   readonly body: unknown;
 }
@@ -99,8 +103,8 @@ export interface ScenarioResult {
 export interface ScenarioOptions {
   stack: Stack;
   sink: WebhookSink;
-  /** Path of the receiver's URL on the sink. */
-  path: string;
+  /** Path of the receiver's URL on the sink (default: every path; scenarios are told apart by label). */
+  path?: string;
   /** Labels dropped from notified alerts before comparing (default `cluster`). */
   ignoreLabels?: readonly string[];
 }
@@ -234,7 +238,7 @@ export class Scenario {
           status: a.status ?? '?',
           endsAt: a.endsAt ?? '',
         }));
-        return { atS: (r.receivedAt - this.t0) / 1000, alerts, body: r.body };
+        return { atS: (r.receivedAt - this.t0) / 1000, path: r.path, alerts, body: r.body };
       })
       .filter((n) => n.alerts.some((a) => a.labels.scenario === this.name));
   }
@@ -323,6 +327,8 @@ export class Scenario {
       problems.push(`${arrived.length} notifications arrived until ${fmt(untilS)} s, expected exactly ${this.expectations.length}`);
     const report = this.report(arrived, matchOfExp);
     if (problems.length > 0) problems.push(`timeline of scenario ${this.name}:\n${report}`);
+    // E2E_ACCEPTANCE_REPORT=1 prints every timeline, e.g. to see how close arrivals come to their windows
+    if (process.env.E2E_ACCEPTANCE_REPORT) console.log(`scenario ${this.name}:\n${report}`);
     return { name: this.name, problems, notifications: arrived, report };
   }
 
@@ -357,4 +363,28 @@ export const EARLY_S = 0.7;
 export const LATE_S = 1.5;
 export function around(atS: number, late = LATE_S): [number, number] {
   return [Math.max(0, atS - EARLY_S), atS + late];
+}
+
+/** The highest configuration revision an aggregator replica logged loading (0 when none). */
+function loadedRevision(stack: Stack, replica: number): number {
+  let max = 0;
+  for (const m of stack.logs('aggregator', replica).matchAll(/"revision":(\d+)[^\n]*"config snapshot loaded"/g)) max = Math.max(max, Number(m[1]));
+  return max;
+}
+
+/**
+ * Rewrites a manifest of the running stack (e.g. the NotificationManager with other aggregation
+ * settings) and waits until each of `replicas` of the aggregator logged loading the new revision,
+ * so one stack can run scenarios under several settings. Groups of earlier scenarios stay and
+ * follow the new settings; scenarios ignore notifications of other scenarios' alerts.
+ */
+export async function reconfigure(stack: Stack, file: string, text: string, replicas: readonly number[] = [0]): Promise<void> {
+  const before = replicas.map((r) => loadedRevision(stack, r));
+  writeFileSync(join(stack.configDir, file), text);
+  if (!/^(info|debug|trace)?$/.test(process.env.E2E_LOG_LEVEL ?? '')) {
+    // no info logs to watch: config-sync picks the file up within a second or two, readers within a poll
+    await sleep(4000);
+    return;
+  }
+  await waitFor('the aggregator loaded the changed configuration', () => replicas.every((r, i) => loadedRevision(stack, r) > before[i]!), 30_000, 100);
 }
