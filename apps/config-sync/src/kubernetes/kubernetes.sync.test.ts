@@ -169,9 +169,10 @@ describe('config-sync in Kubernetes mode against a fake API server', () => {
     // resourceVersion: no relist
     const lists = () => kube.requests.filter((r) => r.path === RECEIVERS && !r.watch).length;
     const listsBefore = lists();
-    const rv = kube.resourceVersion();
+    const watchesBefore = kube.requests.length;
     kube.closeAllWatches();
-    await waitFor('re-watched', () => kube.requests.some((r) => r.path === RECEIVERS && r.watch && r.query['resourceVersion'] === rv));
+    const rewatch = await waitFor('re-watched', () => kube.requests.slice(watchesBefore).find((r) => r.path === RECEIVERS && r.watch));
+    expect(Number(rewatch.query['resourceVersion'])).toBeGreaterThan(100);
     kube.apply(receiver('after-close', { type: 'global' }));
     await waitFor('event after the re-watch mirrored', () => receiverNames(reader.current()).includes('after-close'));
     expect(lists()).toBe(listsBefore);
