@@ -1,8 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { PartialFailureError, PermanentError, RetryableError, classifyError } from '@nm/errors';
 import {
-  PartialFailureError,
-  PermanentError,
-  RetryableError,
   classifyHttpError,
   classifySmtpError,
   classifyVendorError,
@@ -72,7 +70,7 @@ describe('classifyVendorError', () => {
     ['slack', 'not_in_channel', false],
   ] as const)('%s %s → retryable %s', (vendor, code, retryable) => {
     const e = classifyVendorError(vendor, code, 'msg');
-    expect(e.retryable).toBe(retryable);
+    expect(e instanceof RetryableError).toBe(retryable);
     expect(e.code).toBe(`${vendor}:${code}`);
   });
 
@@ -97,7 +95,7 @@ describe('PartialFailureError', () => {
   it('is permanent, so the bus dead-letters it', () => {
     const e = new PartialFailureError('x', { code: 'wechat:invalid-recipients', delivered: ['a'], failed: [] });
     expect(e).toBeInstanceOf(PermanentError);
-    expect(e.retryable).toBe(false);
+    expect(classifyError(e).kind).toBe('permanent');
   });
 });
 

@@ -1,75 +1,10 @@
 /**
- * The one place where failures of a delivery are classified.
- *
- * Every error a sender reports is a `RetryableError` (redeliver later, honouring `retryAfterMs`)
- * or a `PermanentError` (dead-letter with the reason). `PartialFailureError` is a permanent error
- * raised when some destinations got the message and others were rejected for good. The bus runner
- * decides ack / nak / dead-letter with `instanceof` on these classes, so their names are stable.
+ * How channel failures are classified: HTTP replies, socket and TLS errors, vendor result codes
+ * and SMTP replies become errors of the one taxonomy of `@nm/errors` (retryable, permanent, or a
+ * wait on shared infrastructure), which the consume loop acts on by class.
  */
 import { isAxiosError } from 'axios';
-
-export interface ChannelErrorOptions {
-  /** Stable machine-readable code, `<vendor>:<code>` (for example `wechat:45009`, `http:503`). */
-  code: string;
-  cause?: unknown;
-}
-
-/** Base of every classified error. Never carries credentials in its message or cause. */
-export abstract class ChannelError extends Error {
-  abstract readonly retryable: boolean;
-  readonly code: string;
-  override readonly cause?: unknown;
-
-  constructor(message: string, opts: ChannelErrorOptions) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.code = opts.code;
-    this.cause = opts.cause;
-  }
-}
-
-/** A failure that may go away: timeouts, 5xx, 429 and vendor rate limits, expired tokens. */
-export class RetryableError extends ChannelError {
-  override readonly name = 'RetryableError';
-  readonly retryable = true;
-  /** How long the vendor asked us to wait (Retry-After), when it said so. */
-  readonly retryAfterMs?: number;
-
-  constructor(message: string, opts: ChannelErrorOptions & { retryAfterMs?: number }) {
-    super(message, opts);
-    if (opts.retryAfterMs !== undefined) this.retryAfterMs = opts.retryAfterMs;
-  }
-}
-
-/** A failure retrying cannot fix: bad credentials, unknown channel/user, invalid payload. */
-export class PermanentError extends ChannelError {
-  override readonly name: string = 'PermanentError';
-  readonly retryable = false;
-}
-
-/** Some destinations were delivered, the others failed permanently. */
-export class PartialFailureError extends PermanentError {
-  override readonly name = 'PartialFailureError';
-  /** Destinations (secret-free) that were delivered. */
-  readonly delivered: readonly string[];
-  /** Destinations (secret-free) that failed, with the vendor's reason. */
-  readonly failed: readonly { destination: string; error: string; invalid?: readonly string[] }[];
-
-  constructor(
-    message: string,
-    opts: ChannelErrorOptions & {
-      delivered: readonly string[];
-      failed: readonly { destination: string; error: string; invalid?: readonly string[] }[];
-    },
-  ) {
-    super(message, opts);
-    this.delivered = opts.delivered;
-    this.failed = opts.failed;
-  }
-}
-
-export function isRetryable(error: unknown): error is RetryableError {
-  return error instanceof RetryableError;
-}
+import { ClassifiedError, PermanentError, RetryableError } from '@nm/errors';
 
 /** Retry-After is either delta-seconds or an HTTP date. Returns milliseconds from `now`. */
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
@@ -130,8 +65,8 @@ function errorCodeOf(error: unknown): string | undefined {
  * honoured; every other status is permanent. Unknown errors are retryable so that the retry budget
  * and then the dead-letter queue decide, never a silent drop.
  */
-export function classifyHttpError(failure: unknown, vendor = 'http', now: number = Date.now()): ChannelError {
-  if (failure instanceof ChannelError) return failure;
+export function classifyHttpError(failure: unknown, vendor = 'http', now: number = Date.now()): ClassifiedError {
+  if (failure instanceof ClassifiedError) return failure;
   if (isHttpFailure(failure)) {
     const { status } = failure;
     const detail = failure.detail ? `: ${failure.detail}` : '';

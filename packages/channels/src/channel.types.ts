@@ -1,5 +1,5 @@
 import type { Alert, Channel } from '@nm/contracts';
-import type { ChannelError } from './channel.errors.js';
+import type { ClassifiedError } from '@nm/errors';
 
 /** What a template produced for some alerts: an optional title (subject) and the body. */
 export interface Rendered {
@@ -48,7 +48,7 @@ export interface DeliveryOutcome {
   chunk: { index: number; count: number };
   alertIds: readonly string[];
   status: OutcomeStatus;
-  error?: ChannelError;
+  error?: ClassifiedError;
   /** Recipient ids the vendor rejected while accepting the rest (`partial`). */
   invalid?: readonly string[];
   upstreamMessageId?: string;

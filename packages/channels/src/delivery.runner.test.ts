@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { PartialFailureError, PermanentError, RetryableError } from './channel.errors.js';
+import { PartialFailureError, PermanentError, RetryableError } from '@nm/errors';
 import { deliveredKeysOf, failureOf, runUnits, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
 import { RecordingClock } from './test-support/fixtures.js';
 

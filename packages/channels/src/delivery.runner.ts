@@ -7,13 +7,8 @@
  * `ctx.deliveredKeys` are reported as `duplicate` without being sent again.
  */
 import type { Channel } from '@nm/contracts';
-import {
-  ChannelError,
-  PartialFailureError,
-  PermanentError,
-  RetryableError,
-  classifyHttpError,
-} from './channel.errors.js';
+import { PartialFailureError, PermanentError, RetryableError, WaitError, type ClassifiedError, type RetryOptions } from '@nm/errors';
+import { classifyHttpError } from './channel.errors.js';
 import type { DeliveryOutcome, SendContext, SendResult } from './channel.types.js';
 import { systemClock, type Clock } from './clock.js';
 import type { MessageChunk } from './message.splitter.js';
@@ -97,7 +92,7 @@ export async function runUnits(
         continue;
       }
       if (blocker) {
-        const error = new RetryableError(`not attempted: an earlier chunk failed (${blocker.message})`, {
+        const error = retryLike(blocker, `not attempted: an earlier chunk failed (${blocker.message})`, {
           code: `${channel}:not-attempted`,
           cause: blocker,
           ...(blocker.retryAfterMs !== undefined ? { retryAfterMs: blocker.retryAfterMs } : {}),
@@ -151,7 +146,7 @@ async function attemptUnit(
       return { ...base, ...id, status: 'delivered', attempts: attempt };
     } catch (err) {
       if (signal?.aborted) throw err;
-      const error = err instanceof ChannelError ? err : classifyHttpError(err, channel);
+      const error = classifyHttpError(err, channel);
       const wait = error instanceof RetryableError ? (error.retryAfterMs ?? policy.baseDelayMs * 2 ** (attempt - 1)) : undefined;
       if (wait === undefined || attempt >= policy.attempts || wait > policy.maxDelayMs) {
         return { ...base, status: 'failed', error, attempts: attempt };
@@ -168,32 +163,42 @@ function overallStatus(outcomes: readonly DeliveryOutcome[]): SendResult['status
   return 'failed';
 }
 
+/** A retryable error of the same kind as `like`: a wait stays a wait (it spends no attempt). */
+function retryLike(like: RetryableError, message: string, opts: RetryOptions): RetryableError {
+  return like instanceof WaitError ? new WaitError(message, opts) : new RetryableError(message, opts);
+}
+
 /**
- * The one error the bus acts on, or undefined when everything was delivered:
- * - any retryable failure → `RetryableError` (the longest `retryAfterMs`); redeliver with the
- *   delivered unit keys so only the failed units are sent again;
+ * The one error a send comes to, or undefined when everything was delivered. Its message says how
+ * many units failed and why the first did (`<channel>: 1 of 2 unit(s) failed: <reason>`), its
+ * code is that failure's:
+ * - any retryable failure → `RetryableError` (the longest `retryAfterMs`), a `WaitError` when each
+ *   of them was a wait; redeliver with the delivered unit keys so only the failed units are sent
+ *   again;
  * - otherwise, some delivered and some rejected → `PartialFailureError`;
- * - otherwise → the `PermanentError` of the first failure.
+ * - otherwise → `PermanentError`.
  */
-export function failureOf(result: SendResult): ChannelError | undefined {
+export function failureOf(result: SendResult): ClassifiedError | undefined {
   const bad = result.outcomes.filter((o) => o.status === 'failed' || o.status === 'partial');
   if (bad.length === 0) return undefined;
-  const retryable = bad.map((o) => o.error).filter((e): e is RetryableError => e instanceof RetryableError);
+  const total = result.outcomes.length;
+  // an outcome without a reason is an unknown failure: retried, so the budget and the DLQ decide
+  const errors = bad.map((o) => o.error ?? new RetryableError('no reason given', { code: `${result.channel}:failed` }));
+  const retryable = errors.filter((e): e is RetryableError => e instanceof RetryableError);
   if (retryable.length > 0) {
-    const waits = retryable.map((e) => e.retryAfterMs).filter((w): w is number => w !== undefined);
     const first = retryable[0]!;
-    return new RetryableError(`${result.channel}: ${retryable.length} of ${result.outcomes.length} unit(s) failed: ${first.message}`, {
-      code: first.code,
-      cause: first,
-      ...(waits.length > 0 ? { retryAfterMs: Math.max(...waits) } : {}),
-    });
+    const waits = retryable.map((e) => e.retryAfterMs).filter((w): w is number => w !== undefined);
+    const opts = { code: first.code, cause: first, ...(waits.length > 0 ? { retryAfterMs: Math.max(...waits) } : {}) };
+    const message = `${result.channel}: ${retryable.length} of ${total} unit(s) failed: ${first.message}`;
+    return retryable.every((e) => e instanceof WaitError) ? new WaitError(message, opts) : new RetryableError(message, opts);
   }
+  const first = errors[0]!;
+  const message = `${result.channel}: ${bad.length} of ${total} unit(s) failed: ${first.message}`;
   const delivered = result.outcomes.filter((o) => o.status !== 'failed');
-  const firstError = bad[0]?.error ?? new PermanentError(`${result.channel}: delivery failed`, { code: `${result.channel}:failed` });
-  if (delivered.length === 0) return firstError;
-  return new PartialFailureError(`${result.channel}: ${bad.length} of ${result.outcomes.length} unit(s) failed: ${firstError.message}`, {
-    code: firstError.code,
-    cause: firstError,
+  if (delivered.length === 0) return new PermanentError(message, { code: first.code, cause: first });
+  return new PartialFailureError(message, {
+    code: first.code,
+    cause: first,
     delivered: delivered.filter((o) => o.status !== 'partial').map((o) => o.destination),
     failed: bad.map((o) => ({
       destination: o.destination,

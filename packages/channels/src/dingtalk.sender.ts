@@ -6,7 +6,8 @@
  */
 import { createHmac } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
-import { PermanentError, classifyVendorError } from './channel.errors.js';
+import { PermanentError } from '@nm/errors';
+import { classifyVendorError } from './channel.errors.js';
 import type { ChannelSender, OutgoingMessage, Rendered, SendContext, SendResult } from './channel.types.js';
 import { DEFAULT_DINGTALK_API_URL } from './channel.urls.js';
 import { systemClock, type Clock } from './clock.js';

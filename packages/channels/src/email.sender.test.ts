@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { PartialFailureError, PermanentError, RetryableError } from './channel.errors.js';
+import { PartialFailureError, PermanentError, RetryableError } from '@nm/errors';
 import { failureOf } from './delivery.runner.js';
 import { EmailSender, smtpTransportOptions, type EmailTarget, type EmailTransportConfig } from './email.sender.js';
 import { RecordingClock, alertMessage, alerts, textMessage } from './test-support/fixtures.js';

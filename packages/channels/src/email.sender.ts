@@ -7,7 +7,8 @@
 import { isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
-import { PermanentError, classifySmtpError } from './channel.errors.js';
+import { PermanentError } from '@nm/errors';
+import { classifySmtpError } from './channel.errors.js';
 import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { systemClock, type Clock } from './clock.js';
 import { runUnits, unitsFor, type InlineRetryPolicy, type UnitSuccess } from './delivery.runner.js';

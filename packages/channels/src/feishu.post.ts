@@ -4,7 +4,7 @@
  * to one visible, marked paragraph per locale so the JSON stays valid).
  */
 import { createHmac } from 'node:crypto';
-import { PermanentError } from './channel.errors.js';
+import { PermanentError } from '@nm/errors';
 import type { Rendered } from './channel.types.js';
 import { truncateVisibly, utf8Length } from './message.splitter.js';
 

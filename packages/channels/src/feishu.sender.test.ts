@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Alert } from '@nm/contracts';
 import { startVendorFake, type VendorFake } from '@nm/testing/vendor-fake';
-import { PartialFailureError, PermanentError, RetryableError } from './channel.errors.js';
+import { PartialFailureError, PermanentError, RetryableError } from '@nm/errors';
 import { failureOf } from './delivery.runner.js';
 import { feishuSign } from './feishu.post.js';
 import { FeishuSender, type FeishuTarget } from './feishu.sender.js';

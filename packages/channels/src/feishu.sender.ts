@@ -4,7 +4,8 @@
  * configurable (`LARK_API_URL` for Lark international); bot webhooks are full URLs.
  */
 import type { AxiosInstance } from 'axios';
-import { PermanentError, classifyVendorError } from './channel.errors.js';
+import { PermanentError } from '@nm/errors';
+import { classifyVendorError } from './channel.errors.js';
 import type { ChannelSender, OutgoingMessage, Rendered, SendContext, SendResult } from './channel.types.js';
 import { DEFAULT_FEISHU_API_URL } from './channel.urls.js';
 import { systemClock, type Clock } from './clock.js';

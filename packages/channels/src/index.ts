@@ -14,18 +14,13 @@ export type {
   SendResult,
 } from './channel.types.js';
 export {
-  ChannelError,
-  PartialFailureError,
-  PermanentError,
-  RetryableError,
   TOKEN_EXPIRED_CODES,
   classifyHttpError,
   classifySmtpError,
   classifyVendorError,
-  isRetryable,
   parseRetryAfter,
 } from './channel.errors.js';
-export type { ChannelErrorOptions, HttpFailure } from './channel.errors.js';
+export type { HttpFailure } from './channel.errors.js';
 export {
   DEFAULT_INLINE_RETRY,
   deliveredKeysOf,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { RetryableError } from './channel.errors.js';
+import { RetryableError } from '@nm/errors';
 import { MemoryRateLimiter, RedisRateLimiter } from './rate.limiter.js';
 import { RecordingClock } from './test-support/fixtures.js';
 import { startRedisSocket, type PrivateRedisSocket } from './test-support/redis.server.js';

@@ -1,12 +1,12 @@
 /**
  * Sliding-window rate limiters (for example DingTalk's 20 messages per minute per robot). A caller
  * over the limit waits for a free slot: messages are queued, never dropped. When the wait would
- * exceed `maxWaitMs`, `acquire` throws a `RetryableError` whose `retryAfterMs` tells the bus when
- * to redeliver.
+ * exceed `maxWaitMs`, `acquire` throws a `WaitError` (a slot is not the message's fault: no
+ * attempt is spent) whose `retryAfterMs` tells the bus when to redeliver.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RetryableError } from './channel.errors.js';
+import { WaitError } from '@nm/errors';
 import { systemClock, type Clock } from './clock.js';
 
 export interface AcquireOptions {
@@ -29,8 +29,8 @@ export interface RateLimit {
 
 const DEFAULT_MAX_WAIT_MS = 10_000;
 
-function overLimit(key: string, waitMs: number): RetryableError {
-  return new RetryableError(`rate limit of ${key} is exhausted; next slot in ${waitMs} ms`, {
+function overLimit(key: string, waitMs: number): WaitError {
+  return new WaitError(`rate limit of ${key} is exhausted; next slot in ${waitMs} ms`, {
     code: 'ratelimit:wait-exceeded',
     retryAfterMs: waitMs,
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startVendorFake, type VendorFake } from '@nm/testing/vendor-fake';
-import { PermanentError, RetryableError } from './channel.errors.js';
+import { PermanentError, RetryableError } from '@nm/errors';
 import { failureOf } from './delivery.runner.js';
 import { SlackSender } from './slack.sender.js';
 import { RecordingClock, alertMessage, alerts, textMessage } from './test-support/fixtures.js';

@@ -4,7 +4,8 @@
  * messages are split instead of being cut by Slack, and incoming webhooks are supported.
  */
 import type { AxiosInstance } from 'axios';
-import { PermanentError, RetryableError, classifyHttpError, classifyVendorError, parseRetryAfter } from './channel.errors.js';
+import { PermanentError, RetryableError } from '@nm/errors';
+import { classifyHttpError, classifyVendorError, parseRetryAfter } from './channel.errors.js';
 import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { DEFAULT_SLACK_API_URL, apiUrl } from './channel.urls.js';
 import { systemClock, type Clock } from './clock.js';

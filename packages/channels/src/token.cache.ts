@@ -5,7 +5,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { RetryableError } from './channel.errors.js';
+import { WaitError } from '@nm/errors';
 import { systemClock, type Clock } from './clock.js';
 
 export interface FetchedToken {
@@ -139,7 +139,8 @@ export class RedisTokenCache extends SingleFlight implements TokenCache {
       const now = await this.redis.get(tokenKey);
       if (now !== null) return now;
     }
-    throw new RetryableError('timed out waiting for another replica to fetch the access token', {
+    // another replica still fetching is a wait, not an attempt of the message
+    throw new WaitError('timed out waiting for another replica to fetch the access token', {
       code: 'token:lock-timeout',
     });
   }

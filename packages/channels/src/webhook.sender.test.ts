@@ -8,7 +8,7 @@ import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startWebhookSink, type WebhookSink } from '@nm/testing';
 import { webhookBody } from '@nm/templates';
-import { PermanentError, RetryableError } from './channel.errors.js';
+import { PermanentError, RetryableError } from '@nm/errors';
 import type { OutgoingMessage } from './channel.types.js';
 import { failureOf } from './delivery.runner.js';
 import { RecordingClock, alerts, textMessage } from './test-support/fixtures.js';
@@ -217,7 +217,7 @@ describe('WebhookSender over HTTP', () => {
     const err = failureOf(res);
     expect(err).toBeInstanceOf(PermanentError);
     expect(err!.code).toBe('webhook:http-400');
-    expect(err!.message).toBe('webhook answered HTTP 400: bad payload');
+    expect(err!.message).toBe('webhook: 1 of 1 unit(s) failed: webhook answered HTTP 400: bad payload');
   });
 
   it('times out after the target timeout and reports it as retryable', async () => {

@@ -9,7 +9,8 @@
 import { createHash } from 'node:crypto';
 import { Agent as HttpsAgent } from 'node:https';
 import type { AxiosInstance, AxiosProxyConfig } from 'axios';
-import { PermanentError, classifyHttpError } from './channel.errors.js';
+import { PermanentError } from '@nm/errors';
+import { classifyHttpError } from './channel.errors.js';
 import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { systemClock, type Clock } from './clock.js';
 import { runUnits, unitsFor, type UnitSuccess } from './delivery.runner.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { startVendorFake, type VendorFake } from '@nm/testing/vendor-fake';
-import { PartialFailureError, PermanentError, RetryableError } from './channel.errors.js';
+import { PartialFailureError, PermanentError, RetryableError } from '@nm/errors';
 import { failureOf } from './delivery.runner.js';
 import { utf8Length } from './message.splitter.js';
 import { RedisTokenCache } from './token.cache.js';

@@ -4,7 +4,8 @@
  * 4096 minus the mention string. Recipients WeCom rejects are reported as a partial failure.
  */
 import type { AxiosInstance } from 'axios';
-import { PermanentError, classifyHttpError, classifyVendorError } from './channel.errors.js';
+import { PermanentError } from '@nm/errors';
+import { classifyHttpError, classifyVendorError } from './channel.errors.js';
 import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { systemClock, type Clock } from './clock.js';
 import { runUnits, unitsFor, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
