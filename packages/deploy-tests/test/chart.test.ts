@@ -192,7 +192,7 @@ describe('services', () => {
     const appVersion = (parse(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { appVersion: string }).appVersion;
     expect(podSpec(deployment(defaults, 'sender-email')).containers[0]!['image']).toBe(`notification-manager-sender-email:${appVersion}`);
     expect(podSpec(deployment(rendered['everything']!, 'ingest')).containers[0]!['image']).toBe('registry.example.com/nm/notification-manager-ingest:1.2.3');
-    expect(byKind(defaults, 'StatefulSet').map((s) => podSpec(s).containers[0]!['image'])).toEqual(['nats:2.10.29-alpine', 'redis:7.2-alpine']);
+    expect(byKind(defaults, 'StatefulSet').map((s) => podSpec(s).containers[0]!['image'])).toEqual(['nats:2.10.24-alpine', 'redis:7.2-alpine']);
   });
 
   it('replicas, resources and scheduling pass through', () => {
