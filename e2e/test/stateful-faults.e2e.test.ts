@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { sleep, startWebhookSink, type WebhookSink } from '@nm/testing';
-import { around, reconfigure, Scenario, type ScenarioResult } from './support/acceptance.js';
+import { around, reconfigure, Scenario, warmUp, type ScenarioResult } from './support/acceptance.js';
 import { docs, notificationManager, webhookReceiver, type AggregationSpec } from './support/manifests.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -50,6 +50,7 @@ beforeAll(async () => {
   });
   redis = new Redis(stack.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
+  await warmUp(stack, sink, { alertname: 'warmup', namespace: 'ns-crash' });
 }, 90_000);
 afterAll(async () => {
   redis?.disconnect();
@@ -62,17 +63,21 @@ describe('two aggregator replicas (groupWait 1s, groupInterval 2s, repeatInterva
   const TAKEOVER_BOUND_S = (LEASE_MS + LEASE_MS / 3 + 5 * TICK_MS) / 1000;
   /** Owner (instance) of every partition now. */
   const owners = async (): Promise<Array<string | null>> => redis.mget(...Array.from({ length: PARTITIONS }, (_, p) => `nm:agg:lease:${p}`));
-  /** Partitions holding groups (this stack's only groups are the test's). */
+  /** Partitions holding this test's groups (from the stored groups' metadata, `nm:agg:g:<gid>` → `meta`). */
   const usedPartitions = async (): Promise<number[]> => {
-    const cards = await Promise.all(Array.from({ length: PARTITIONS }, (_, p) => redis.zcard(`nm:agg:due:${p}`)));
-    return cards.flatMap((c, p) => (c > 0 ? [p] : []));
+    const metas = await Promise.all((await redis.keys('nm:agg:g:*')).map((k) => redis.hget(k, 'meta')));
+    const parts = metas.flatMap((m) => {
+      const meta = m ? (JSON.parse(m) as { groupKey?: string; partition?: number }) : undefined;
+      return meta?.groupKey?.includes('"ha-') && typeof meta.partition === 'number' ? [meta.partition] : [];
+    });
+    return [...new Set(parts)].sort((a, b) => a - b);
   };
 
   /*
    * Every group is notified exactly once per change while both replicas run; replica 0 is killed
    * at K = 7; groups created after the kill (h) and changes to old groups (x4) posted at 7.5 are
    * notified by K + TAKEOVER_BOUND_S + groupInterval (+ 1.5 s latency), every one once; at 16 both
-   * kinds of group still flush on the next tick.
+   * kinds of group still flush on the next tick (by 16 + groupInterval + 2.5 s latency).
    */
   it('notifies every group exactly once; a killed replica’s groups move to the other within the bound', async () => {
     const K = 7;
@@ -121,10 +126,11 @@ describe('two aggregator replicas (groupWait 1s, groupInterval 2s, repeatInterva
     for (const [h1] of h) sc.want(7.8, late, h1!.firing());
     for (const [x1, x2, x3, x4] of g) sc.want(7.8, late, x1!.firing(), x2!.firing(), x3!.firing(), x4!.firing());
     sc.push(16, ...h.map((x) => x[1]!.active(16)), ...g.map((x) => x[4]!.active(16)));
-    for (const [h1, h2] of h) sc.want(16.3, 16 + 2 + 1.5, h1!.firing(), h2!.firing());
-    for (const x of g) sc.want(16.3, 16 + 2 + 1.5, ...x.map((a) => a.firing()));
+    // the next tick after the push: up to a groupInterval after the alerts are stored, plus latency in and out
+    for (const [h1, h2] of h) sc.want(16.3, 16 + 2 + 2.5, h1!.firing(), h2!.firing());
+    for (const x of g) sc.want(16.3, 16 + 2 + 2.5, ...x.map((a) => a.firing()));
 
-    const result = await sc.run(20.5);
+    const result = await sc.run(21);
     const moved = await takeover;
     const killed = moved?.killed[0];
     const movedPartitions = used.filter((p) => killed !== undefined && before[p] === killed);
@@ -156,8 +162,8 @@ describe('kill -9 of every aggregator replica (groupWait 4s, groupInterval 3s, r
    * when a restarted process owns the partition (lease 3 s + a lease round 1 s after the kill)
    * plus process start-up (2.5 s) and pipeline latency (1.5 s).
    * After the flush: the same alerts re-sent (at 11, and at 16 after a second kill -9 and restart)
-   * are not notified again (repeatInterval 1h); a new alert at 18 is (next tick), which shows the
-   * restarted aggregators flush at all.
+   * are not notified again (repeatInterval 1h); a new alert at 18 is, on the next tick (by 18 +
+   * groupInterval + 2.5 s latency), which shows the restarted aggregators flush at all.
    */
   it('a group open at the kill flushes once with all its alerts; an unchanged group is not re-notified', async () => {
     const sc = new Scenario('crash', { stack, sink, path: '/crash' });
@@ -172,7 +178,7 @@ describe('kill -9 of every aggregator replica (groupWait 4s, groupInterval 3s, r
       .push(16, k1!.active(), k2!.active(), k3!.active(2))
       .push(18, k4!.active(18));
     sc.want(3.3, 1.5 + LEASE_MS / 1000 + LEASE_MS / 3000 + 2.5 + 1.5, k1!.firing(), k2!.firing(), k3!.firing());
-    sc.want(18.3, 18 + 3 + 1.5, k1!.firing(), k2!.firing(), k3!.firing(), k4!.firing());
-    expectPassed(await sc.run(23.5), stack);
+    sc.want(18.3, 18 + 3 + 2.5, k1!.firing(), k2!.firing(), k3!.firing(), k4!.firing());
+    expectPassed(await sc.run(24.5), stack);
   }, 60_000);
 });

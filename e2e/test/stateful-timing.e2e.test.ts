@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startWebhookSink, type WebhookSink } from '@nm/testing';
-import { around, reconfigure, runScenarios, Scenario, type ScenarioResult } from './support/acceptance.js';
+import { around, reconfigure, runScenarios, Scenario, warmUp, type ScenarioResult } from './support/acceptance.js';
 import { docs, notificationManager, webhookReceiver, type AggregationSpec } from './support/manifests.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -33,6 +33,7 @@ beforeAll(async () => {
       aggregator: { NM_AGGREGATOR_TICK_MS: '100' },
     },
   });
+  await warmUp(stack, sink, { alertname: 'warmup' });
 }, 90_000);
 afterAll(async () => {
   await stack?.stop();

@@ -365,6 +365,25 @@ export function around(atS: number, late = LATE_S): [number, number] {
   return [Math.max(0, atS - EARLY_S), atS + late];
 }
 
+/**
+ * Sends one alert through the whole pipeline and waits for its notification, so the first timed
+ * push of a test does not pay for cold processes. The alert started an hour ago, so a stateful
+ * group flushes it at once (Alertmanager's shortcut for alerts older than groupWait); it is
+ * labelled `scenario: warmup`, which no scenario looks at.
+ */
+export async function warmUp(stack: Stack, sink: WebhookSink, labels: Record<string, string>, timeoutMs = 30_000): Promise<void> {
+  const since = Date.now();
+  const r = await stack.postAlerts([
+    {
+      labels: { ...labels, scenario: 'warmup' },
+      startsAt: new Date(since - 3_600_000).toISOString(),
+      endsAt: new Date(since + 3_600_000).toISOString(),
+    },
+  ]);
+  if (r.status !== 200) throw new Error(`warm-up POST answered ${r.status} ${JSON.stringify(r.body)}`);
+  await waitFor('the warm-up notification', () => sink.accepted().some((q) => q.receivedAt >= since && q.rawBody.includes('"warmup"')), timeoutMs, 50);
+}
+
 /** The highest configuration revision an aggregator replica logged loading (0 when none). */
 function loadedRevision(stack: Stack, replica: number): number {
   let max = 0;
