@@ -356,6 +356,7 @@ describe('values.schema.json', () => {
     ['a NATS URL of another scheme', { nats: { url: 'http://nats:4222' } }, /nats\/url/],
     ['an empty tenantKey', { notificationManager: { spec: { receivers: { tenantKey: '' } } } }, /tenantKey/],
     ['a port out of range', { ingest: { service: { port: 70000 } } }, /ingest\/service\/port/],
+    ['KEDA scaling a sender to zero (its notifications would be dead-lettered as unclaimed)', { senderDefaults: { keda: { enabled: true, minReplicas: 0 } } }, /keda\/minReplicas/],
   ])('refuses %s', (_what, values, message) => {
     expect(() => render({ values })).toThrow(message);
   });
