@@ -408,6 +408,16 @@ describe('config-sync in Kubernetes mode against a fake API server', () => {
     expect(kube.openWatches('rolebindings')).toBe(0);
   });
 
+  it('treats a kind the API server does not serve (its CRD not installed) as empty and mirrors the rest', async () => {
+    kube.failNext({ path: '/inhibitrules', code: 404, times: 1000 });
+    kube.apply(nm());
+    kube.apply(receiver('r1', { type: 'global' }));
+    startSync();
+    const reader = await startReader();
+    expect(receiverNames(reader.current())).toEqual(['r1']);
+    expect(reader.current().inhibitRules).toEqual([]);
+  });
+
   it('mirrors nothing before the first list: Redis keeps what it has while the API server is unreachable at start', async () => {
     const c = client();
     const writer = new ConfigStoreWriter(c, box);
