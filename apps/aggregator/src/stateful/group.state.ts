@@ -44,7 +44,10 @@ export function groupId(receiver: ReceiverRef, groupKey: string): string {
   return createHash('sha256').update(`${receiver.tenant}\u0000${groupKey}`).digest('hex').slice(0, 32);
 }
 
-/** The partition of a receiver's groups (FNV-1a of tenant and receiver). */
+/**
+ * The partition of a receiver's groups: FNV-1a of tenant and receiver, then a final avalanche
+ * (murmur3's fmix32), so receivers with similar names spread over all partitions.
+ */
 export function partitionOf(receiver: ReceiverRef, partitions: number): number {
   let h = 0x811c9dc5;
   const s = `${receiver.tenant}\u0000${receiver.channel}/${receiver.name}`;
@@ -52,7 +55,12 @@ export function partitionOf(receiver: ReceiverRef, partitions: number): number {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193) >>> 0;
   }
-  return h % partitions;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35) >>> 0;
+  h ^= h >>> 16;
+  return (h >>> 0) % partitions;
 }
 
 /** Alerts for one group, as the aggregator adds them. */

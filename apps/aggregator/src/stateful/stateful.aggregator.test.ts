@@ -206,3 +206,13 @@ describe('aggregation mode', () => {
     expect(aggregationModeOf('stateful', 'alertmanager-webhook')).toBe('stateful');
   });
 });
+
+describe('partitionOf', () => {
+  it('spreads similarly named receivers over the partitions', async () => {
+    const { partitionOf } = await import('./group.state.js');
+    const used = new Set(Array.from({ length: 12 }, (_, i) => partitionOf({ name: `r-ns-${String(i).padStart(2, '0')}`, channel: 'webhook', tenant: `ns-${i}` }, 32)));
+    expect(used.size).toBeGreaterThanOrEqual(8);
+    const all = new Set(Array.from({ length: 2000 }, (_, i) => partitionOf({ name: `r${i}`, channel: 'webhook', tenant: 't' }, 32)));
+    expect(all.size).toBe(32);
+  });
+});
