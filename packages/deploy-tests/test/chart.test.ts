@@ -28,6 +28,7 @@ const MATRIX: Record<string, Record<string, unknown>> = {
     tenantSidecarUrl: 'http://tenant-sidecar.kubesphere-system:19094',
     ingest: { replicas: 3, env: { NM_INGEST_DEDUP_WINDOW: '1m' }, readyRequires: ['config-sync', 'router'], service: { type: 'LoadBalancer', annotations: { 'example.com/lb': 'internal' } } },
     configSync: { replicas: 2 },
+    senderDefaults: { autoscaling: { enabled: false } },
     senders: {
       email: { keda: { enabled: true, lagThreshold: 50 } },
       slack: { autoscaling: { enabled: true, maxReplicas: 8 } },
@@ -239,8 +240,12 @@ describe('autoscaling and disruption budgets', () => {
     }
   });
 
-  it('no HPA or ScaledObject by default; a PodDisruptionBudget per service unless disabled', () => {
-    expect([...byKind(defaults, 'HorizontalPodAutoscaler'), ...byKind(defaults, 'ScaledObject')]).toEqual([]);
+  it('by default a CPU HPA per sender (1 to 5 replicas) and no ScaledObject; a PodDisruptionBudget per service unless disabled', () => {
+    expect(byKind(defaults, 'ScaledObject')).toEqual([]);
+    expect(byKind(defaults, 'HorizontalPodAutoscaler').map((h) => [(h['spec'] as { scaleTargetRef: { name: string } }).scaleTargetRef.name, (h['spec'] as { minReplicas: number }).minReplicas, (h['spec'] as { maxReplicas: number }).maxReplicas])).toEqual(
+      SENDERS.map((s) => [`nm-notification-manager-sender-${s}`, 1, 5]),
+    );
+    expect(byKind(rendered['minimal']!, 'HorizontalPodAutoscaler')).toHaveLength(1);
     expect(byKind(defaults, 'PodDisruptionBudget')).toHaveLength(11);
     expect(byKind(rendered['minimal']!, 'PodDisruptionBudget')).toHaveLength(0);
   });
