@@ -25,24 +25,25 @@ export class TemplateParseError extends TemplateError {
   }
 }
 
-/** A text written for notification-manager's Go templates; those must be migrated to mustache. */
+/** A Go template text that does not parse (a syntax error or a construct that is not supported). */
 export class GoTemplateError extends TemplateError {
   constructor(
     readonly origin: TemplateOrigin,
     readonly line: number,
-    readonly construct: string,
+    readonly column: number,
+    readonly detail: string,
   ) {
-    super('GO_TEMPLATE', goTemplateMessage(origin, line, construct));
+    super('GO_TEMPLATE', goTemplateMessage(origin, line, column, detail));
   }
 }
 
+/** Where Go templates are described. */
+export const GO_TEMPLATES_GUIDE = 'docs/templates.md#go-templates';
+/** The optional move from Go templates to mustache. */
 export const MIGRATION_GUIDE = 'docs/templates.md#migrating-from-go-templates';
 
-export function goTemplateMessage(origin: TemplateOrigin, line: number, construct: string): string {
-  return (
-    `${origin.source} key "${origin.key}" line ${line}: this is a Go template (found "${construct}"); ` +
-    `templates are mustache here, see ${MIGRATION_GUIDE}`
-  );
+export function goTemplateMessage(origin: TemplateOrigin, line: number, column: number, detail: string): string {
+  return `${origin.source} key "${origin.key}" line ${line} col ${column}: Go template: ${detail}`;
 }
 
 /** A receiver or option names a template that no ConfigMap defines and that is not built in. */
@@ -55,7 +56,10 @@ export class TemplateNotFoundError extends TemplateError {
   }
 }
 
-/** Rendering failed (runaway partial recursion, or a Feishu post that is not a JSON/YAML object). */
+/**
+ * Rendering failed: runaway partial recursion, a Go template's execution error (with its ConfigMap,
+ * key, line and column), a rendering budget exceeded, or a Feishu post that is not a JSON/YAML object.
+ */
 export class TemplateRenderError extends TemplateError {
   constructor(
     readonly templateName: string,

@@ -24,6 +24,13 @@ export function parseTemplate(text: string): TemplateSpans {
   return writer.parse(text) as TemplateSpans;
 }
 
+/** A mustache context stack: `view` looked up first, then `parent`. */
+export function mustacheContext(view: object, parent?: object): object {
+  const parentContext = parent === undefined ? undefined : parent instanceof Mustache.Context ? parent : new Mustache.Context(parent);
+  return new Mustache.Context(view, parentContext);
+}
+
+/** Renders a text with a view (or a context stack from `mustacheContext`). */
 export function renderTemplate(text: string, view: object, partials: PartialLookup, escape: (value: unknown) => string): string {
   return writer.render(text, view, partials, { escape });
 }

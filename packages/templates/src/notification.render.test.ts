@@ -60,20 +60,29 @@ describe('custom templates', () => {
     expect(out.body).toBe('(A)');
   });
 
-  it('rejects a Go template in a receiver tmplText at render time with the migration pointer', () => {
+  it('renders a Go template of a receiver tmplText (its key body is a template named after the key)', () => {
+    const out = renderNotification(
+      registry,
+      input('slack', [alert({ alertname: 'A' }), alert({ alertname: 'B' })], {
+        receiverTexts: { mine: 'x\n{{ range .Alerts }}{{ .Labels.alertname }}{{ end }}' },
+        receiverTextsSource: 'configmap ns/receiver-tmpl',
+        templates: { receiver: { template: 'mine' } },
+      }),
+    );
+    expect(out.body).toBe('x\nAB');
+  });
+
+  it('fails every rendering of a receiver whose tmplText holds a Go template that does not parse, naming key, line and column', () => {
     const run = (): unknown =>
       renderNotification(
         registry,
         input('slack', [alert({ alertname: 'A' })], {
-          receiverTexts: { mine: 'x\n{{ range .Alerts }}{{ .Labels.alertname }}{{ end }}' },
+          receiverTexts: { mine: 'x\n{{ range .Alerts }}{{ humanize .Labels.alertname }}{{ end }}' },
           receiverTextsSource: 'configmap ns/receiver-tmpl',
-          templates: { receiver: { template: 'mine' } },
         }),
       );
     expect(run).toThrow(GoTemplateError);
-    expect(run).toThrow(
-      'configmap ns/receiver-tmpl key "mine" line 2: this is a Go template (found "{{ range"); templates are mustache here, see docs/templates.md#migrating-from-go-templates',
-    );
+    expect(run).toThrow(/^configmap ns\/receiver-tmpl key "mine" line 2 col 23: Go template: function "humanize" not defined/);
   });
 
   it('rejects an inline template that does not parse', () => {

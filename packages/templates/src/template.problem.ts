@@ -25,4 +25,7 @@ export const PROBLEM_CODES = {
   englishPack: 'ENGLISH_PACK_IGNORED',
   unknownLanguage: 'UNKNOWN_LANGUAGE',
   timeZone: 'INVALID_TIME_ZONE',
+  unknownTemplate: 'UNKNOWN_TEMPLATE',
+  duplicateTemplate: 'DUPLICATE_TEMPLATE',
+  goTextIgnored: 'GO_TEXT_IGNORED',
 } as const;

@@ -9,38 +9,50 @@ const NM_GO_TEMPLATE = `{{ define "nm.default.message" }}{{ if ne (len .Status) 
 {{ define "nm.default.text" }}{{ range .Alerts }}{{ template "nm.default.message" . }}{{ end }}{{- end }}`;
 
 describe('global template ConfigMaps', () => {
-  it('rejects a Go template with a pointer to the migration guide, and leaves the key out', () => {
+  it("accepts notification-manager's Go template text: its definitions become template names", () => {
     const { registry, problems } = createTemplateRegistry({
       globalTexts: [{ source: 'configmap kubesphere-monitoring-system/notification-manager-template', data: { template: `\n${NM_GO_TEMPLATE}`, ok: '{{status}}' } }],
+    });
+    expect(problems).toEqual([]);
+    expect(registry.has('template')).toBe(false);
+    expect(registry.resolve('nm.default.text')).toMatchObject({ engine: 'go', source: 'configmap kubesphere-monitoring-system/notification-manager-template' });
+    expect(registry.text('nm.default.text')).toBeUndefined();
+    expect(registry.has('ok')).toBe(true);
+    expect(registry.names()).toContain('nm.default.message');
+  });
+
+  it('rejects a Go template that does not parse, naming ConfigMap, key, line and column, and leaves its key out', () => {
+    const { registry, problems } = createTemplateRegistry({
+      globalTexts: [{ source: 'configmap ns/t', data: { template: '{{ define "a" }}ok{{ end }}\n{{ define "b" }}{{ .Value | humanize }}{{ end }}', ok: '{{status}}' } }],
     });
     expect(problems).toEqual([
       {
         severity: 'error',
         code: 'GO_TEMPLATE',
-        source: 'configmap kubesphere-monitoring-system/notification-manager-template',
+        source: 'configmap ns/t',
         key: 'template',
         line: 2,
         message:
-          'configmap kubesphere-monitoring-system/notification-manager-template key "template" line 2: this is a Go template (found "{{ define"); ' +
-          'templates are mustache here, see docs/templates.md#migrating-from-go-templates',
+          'configmap ns/t key "template" line 2 col 29: Go template: function "humanize" not defined ' +
+          "(the functions are notification-manager's and Go's built-ins, see docs/templates.md#go-templates)",
       },
     ]);
-    expect(registry.has('template')).toBe(false);
+    expect(registry.has('a')).toBe(false);
     expect(registry.has('ok')).toBe(true);
   });
 
   it.each([
-    ['{{ range .Alerts }}x{{ end }}', '{{ range'],
-    ['{{ .Status }}', '{{ .S'],
-    ['a\nb {{- "x" -}}', '{{-'],
-    ['{{ $s := "x" }}', '{{ $s :='],
-    ['{{ toUpper .Status }}', '{{ toUpper .'],
-    ['{{ "x" | translate }}', '{{ "x" | translate'],
-    ['{{ if eq .Status "firing" }}y{{ end }}', '{{ if'],
-  ])('recognises %j as Go', (text, construct) => {
-    const { problems } = createTemplateRegistry({ globalTexts: [{ source: 's', data: { k: text } }] });
-    expect(problems.map((p) => p.code)).toEqual(['GO_TEMPLATE']);
-    expect(problems[0]?.message).toContain(`(found "${construct}")`);
+    ['{{ range .Alerts }}x{{ end }}'],
+    ['{{ .Status }}'],
+    ['a\nb {{- "x" -}}'],
+    ['{{ $s := "x" }}'],
+    ['{{ toUpper .Status }}'],
+    ['{{ "x" | translate }}'],
+    ['{{ if eq .Status "firing" }}y{{ end }}'],
+  ])('takes %j as a Go template named after its key', (text) => {
+    const { registry, problems } = createTemplateRegistry({ globalTexts: [{ source: 's', data: { k: text } }] });
+    expect(problems).toEqual([]);
+    expect(registry.resolve('k')?.engine).toBe('go');
   });
 
   it.each(['{{.}}', '{{ . }}', '{{#alerts}}{{.}}{{/alerts}}', '{{{ labels.x }}}', '{{! a comment }}', '{{^ isMixed }}x{{/ isMixed }}', '{{&value}}'])(
@@ -149,12 +161,17 @@ describe('receiver tmplText validation', () => {
       },
     ]);
   });
-  it('warns about unknown includes and rejects Go templates', () => {
-    const problems = validateReceiverTexts(registry, { source: 'configmap ns/r', data: { a: '{{> nope}}', b: '{{ .Alerts }}' } });
-    expect(problems.map((p) => [p.severity, p.code, p.key])).toEqual([
-      ['error', 'GO_TEMPLATE', 'b'],
-      ['warning', 'UNKNOWN_PARTIAL', 'a'],
+  it('warns about unknown includes and template calls, and rejects Go templates that do not parse', () => {
+    const problems = validateReceiverTexts(registry, {
+      source: 'configmap ns/r',
+      data: { a: '{{> nope}}', b: '{{ .Alerts }', c: '{{ define "c1" }}\n  {{ template "nowhere" . }}{{ end }}', d: '{{ template "nm.default.text" . }}' },
+    });
+    expect(problems.map((p) => [p.severity, p.code, p.key, p.line])).toEqual([
+      ['error', 'GO_TEMPLATE', 'b', 1],
+      ['warning', 'UNKNOWN_PARTIAL', 'a', 1],
+      ['warning', 'UNKNOWN_TEMPLATE', 'c', 2],
     ]);
+    expect(problems[2]?.message).toBe('configmap ns/r key "c" line 2 col 3: {{ template "nowhere" }} invokes a template that is not defined (rendering it fails)');
   });
 });
 

@@ -3,7 +3,9 @@ import { isJsonMarker } from './builtin.templates.js';
 import { channelFormat, type ChannelFormat, type TitleField } from './channel.formats.js';
 import { TemplateNotFoundError } from './errors.js';
 import { goTemplateReference } from './go-template.detect.js';
+import type { GoTemplate } from './go/exec.js';
 import type { TemplateRegistry } from './template.registry.js';
+import { receiverScope, type TextScope } from './template.scope.js';
 
 /** The template fields of a Receiver's channel section. */
 export interface TemplateRefs {
@@ -33,15 +35,19 @@ export interface TemplateSelectionInput {
     readonly channelOption?: ChannelTemplateOption | undefined;
     readonly global?: GlobalTemplateOption | undefined;
   };
-  /** The receiver's `tmplText` ConfigMap data: template name → mustache text. */
+  /**
+   * The receiver's `tmplText` ConfigMap data: each key a mustache template named by the key, or
+   * Go template text whose `{{ define }}`s are the names.
+   */
   readonly receiverTexts?: Readonly<Record<string, string>> | undefined;
   /** Where `receiverTexts` came from, for error messages (`configmap ns/name`). */
   readonly receiverTextsSource?: string | undefined;
 }
 
-/** What a template field resolved to. */
+/** What a template field resolved to. `named` and `inline` are texts (mustache, or Go for an inline Go text). */
 export type TemplateChoice =
   | { readonly kind: 'named'; readonly name: string; readonly text: string; readonly source: string; readonly field: string }
+  | { readonly kind: 'go'; readonly name: string; readonly template: GoTemplate; readonly source: string; readonly field: string }
   | { readonly kind: 'inline'; readonly name: string; readonly text: string; readonly source: string; readonly field: string }
   | { readonly kind: 'marker'; readonly name: string; readonly field: string };
 
@@ -55,15 +61,17 @@ function present(value: string | undefined): value is string {
   return value !== undefined && value.trim() !== '';
 }
 
-function resolveRef(registry: TemplateRegistry, input: TemplateSelectionInput, value: string, field: string): TemplateChoice {
+/** The names a receiver's templates resolve against: its own ConfigMap, then the registry. */
+export function scopeOf(registry: TemplateRegistry, input: TemplateSelectionInput): TextScope {
+  return receiverScope(registry, input.receiverTexts, input.receiverTextsSource);
+}
+
+function resolveRef(scope: TextScope, value: string, field: string): TemplateChoice {
   const trimmed = value.trim();
   const name = goTemplateReference(trimmed) ?? trimmed;
-  const texts = input.receiverTexts;
-  if (texts !== undefined && Object.hasOwn(texts, name)) {
-    return { kind: 'named', name, text: texts[name] ?? '', source: input.receiverTextsSource ?? 'receiver tmplText', field };
-  }
-  const text = registry.text(name);
-  if (text !== undefined) return { kind: 'named', name, text, source: 'global template', field };
+  const found = scope.resolve(name);
+  if (found?.engine === 'go') return { kind: 'go', name, template: found.template, source: found.source, field };
+  if (found !== undefined) return { kind: 'named', name, text: found.text, source: found.source, field };
   if (isJsonMarker(name)) return { kind: 'marker', name, field };
   if (trimmed.includes('{{')) return { kind: 'inline', name: 'inline', text: value, source: field, field };
   throw new TemplateNotFoundError(name, field);
@@ -88,7 +96,8 @@ export function resolveTemplates(registry: TemplateRegistry, input: TemplateSele
     [global?.template, 'options.global.template'],
   ];
   const picked = bodyCandidates.find(([v]) => present(v));
-  const body = resolveRef(registry, input, picked?.[0] ?? format.defaultBody, picked?.[1] ?? 'built-in');
+  const scope = scopeOf(registry, input);
+  const body = resolveRef(scope, picked?.[0] ?? format.defaultBody, picked?.[1] ?? 'built-in');
 
   let title: TemplateChoice | undefined;
   if (format.title !== undefined) {
@@ -98,7 +107,7 @@ export function resolveTemplates(registry: TemplateRegistry, input: TemplateSele
       [option?.[field], `options.${input.channel}.${field}`],
     ];
     const t = titleCandidates.find(([v]) => present(v));
-    title = resolveRef(registry, input, t?.[0] ?? format.title.defaultName, t?.[1] ?? 'built-in');
+    title = resolveRef(scope, t?.[0] ?? format.title.defaultName, t?.[1] ?? 'built-in');
   }
   return { format, body, ...(title ? { title } : {}) };
 }

@@ -1,18 +1,25 @@
 import type { TemplateSpans } from 'mustache';
 import { detectGoTemplate, lineAt } from './go-template.detect.js';
 import { goTemplateMessage } from './errors.js';
+import { lineColumn } from './go/exec.js';
+import { checkGoText, goTemplatesOf } from './go/library.js';
+import type { ParsedText } from './go/parser.js';
 import { LruCache } from './lru.cache.js';
 import { parseTemplate, partialNames } from './mustache.engine.js';
 import { PROBLEM_CODES, type TemplateProblem } from './template.problem.js';
 
-/** The outcome of checking one text on its own: its tokens, or why it was rejected. */
+/** The outcome of checking one text on its own: its tokens or Go parse, or why it was rejected. */
 export type TextCheck =
-  | { readonly ok: true; readonly tokens: TemplateSpans; readonly partials: ReadonlySet<string> }
-  | { readonly ok: false; readonly code: string; readonly line: number; readonly message: string };
+  | { readonly ok: true; readonly engine: 'mustache'; readonly tokens: TemplateSpans; readonly partials: ReadonlySet<string> }
+  | { readonly ok: true; readonly engine: 'go'; readonly parsed: ParsedText; readonly partials: ReadonlySet<string> }
+  | { readonly ok: false; readonly code: string; readonly line: number; readonly column?: number; readonly message: string };
 
 const checkCache = new LruCache<TextCheck>(4096);
 
-/** Checks one mustache text (Go-template detection, then parsing). Cached by content. */
+/**
+ * Checks one template text. Text written in Go's template syntax (`{{ define`, `{{ range`,
+ * `{{ .Field`, `{{-` …) is parsed as a Go template; anything else as mustache. Cached by content.
+ */
 export function checkText(text: string): TextCheck {
   const cached = checkCache.get(text);
   if (cached !== undefined) return cached;
@@ -22,13 +29,14 @@ export function checkText(text: string): TextCheck {
 }
 
 function check(text: string): TextCheck {
-  const go = detectGoTemplate(text);
-  if (go !== undefined) {
-    return { ok: false, code: PROBLEM_CODES.goTemplate, line: go.line, message: go.construct };
+  if (detectGoTemplate(text) !== undefined) {
+    const go = checkGoText(text);
+    if (go.ok) return { ok: true, engine: 'go', parsed: go.parsed, partials: new Set(go.parsed.calls.keys()) };
+    return { ok: false, code: PROBLEM_CODES.goTemplate, line: go.line, column: go.column, message: go.message };
   }
   try {
     const tokens = parseTemplate(text);
-    return { ok: true, tokens, partials: partialNames(tokens) };
+    return { ok: true, engine: 'mustache', tokens, partials: partialNames(tokens) };
   } catch (err) {
     const raw = err instanceof Error ? err.message : String(err);
     const at = /\bat (\d+)$/.exec(raw);
@@ -54,7 +62,7 @@ function describeParseError(raw: string, text: string, pos: number): string {
 export function problemFromCheck(source: string, key: string, result: Extract<TextCheck, { ok: false }>): TemplateProblem {
   const message =
     result.code === PROBLEM_CODES.goTemplate
-      ? goTemplateMessage({ source, key }, result.line, result.message)
+      ? goTemplateMessage({ source, key }, result.line, result.column ?? 1, result.message)
       : `${source} key "${key}" line ${result.line}: ${result.message}`;
   return { severity: 'error', code: result.code, source, key, line: result.line, message };
 }
@@ -90,10 +98,12 @@ export function findCycles(graph: ReadonlyMap<string, ReadonlySet<string>>): str
 }
 
 /**
- * Validates the templates of one ConfigMap: every key must be a mustache text (not a Go template)
- * that parses. With `knownNames` (every other template it may include: built-ins, the global
- * ConfigMap), includes of unknown templates are reported as warnings; includes that form a
- * cycle are errors.
+ * Validates the templates of one ConfigMap. A key holds a mustache template (the key is its
+ * name) or Go template text (its `{{ define }}`s are the names; text outside them is a template
+ * named after the key). Keys that do not parse are errors naming the ConfigMap, key and line.
+ * With `knownNames` (every other template it may use: built-ins, the global ConfigMap), includes
+ * and `{{ template }}` calls of unknown names are warnings; mustache includes that form a cycle
+ * are errors.
  */
 export function validateTemplateText(
   input: TemplateTextSource,
@@ -101,7 +111,11 @@ export function validateTemplateText(
 ): TemplateProblem[] {
   const problems: TemplateProblem[] = [];
   const graph = new Map<string, ReadonlySet<string>>();
-  for (const [key, text] of Object.entries(input.data)) {
+  /** Go template name → the key that defines it (the last key, in key order, wins). */
+  const goNames = new Map<string, string>();
+  const goCalls: { key: string; name: string; offset: number }[] = [];
+  for (const key of Object.keys(input.data).sort()) {
+    const text = input.data[key] ?? '';
     if (key.trim() === '') {
       problems.push({ severity: 'error', code: PROBLEM_CODES.emptyName, source: input.source, key, message: `${input.source}: a template key is empty` });
       continue;
@@ -111,13 +125,52 @@ export function validateTemplateText(
       problems.push(problemFromCheck(input.source, key, result));
       continue;
     }
-    graph.set(key, result.partials);
+    if (result.engine === 'mustache') {
+      graph.set(key, result.partials);
+      continue;
+    }
+    const templates = goTemplatesOf(result.parsed, { source: input.source, key, text });
+    if (!result.parsed.rootEmpty && result.parsed.defines.has(key)) {
+      problems.push({
+        severity: 'warning',
+        code: PROBLEM_CODES.goTextIgnored,
+        source: input.source,
+        key,
+        message: `${input.source} key "${key}": the text outside {{ define }} is not used, because the key also defines a template named "${key}"`,
+      });
+    }
+    for (const name of templates.keys()) {
+      const other = goNames.get(name);
+      if (other !== undefined && other !== key) {
+        problems.push({
+          severity: 'warning',
+          code: PROBLEM_CODES.duplicateTemplate,
+          source: input.source,
+          key,
+          message: `${input.source} key "${key}": template "${name}" is also defined in key "${other}"; the definition in "${key}" is used`,
+        });
+      }
+      goNames.set(name, key);
+    }
+    for (const [name, offset] of result.parsed.calls) goCalls.push({ key, name, offset });
+  }
+  for (const [name, key] of goNames) {
+    if (graph.has(name) && key !== name) {
+      problems.push({
+        severity: 'warning',
+        code: PROBLEM_CODES.duplicateTemplate,
+        source: input.source,
+        key: name,
+        message: `${input.source} key "${name}": key "${key}" defines a Go template of the same name, which is used instead`,
+      });
+    }
   }
   if (options.knownNames !== undefined) {
     const known = new Set(options.knownNames);
+    const defined = (n: string): boolean => known.has(n) || graph.has(n) || goNames.has(n);
     for (const [key, partials] of graph) {
       for (const p of partials) {
-        if (!known.has(p) && !graph.has(p)) {
+        if (!defined(p)) {
           problems.push({
             severity: 'warning',
             code: PROBLEM_CODES.unknownPartial,
@@ -128,6 +181,18 @@ export function validateTemplateText(
           });
         }
       }
+    }
+    for (const call of goCalls) {
+      if (defined(call.name)) continue;
+      const { line, column } = lineColumn(input.data[call.key] ?? '', call.offset);
+      problems.push({
+        severity: 'warning',
+        code: PROBLEM_CODES.unknownTemplate,
+        source: input.source,
+        key: call.key,
+        line,
+        message: `${input.source} key "${call.key}" line ${line} col ${column}: {{ template "${call.name}" }} invokes a template that is not defined (rendering it fails)`,
+      });
     }
   }
   if (options.includesOf !== undefined) {
