@@ -136,7 +136,7 @@ export const ALERT_FIELDS = [
 
 export const ALERT_TYPE: GoType = goType('*template.Alert', 'ptr', { methods: ALERT_METHODS, fields: ALERT_FIELDS });
 const ALERT_SLICE_TYPE = goType('[]*template.Alert', 'slice');
-const RECEIVER_INFO_TYPE = goType('map[string]interface {}', 'map');
+const RECEIVER_INFO_TYPE = goType('map[string]interface {}', 'map', { elemZero: null });
 const RECEIVER_MAP_TYPE = goType('map[string]map[string]interface {}', 'map', { elemZero: new GoMap(RECEIVER_INFO_TYPE, Object.create(null) as Record<string, GoValue>) });
 
 function statusFilter(status: string): GoFunc {

@@ -202,6 +202,7 @@ class State {
     const inner = this.vars.length;
     const decl = pipe.decl;
     const one = (index: GoValue, elem: GoValue): Signal => {
+      this.step(node);
       if (decl.length > 0) {
         if (pipe.isAssign) this.setVar(pipe, decl[0]!, decl.length > 1 ? index : elem);
         else this.vars[inner - 1]!.value = elem;
@@ -272,7 +273,11 @@ class State {
 
   evalPipeline(dot: GoValue, pipe: PipeNode): GoValue {
     let value: Final = MISSING;
-    for (const cmd of pipe.cmds) value = this.evalCommand(dot, cmd, value);
+    for (const cmd of pipe.cmds) {
+      value = this.evalCommand(dot, cmd, value);
+      // A nil interface{} result is dug into, as Go does: it becomes no value.
+      if (value === null) value = undefined;
+    }
     const v = value === MISSING ? undefined : value;
     for (const name of pipe.decl) {
       if (pipe.isAssign) this.setVar(pipe, name, v);
@@ -387,7 +392,9 @@ class State {
     const fn = this.env.funcs.get(node.name);
     if (fn === undefined) this.error(node, `"${node.name}" is not a defined function`);
     if (node.name === 'and' || node.name === 'or') return this.evalAndOr(dot, node, args, final);
-    return this.evalCall(dot, fn, undefined, node, node.name, args, final);
+    // Errors of a call show the whole command: <index . 3>.
+    const at = args !== undefined && args.length > 1 ? { pos: args[0]!.pos, end: args[args.length - 1]!.end } : node;
+    return this.evalCall(dot, fn, undefined, at, node.name, args, final);
   }
 
   /** `and` and `or` evaluate their arguments only until the result is known. */

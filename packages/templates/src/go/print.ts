@@ -311,9 +311,35 @@ function formatInt(n: number, verb: string, f: Flags): string {
   return pad(sign + prefix + digits, f, f.prec === undefined);
 }
 
+/**
+ * JavaScript rounds an exact tie (2.25 to one decimal) up; Go rounds it to even. The exact value
+ * of a double has a finite decimal expansion, so a longer expansion tells whether there is a tie.
+ */
+function isEvenTie(long: string, kept: number): boolean {
+  const tail = long.slice(kept).replace('.', '');
+  if (!/^50*$/.test(tail)) return false;
+  const last = long.slice(0, kept).replace(/[^0-9]/g, '').slice(-1);
+  return Number(last) % 2 === 0;
+}
+
+function toFixedHalfEven(x: number, p: number): string {
+  const long = x.toFixed(Math.min(p + 40, 100));
+  const dot = long.indexOf('.');
+  const kept = p === 0 ? dot : dot + 1 + p;
+  return isEvenTie(long, kept) ? long.slice(0, kept) : x.toFixed(p);
+}
+
+function toExponentialHalfEven(x: number, p: number): string {
+  const long = x.toExponential(Math.min(p + 40, 100));
+  const e = long.indexOf('e');
+  const mant = long.slice(0, e);
+  const kept = p === 0 ? 1 : 2 + p;
+  return isEvenTie(mant, kept) ? mant.slice(0, kept) + long.slice(e) : x.toExponential(p);
+}
+
 /** Shortest (prec < 0) or `prec` significant decimal digits of |x|, without trailing zeros, and the decimal point position. */
 function decimalDigits(x: number, prec: number): { digits: string; dp: number } {
-  const s = prec < 0 ? x.toExponential() : x.toExponential(Math.min(Math.max(prec - 1, 0), 100));
+  const s = prec < 0 ? x.toExponential() : toExponentialHalfEven(x, Math.min(Math.max(prec - 1, 0), 100));
   const e = s.indexOf('e');
   let digits = s.slice(0, e).replace('.', '');
   const exp = Number(s.slice(e + 1));
@@ -365,7 +391,7 @@ export function formatFloatVerb(x: number, verb: string, prec: number | undefine
     case 'f':
     case 'F': {
       const p = prec ?? 6;
-      body = a < 1e21 ? a.toFixed(Math.min(p, 100)) : fmtF(decimalDigits(a, -1).digits, decimalDigits(a, -1).dp, p);
+      body = a < 1e21 ? toFixedHalfEven(a, Math.min(p, 100)) : fmtF(decimalDigits(a, -1).digits, decimalDigits(a, -1).dp, p);
       if (p > 100) body += '0'.repeat(p - 100);
       break;
     }
