@@ -5,19 +5,18 @@
  * A target's `limits` and `timeoutMs` (from `options.dingtalk`) override these per notification.
  */
 import { createHmac } from 'node:crypto';
-import type { AxiosInstance } from 'axios';
 import { PermanentError } from '@nm/errors';
 import { classifyVendorError } from './channel.errors.js';
-import type { ChannelSender, OutgoingMessage, Rendered, SendContext, SendResult } from './channel.types.js';
+import type { OutgoingMessage, Rendered, SendContext, SendResult } from './channel.types.js';
 import { DEFAULT_DINGTALK_API_URL } from './channel.urls.js';
-import { systemClock, type Clock } from './clock.js';
-import { DingtalkConversationClient, parseDingtalkReply, type DingtalkApp } from './dingtalk.conversation.js';
-import { runUnits, unitsFor, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
-import { createHttpClient, httpRequest, redactUrl } from './http.client.js';
+import { DINGTALK_TOKENS, sendDingtalkConversation, type DingtalkApp, type DingtalkReply } from './dingtalk.conversation.js';
+import { unitsFor, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
+import { httpRequest, redactUrl } from './http.client.js';
+import { TokenChannelSender, type RateLimitedSenderOptions, type TokenSenderOptions } from './http.sender.js';
 import { splitMessage, utf8Length } from './message.splitter.js';
-import { MemoryRateLimiter, type RateLimit, type RateLimiter } from './rate.limiter.js';
-import type { RateLimitedSenderOptions, TokenSenderOptions } from './sender.options.js';
-import { MemoryTokenCache, hashKey } from './token.cache.js';
+import { throttle, type RateLimit } from './rate.limiter.js';
+import { hashKey } from './token.cache.js';
+import { parseErrcodeReply, vendorResult } from './vendor.token.client.js';
 
 export interface DingtalkChatbot {
   webhookUrl: string;
@@ -72,19 +71,12 @@ const titleOf = (r: Rendered): string => (r.title ?? r.body.split('\n').find((l)
 const msgOf = (format: 'text' | 'markdown', r: Rendered, text: string): Record<string, unknown> =>
   format === 'markdown' ? { msgtype: 'markdown', markdown: { title: titleOf(r), text } } : { msgtype: 'text', text: { content: text } };
 
-export class DingtalkSender implements ChannelSender<DingtalkTarget> {
+export class DingtalkSender extends TokenChannelSender<DingtalkTarget, DingtalkReply, DingtalkSenderOptions> {
   readonly channel = 'dingtalk' as const;
-  private readonly http: AxiosInstance;
-  private readonly clock: Clock;
-  private readonly limiter: RateLimiter;
-  private readonly conversations: DingtalkConversationClient;
+  private readonly apiUrl = this.opts.apiUrl ?? DEFAULT_DINGTALK_API_URL;
 
-  constructor(private readonly opts: DingtalkSenderOptions = {}) {
-    this.http = opts.http ?? createHttpClient(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
-    this.clock = opts.clock ?? systemClock;
-    this.limiter = opts.rateLimiter ?? new MemoryRateLimiter(this.clock);
-    const tokens = opts.tokenCache ?? new MemoryTokenCache({ clock: this.clock });
-    this.conversations = new DingtalkConversationClient(this.http, tokens, opts.apiUrl ?? DEFAULT_DINGTALK_API_URL);
+  constructor(opts: DingtalkSenderOptions = {}) {
+    super(opts, DINGTALK_TOKENS);
   }
 
   async send(target: DingtalkTarget, message: OutgoingMessage, ctx: SendContext = {}): Promise<SendResult> {
@@ -114,15 +106,11 @@ export class DingtalkSender implements ChannelSender<DingtalkTarget> {
         ...unitsFor(conv.chatIds, chunks, (id) => ({ key: `chat:${id}`, label: `chat:${id}` }), async (id, chunk) => {
           const fallback = { limit: 25, windowMs: 1000, maxWaitMs: 1000 };
           await this.throttle(`dingtalk-app:${hashKey(conv.appKey)}`, this.opts.conversationRateLimit, fallback, limits.conversationRateLimit, ctx.signal);
-          return this.conversations.send(conv, id, msgOf(format, chunk, chunk.body), ctx.signal, timeoutMs);
+          return sendDingtalkConversation(this.tokens, this.apiUrl, conv, id, msgOf(format, chunk, chunk.body), { signal: ctx.signal, timeoutMs });
         }),
       );
     }
-    return runUnits('dingtalk', units, ctx, {
-      clock: this.clock,
-      ...(this.opts.retry ? { retry: this.opts.retry } : {}),
-      ...(this.opts.concurrency ? { concurrency: this.opts.concurrency } : {}),
-    });
+    return this.run(units, ctx);
   }
 
   private async postRobot(
@@ -140,8 +128,7 @@ export class DingtalkSender implements ChannelSender<DingtalkTarget> {
       url.searchParams.set('timestamp', String(ts));
       url.searchParams.set('sign', dingtalkSign(ts, bot.secret));
     }
-    const res = parseDingtalkReply(await httpRequest(this.http, { method: 'POST', url: url.toString(), body, ...(signal ? { signal } : {}), timeoutMs }, 'dingtalk'));
-    if (res.errcode !== 0) throw classifyVendorError('dingtalk', res.errcode ?? 'unknown', res.errmsg ?? '');
+    const res = vendorResult('dingtalk', parseErrcodeReply<DingtalkReply>('dingtalk', await httpRequest(this.http, { method: 'POST', url: url.toString(), body, ...(signal ? { signal } : {}), timeoutMs }, 'dingtalk')));
     if (res.status !== undefined && res.status !== 0 && res.status !== '0') {
       throw classifyVendorError('dingtalk', 'punished', `robot status ${JSON.stringify(res.status)} ${JSON.stringify(res.punish ?? '')}`);
     }
@@ -152,18 +139,13 @@ export class DingtalkSender implements ChannelSender<DingtalkTarget> {
    * Waits for a slot. A per-notification `override` (a throttle of `options.dingtalk`) wins field
    * by field over the sender's limit, or the default when the sender has none or disabled it.
    */
-  private async throttle(
+  private throttle(
     key: string,
     configured: RateLimit | false | undefined,
     fallback: RateLimit,
     override: Partial<RateLimit> | undefined,
     signal?: AbortSignal,
   ): Promise<void> {
-    const limit = override ? { ...(configured || fallback), ...override } : (configured ?? fallback);
-    if (!limit) return;
-    await this.limiter.acquire(key, limit.limit, limit.windowMs, {
-      ...(limit.maxWaitMs !== undefined ? { maxWaitMs: limit.maxWaitMs } : {}),
-      ...(signal ? { signal } : {}),
-    });
+    return throttle(this.limiter, key, override ? { ...(configured || fallback), ...override } : (configured ?? fallback), signal);
   }
 }

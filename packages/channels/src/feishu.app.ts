@@ -1,14 +1,14 @@
 /**
- * Feishu/Lark app messages: `tenant_access_token/internal` (cached per app for its `expire`,
- * refreshed once when Feishu says it is invalid or expired) and `message/v4/batch_send/` to users
- * and departments, 200 of each per request. Ids Feishu rejects make the unit a partial failure.
+ * Feishu/Lark app messages: `message/v4/batch_send/` to users and departments, 200 of each per
+ * request, with the app's tenant access token (`tenant_access_token/internal`, per app; refreshed
+ * once when Feishu says it is invalid or expired) through the shared {@link VendorTokenClient}.
+ * Ids Feishu rejects make the unit a partial failure.
  */
-import type { AxiosInstance } from 'axios';
-import { TOKEN_EXPIRED_CODES, classifyHttpError, classifyVendorError } from './channel.errors.js';
+import { classifyHttpError } from './channel.errors.js';
 import { apiUrl } from './channel.urls.js';
 import type { UnitSuccess } from './delivery.runner.js';
-import { excerpt, httpRequest, type HttpReply } from './http.client.js';
-import { withTokenRefresh, type FetchedToken, type TokenCache } from './token.cache.js';
+import { excerpt, type HttpReply } from './http.client.js';
+import type { CallOptions, TokenApi, VendorReply, VendorTokenClient } from './vendor.token.client.js';
 
 export interface FeishuApp {
   appId: string;
@@ -20,7 +20,7 @@ export interface FeishuRecipients {
   department_ids?: string[];
 }
 
-interface FeishuReply {
+export interface FeishuReply {
   code?: number;
   StatusCode?: number;
   msg?: string;
@@ -31,14 +31,23 @@ interface FeishuReply {
 }
 
 /** Feishu answers errors with a JSON body, sometimes under a non-200 status: read the body first. */
-export function parseFeishuReply(reply: HttpReply): FeishuReply & { code: number; msg: string } {
-  const res = (typeof reply.json === 'object' && reply.json !== null ? reply.json : {}) as FeishuReply;
-  const code = typeof res.code === 'number' ? res.code : res.StatusCode;
+export function parseFeishuReply(reply: HttpReply): VendorReply<FeishuReply> {
+  const body = (typeof reply.json === 'object' && reply.json !== null ? reply.json : {}) as FeishuReply;
+  const code = typeof body.code === 'number' ? body.code : body.StatusCode;
   if (typeof code !== 'number') {
     throw classifyHttpError({ status: reply.status === 200 ? 502 : reply.status, headers: reply.headers, detail: excerpt(reply.text) }, 'feishu');
   }
-  return { ...res, code, msg: res.msg ?? res.StatusMessage ?? '' };
+  return { code, message: body.msg ?? body.StatusMessage ?? '', body };
 }
+
+export const FEISHU_TOKENS: TokenApi<FeishuReply> = {
+  vendor: 'feishu',
+  tokenCall: 'tenant_access_token',
+  tokenRequest: (app) => ({ method: 'POST', url: apiUrl(app.baseUrl, 'auth/v3/tenant_access_token/internal'), body: { app_id: app.id, app_secret: app.secret } }),
+  tokenOf: (b) => (b.tenant_access_token ? { token: b.tenant_access_token, expiresInSec: b.expire ?? 7200 } : undefined),
+  authorize: (req, token) => ({ ...req, headers: { ...req.headers, Authorization: `Bearer ${token}` } }),
+  parse: parseFeishuReply,
+};
 
 export function feishuRecipientBatches(users: readonly string[], departments: readonly string[], size = 200): FeishuRecipients[] {
   const count = Math.max(Math.ceil(users.length / size), Math.ceil(departments.length / size));
@@ -49,59 +58,21 @@ export function feishuRecipientBatches(users: readonly string[], departments: re
   });
 }
 
-export class FeishuAppClient {
-  constructor(
-    private readonly http: AxiosInstance,
-    private readonly tokens: TokenCache,
-    private readonly baseUrl: string,
-  ) {}
-
-  async send(app: FeishuApp, to: FeishuRecipients, msgType: string, content: unknown, signal?: AbortSignal, timeoutMs?: number): Promise<UnitSuccess> {
-    const body = { msg_type: msgType, content, ...to };
-    const post = async (token: string): Promise<ReturnType<typeof parseFeishuReply>> =>
-      parseFeishuReply(
-        await httpRequest(
-          this.http,
-          {
-            method: 'POST',
-            url: apiUrl(this.baseUrl, 'message/v4/batch_send/'),
-            headers: { Authorization: `Bearer ${token}` },
-            body,
-            ...(signal ? { signal } : {}),
-            timeoutMs,
-          },
-          'feishu',
-        ),
-      );
-    const res = await withTokenRefresh(
-      this.tokens,
-      `feishu|${this.baseUrl}|${app.appId}|${app.appSecret}`,
-      () => this.fetchToken(app, signal, timeoutMs),
-      post,
-      (r) => TOKEN_EXPIRED_CODES.feishu.has(String(r.code)),
-    );
-    if (res.code !== 0) throw classifyVendorError('feishu', res.code, res.msg);
-    const invalid = [
-      ...(res.data?.invalid_user_ids ?? []).map((u) => `user:${u}`),
-      ...(res.data?.invalid_department_ids ?? []).map((d) => `department:${d}`),
-    ];
-    return { ...(res.data?.message_id ? { upstreamMessageId: res.data.message_id } : {}), ...(invalid.length ? { invalid } : {}) };
-  }
-
-  private async fetchToken(app: FeishuApp, signal?: AbortSignal, timeoutMs?: number): Promise<FetchedToken> {
-    const reply = await httpRequest(
-      this.http,
-      {
-        method: 'POST',
-        url: apiUrl(this.baseUrl, 'auth/v3/tenant_access_token/internal'),
-        body: { app_id: app.appId, app_secret: app.appSecret },
-        ...(signal ? { signal } : {}),
-        timeoutMs,
-      },
-      'feishu',
-    );
-    const res = parseFeishuReply(reply);
-    if (res.code !== 0 || !res.tenant_access_token) throw classifyVendorError('feishu', res.code, `tenant_access_token: ${res.msg}`);
-    return { token: res.tenant_access_token, expiresInSec: res.expire ?? 7200 };
-  }
+/** Sends one message to a batch of users and departments; ids Feishu rejects come back as `invalid`. */
+export async function sendFeishuAppMessage(
+  client: VendorTokenClient<FeishuReply>,
+  baseUrl: string,
+  app: FeishuApp,
+  to: FeishuRecipients,
+  msgType: string,
+  content: unknown,
+  call: CallOptions,
+): Promise<UnitSuccess> {
+  const body = { msg_type: msgType, content, ...to };
+  const res = await client.call({ baseUrl, id: app.appId, secret: app.appSecret }, { method: 'POST', url: apiUrl(baseUrl, 'message/v4/batch_send/'), body }, call);
+  const invalid = [
+    ...(res.data?.invalid_user_ids ?? []).map((u) => `user:${u}`),
+    ...(res.data?.invalid_department_ids ?? []).map((d) => `department:${d}`),
+  ];
+  return { ...(res.data?.message_id ? { upstreamMessageId: res.data.message_id } : {}), ...(invalid.length ? { invalid } : {}) };
 }

@@ -3,20 +3,18 @@
  * 11232 retried with backoff) and app messages to users and departments. The API host is
  * configurable (`LARK_API_URL` for Lark international); bot webhooks are full URLs.
  */
-import type { AxiosInstance } from 'axios';
 import { PermanentError } from '@nm/errors';
-import { classifyVendorError } from './channel.errors.js';
-import type { ChannelSender, OutgoingMessage, Rendered, SendContext, SendResult } from './channel.types.js';
+import type { OutgoingMessage, Rendered, SendContext, SendResult } from './channel.types.js';
 import { DEFAULT_FEISHU_API_URL } from './channel.urls.js';
-import { systemClock, type Clock } from './clock.js';
-import { runUnits, unitsFor, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
-import { FeishuAppClient, feishuRecipientBatches, parseFeishuReply, type FeishuApp } from './feishu.app.js';
+import { unitsFor, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
+import { FEISHU_TOKENS, feishuRecipientBatches, parseFeishuReply, sendFeishuAppMessage, type FeishuApp, type FeishuReply } from './feishu.app.js';
 import { feishuContent, feishuSign, truncatePost, type FeishuFormat } from './feishu.post.js';
-import { createHttpClient, httpRequest, redactUrl } from './http.client.js';
+import { httpRequest, redactUrl } from './http.client.js';
+import { TokenChannelSender, type RateLimitedSenderOptions, type TokenSenderOptions } from './http.sender.js';
 import { splitMessage, utf8Length, type MessageChunk, type SplitOptions } from './message.splitter.js';
-import { MemoryRateLimiter, type RateLimit, type RateLimiter } from './rate.limiter.js';
-import type { RateLimitedSenderOptions, TokenSenderOptions } from './sender.options.js';
-import { MemoryTokenCache, hashKey } from './token.cache.js';
+import { throttle, type RateLimit } from './rate.limiter.js';
+import { hashKey } from './token.cache.js';
+import { vendorResult } from './vendor.token.client.js';
 
 export interface FeishuChatbot {
   webhookUrl: string;
@@ -45,19 +43,12 @@ export interface FeishuSenderOptions extends TokenSenderOptions, RateLimitedSend
 /** Feishu asks for backoff on 9499/11232: three attempts, 1 s then 2 s apart, unless overridden. */
 const FEISHU_RETRY = { attempts: 3, baseDelayMs: 1000, maxDelayMs: 4000 };
 
-export class FeishuSender implements ChannelSender<FeishuTarget> {
+export class FeishuSender extends TokenChannelSender<FeishuTarget, FeishuReply, FeishuSenderOptions> {
   readonly channel = 'feishu' as const;
-  private readonly http: AxiosInstance;
-  private readonly clock: Clock;
-  private readonly limiter: RateLimiter;
-  private readonly app: FeishuAppClient;
+  private readonly apiUrl = this.opts.apiUrl ?? DEFAULT_FEISHU_API_URL;
 
-  constructor(private readonly opts: FeishuSenderOptions = {}) {
-    this.http = opts.http ?? createHttpClient(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
-    this.clock = opts.clock ?? systemClock;
-    this.limiter = opts.rateLimiter ?? new MemoryRateLimiter(this.clock);
-    const tokens = opts.tokenCache ?? new MemoryTokenCache({ clock: this.clock });
-    this.app = new FeishuAppClient(this.http, tokens, opts.apiUrl ?? DEFAULT_FEISHU_API_URL);
+  constructor(opts: FeishuSenderOptions = {}) {
+    super(opts, FEISHU_TOKENS);
   }
 
   async send(target: FeishuTarget, message: OutgoingMessage, ctx: SendContext = {}): Promise<SendResult> {
@@ -83,15 +74,11 @@ export class FeishuSender implements ChannelSender<FeishuTarget> {
           batches.map((b, i) => ({ b, i })),
           chunks,
           ({ b, i }) => ({ key: `app:${app.appId}:${i}`, label: describe(b.user_ids, b.department_ids) }),
-          ({ b }, chunk) => this.app.send(app, b, format, feishuContent(format, chunk.body), ctx.signal, target.timeoutMs),
+          ({ b }, chunk) => sendFeishuAppMessage(this.tokens, this.apiUrl, app, b, format, feishuContent(format, chunk.body), { signal: ctx.signal, timeoutMs: target.timeoutMs }),
         ),
       );
     }
-    return runUnits('feishu', units, ctx, {
-      clock: this.clock,
-      retry: { ...FEISHU_RETRY, ...this.opts.retry },
-      ...(this.opts.concurrency ? { concurrency: this.opts.concurrency } : {}),
-    });
+    return this.run(units, ctx, { ...FEISHU_RETRY, ...this.opts.retry });
   }
 
   private split(message: OutgoingMessage, format: FeishuFormat, reserve: number): MessageChunk[] {
@@ -104,21 +91,14 @@ export class FeishuSender implements ChannelSender<FeishuTarget> {
   }
 
   private async postBot(bot: FeishuChatbot, format: FeishuFormat, chunk: MessageChunk, timeoutMs: number | undefined, signal?: AbortSignal): Promise<UnitSuccess> {
-    const limit = this.opts.chatbotRateLimit ?? { limit: 5, windowMs: 1000, maxWaitMs: 2000 };
-    if (limit) {
-      await this.limiter.acquire(`feishu-bot:${hashKey(bot.webhookUrl)}`, limit.limit, limit.windowMs, {
-        ...(limit.maxWaitMs !== undefined ? { maxWaitMs: limit.maxWaitMs } : {}),
-        ...(signal ? { signal } : {}),
-      });
-    }
+    await throttle(this.limiter, `feishu-bot:${hashKey(bot.webhookUrl)}`, this.opts.chatbotRateLimit ?? { limit: 5, windowMs: 1000, maxWaitMs: 2000 }, signal);
     const ts = Math.floor(this.clock.now() / 1000);
     const body = {
       ...(bot.secret ? { timestamp: String(ts), sign: feishuSign(ts, bot.secret) } : {}),
       msg_type: format,
       content: feishuContent(format, chunk.body, bot.keywords),
     };
-    const res = parseFeishuReply(await httpRequest(this.http, { method: 'POST', url: bot.webhookUrl, body, ...(signal ? { signal } : {}), timeoutMs }, 'feishu'));
-    if (res.code !== 0) throw classifyVendorError('feishu', res.code, res.msg);
+    vendorResult('feishu', parseFeishuReply(await httpRequest(this.http, { method: 'POST', url: bot.webhookUrl, body, ...(signal ? { signal } : {}), timeoutMs }, 'feishu')));
     return {};
   }
 }

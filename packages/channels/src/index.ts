@@ -40,11 +40,13 @@ export {
 export type { MessageChunk, SplitOptions } from './message.splitter.js';
 export { MemoryTokenCache, RedisTokenCache, tokenTtlSec, withTokenRefresh } from './token.cache.js';
 export type { FetchedToken, RedisTokenCacheOptions, TokenCache, TokenCacheOptions } from './token.cache.js';
-export { MemoryRateLimiter, RedisRateLimiter } from './rate.limiter.js';
+export { MemoryRateLimiter, RedisRateLimiter, throttle } from './rate.limiter.js';
 export type { AcquireOptions, RateLimit, RateLimiter } from './rate.limiter.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
 export { createHttpClient, httpRequest, redactUrl } from './http.client.js';
+export { VendorTokenClient, gettokenApi, parseErrcodeReply, vendorResult, withAccessTokenQuery } from './vendor.token.client.js';
+export type { AppCredentials, CallOptions, ErrcodeReply, TokenApi, TokenVendor, VendorReply } from './vendor.token.client.js';
 export type { HttpClientOptions, HttpReply, HttpRequest } from './http.client.js';
 export {
   DEFAULT_DINGTALK_API_URL,
@@ -55,7 +57,8 @@ export {
   channelBaseUrlsFromEnv,
 } from './channel.urls.js';
 export type { ChannelBaseUrls } from './channel.urls.js';
-export type { RateLimitedSenderOptions, SenderOptions, TokenSenderOptions } from './sender.options.js';
+export { HttpChannelSender, TokenChannelSender } from './http.sender.js';
+export type { HttpSenderOptions, RateLimitedSenderOptions, TokenSenderOptions } from './http.sender.js';
 export { EmailSender, smtpTransportOptions } from './email.sender.js';
 export type { EmailSenderOptions, EmailTarget, EmailTlsConfig, EmailTransportConfig } from './email.sender.js';
 export { SlackSender } from './slack.sender.js';

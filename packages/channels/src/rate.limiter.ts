@@ -29,6 +29,15 @@ export interface RateLimit {
 
 const DEFAULT_MAX_WAIT_MS = 10_000;
 
+/** Takes a slot of `key` under `limit`; no limit (`false` or undefined) takes none. */
+export function throttle(limiter: RateLimiter, key: string, limit: RateLimit | false | undefined, signal?: AbortSignal): Promise<void> {
+  if (!limit) return Promise.resolve();
+  return limiter.acquire(key, limit.limit, limit.windowMs, {
+    ...(limit.maxWaitMs !== undefined ? { maxWaitMs: limit.maxWaitMs } : {}),
+    ...(signal ? { signal } : {}),
+  });
+}
+
 function overLimit(key: string, waitMs: number): WaitError {
   return new WaitError(`rate limit of ${key} is exhausted; next slot in ${waitMs} ms`, {
     code: 'ratelimit:wait-exceeded',

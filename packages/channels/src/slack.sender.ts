@@ -3,16 +3,14 @@
  * Unlike notification-manager, 429 + Retry-After is honoured, auth errors are permanent, long
  * messages are split instead of being cut by Slack, and incoming webhooks are supported.
  */
-import type { AxiosInstance } from 'axios';
 import { PermanentError, RetryableError } from '@nm/errors';
 import { classifyHttpError, classifyVendorError, parseRetryAfter } from './channel.errors.js';
-import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
+import type { OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { DEFAULT_SLACK_API_URL, apiUrl } from './channel.urls.js';
-import { systemClock, type Clock } from './clock.js';
-import { runUnits, unitsFor, type UnitSuccess } from './delivery.runner.js';
-import { createHttpClient, excerpt, httpRequest, redactUrl } from './http.client.js';
+import { unitsFor, type UnitSuccess } from './delivery.runner.js';
+import { excerpt, httpRequest, redactUrl } from './http.client.js';
+import { HttpChannelSender, type HttpSenderOptions } from './http.sender.js';
 import { splitMessage } from './message.splitter.js';
-import type { SenderOptions } from './sender.options.js';
 
 export interface SlackTarget {
   /** Bot/user OAuth token with `chat:write`; required when `channels` is not empty. */
@@ -25,7 +23,7 @@ export interface SlackTarget {
   timeoutMs?: number | undefined;
 }
 
-export interface SlackSenderOptions extends SenderOptions {
+export interface SlackSenderOptions extends HttpSenderOptions {
   /** Default `https://slack.com/api/` (see `NM_SLACK_API_URL`). */
   apiUrl?: string;
   /** Split limit of `text` in bytes (default 40000, Slack's limit). */
@@ -34,14 +32,11 @@ export interface SlackSenderOptions extends SenderOptions {
 
 type SlackDestination = { kind: 'channel'; channel: string } | { kind: 'webhook'; url: string };
 
-export class SlackSender implements ChannelSender<SlackTarget> {
+export class SlackSender extends HttpChannelSender<SlackTarget, SlackSenderOptions> {
   readonly channel = 'slack' as const;
-  private readonly http: AxiosInstance;
-  private readonly clock: Clock;
 
-  constructor(private readonly opts: SlackSenderOptions = {}) {
-    this.http = opts.http ?? createHttpClient(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
-    this.clock = opts.clock ?? systemClock;
+  constructor(opts: SlackSenderOptions = {}) {
+    super(opts);
   }
 
   async send(target: SlackTarget, message: OutgoingMessage, ctx: SendContext = {}): Promise<SendResult> {
@@ -63,11 +58,7 @@ export class SlackSender implements ChannelSender<SlackTarget> {
           ? this.postMessage(token ?? '', d.channel, chunk.body, target.timeoutMs, ctx.signal)
           : this.postWebhook(d.url, chunk.body, target.timeoutMs, ctx.signal),
     );
-    return runUnits('slack', units, ctx, {
-      clock: this.clock,
-      ...(this.opts.retry ? { retry: this.opts.retry } : {}),
-      ...(this.opts.concurrency ? { concurrency: this.opts.concurrency } : {}),
-    });
+    return this.run(units, ctx);
   }
 
   private async postMessage(token: string, channel: string, text: string, timeoutMs: number | undefined, signal?: AbortSignal): Promise<UnitSuccess> {

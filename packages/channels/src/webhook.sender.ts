@@ -8,15 +8,14 @@
  */
 import { createHash } from 'node:crypto';
 import { Agent as HttpsAgent } from 'node:https';
-import type { AxiosInstance, AxiosProxyConfig } from 'axios';
+import type { AxiosProxyConfig } from 'axios';
 import { PermanentError } from '@nm/errors';
 import { classifyHttpError } from './channel.errors.js';
-import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
-import { systemClock, type Clock } from './clock.js';
-import { runUnits, unitsFor, type UnitSuccess } from './delivery.runner.js';
-import { createHttpClient, excerpt, redactUrl } from './http.client.js';
+import type { OutgoingMessage, SendContext, SendResult } from './channel.types.js';
+import { unitsFor, type UnitSuccess } from './delivery.runner.js';
+import { excerpt, redactUrl } from './http.client.js';
+import { HttpChannelSender, type HttpSenderOptions } from './http.sender.js';
 import { splitMessage, type MessageChunk } from './message.splitter.js';
-import type { SenderOptions } from './sender.options.js';
 
 /** notification-manager's ServiceReference: `scheme://name.namespace[:port][/path]`. */
 export interface WebhookServiceRef {
@@ -61,7 +60,7 @@ export interface WebhookTarget {
   timeoutMs?: number | undefined;
 }
 
-export interface WebhookSenderOptions extends SenderOptions {
+export interface WebhookSenderOptions extends HttpSenderOptions {
   /** TLS agents kept for reuse (one per distinct TLS config); default 64. */
   maxAgents?: number;
 }
@@ -142,15 +141,12 @@ interface PreparedRequest {
   proxy?: AxiosProxyConfig;
 }
 
-export class WebhookSender implements ChannelSender<WebhookTarget> {
+export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSenderOptions> {
   readonly channel = 'webhook' as const;
-  private readonly http: AxiosInstance;
-  private readonly clock: Clock;
   private readonly agents = new Map<string, HttpsAgent>();
 
-  constructor(private readonly opts: WebhookSenderOptions = {}) {
-    this.http = opts.http ?? createHttpClient(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
-    this.clock = opts.clock ?? systemClock;
+  constructor(opts: WebhookSenderOptions = {}) {
+    super(opts);
   }
 
   async send(target: WebhookTarget, message: OutgoingMessage, ctx: SendContext = {}): Promise<SendResult> {
@@ -163,10 +159,7 @@ export class WebhookSender implements ChannelSender<WebhookTarget> {
       (r) => ({ key: 'webhook', label: r.label }),
       (r, chunk) => this.post(r, chunk, chunks.indexOf(chunk), chunks.length, ctx),
     );
-    return runUnits('webhook', units, ctx, {
-      clock: this.clock,
-      ...(this.opts.retry ? { retry: this.opts.retry } : {}),
-    });
+    return this.run(units, ctx);
   }
 
   /** Releases the keep-alive sockets of the TLS agents. */

@@ -1,15 +1,11 @@
 /**
- * WeCom application messages: `gettoken` (cached per corp + secret for its `expires_in`) and
- * `message/send`, with one token refresh when WeCom says the token expired (42001) or is invalid
- * (40014). The stale token is invalidated by compare-and-delete, so concurrent refreshes do not
- * throw each other's fresh token away.
+ * WeCom application messages: `message/send` with the app's access token (`gettoken`, per corp +
+ * secret; refreshed once when WeCom says it expired (42001) or is invalid (40014)), through the
+ * shared {@link VendorTokenClient}.
  */
-import type { AxiosInstance } from 'axios';
-import { TOKEN_EXPIRED_CODES, classifyHttpError, classifyVendorError } from './channel.errors.js';
 import { DEFAULT_WECHAT_API_URL, apiUrl } from './channel.urls.js';
 import type { UnitSuccess } from './delivery.runner.js';
-import { excerpt, httpRequest, type HttpReply } from './http.client.js';
-import { withTokenRefresh, type TokenCache } from './token.cache.js';
+import { gettokenApi, type CallOptions, type ErrcodeReply, type VendorTokenClient } from './vendor.token.client.js';
 
 export interface WechatAppConfig {
   /** `wechatApiUrl` (default `https://qyapi.weixin.qq.com/cgi-bin/`). */
@@ -26,11 +22,7 @@ export interface WechatRecipients {
   totag?: string;
 }
 
-interface WechatReply {
-  errcode?: number;
-  errmsg?: string;
-  access_token?: string;
-  expires_in?: number;
+export interface WechatReply extends ErrcodeReply {
   invaliduser?: string;
   invalidparty?: string;
   invalidtag?: string;
@@ -52,55 +44,26 @@ export function wechatRecipientBatches(users: readonly string[], parties: readon
   });
 }
 
-function parse(reply: HttpReply): WechatReply {
-  if (reply.status !== 200 || typeof reply.json !== 'object' || reply.json === null) {
-    throw classifyHttpError({ status: reply.status === 200 ? 502 : reply.status, headers: reply.headers, detail: excerpt(reply.text) }, 'wechat');
-  }
-  return reply.json;
-}
+export const WECHAT_TOKENS = gettokenApi<WechatReply>('wechat', (app) => ({ corpid: app.id, corpsecret: app.secret }));
 
-export class WechatAppClient {
-  constructor(
-    private readonly http: AxiosInstance,
-    private readonly tokens: TokenCache,
-  ) {}
-
-  async send(
-    cfg: WechatAppConfig,
-    to: WechatRecipients,
-    format: 'text' | 'markdown',
-    content: string,
-    signal?: AbortSignal,
-    timeoutMs?: number,
-  ): Promise<UnitSuccess> {
-    const base = cfg.apiUrl ?? DEFAULT_WECHAT_API_URL;
-    const cacheKey = `wechat|${base}|${cfg.corpId}|${cfg.secret}`;
-    const fetchToken = () => this.fetchToken(base, cfg, signal, timeoutMs);
-    const body = { ...to, msgtype: format, agentid: cfg.agentId, [format]: { content }, safe: '0' };
-    const post = async (token: string): Promise<WechatReply> =>
-      parse(
-        await httpRequest(
-          this.http,
-          { method: 'POST', url: `${apiUrl(base, 'message/send')}?access_token=${encodeURIComponent(token)}`, body, ...(signal ? { signal } : {}), timeoutMs },
-          'wechat',
-        ),
-      );
-    const res = await withTokenRefresh(this.tokens, cacheKey, fetchToken, post, (r) => TOKEN_EXPIRED_CODES.wechat.has(String(r.errcode)));
-    if (res.errcode !== 0) throw classifyVendorError('wechat', res.errcode ?? 'unknown', res.errmsg ?? '');
-    const invalid = [
-      ...splitIds(res.invaliduser).map((u) => `user:${u}`),
-      ...splitIds(res.invalidparty).map((p) => `party:${p}`),
-      ...splitIds(res.invalidtag).map((t) => `tag:${t}`),
-    ];
-    return { ...(res.msgid ? { upstreamMessageId: res.msgid } : {}), ...(invalid.length ? { invalid } : {}) };
-  }
-
-  private async fetchToken(base: string, cfg: WechatAppConfig, signal?: AbortSignal, timeoutMs?: number): Promise<{ token: string; expiresInSec: number }> {
-    const query = new URLSearchParams({ corpid: cfg.corpId, corpsecret: cfg.secret });
-    const res = parse(await httpRequest(this.http, { method: 'GET', url: `${apiUrl(base, 'gettoken')}?${query.toString()}`, ...(signal ? { signal } : {}), timeoutMs }, 'wechat'));
-    if (res.errcode !== 0 || !res.access_token) throw classifyVendorError('wechat', res.errcode ?? 'unknown', `gettoken: ${res.errmsg ?? ''}`);
-    return { token: res.access_token, expiresInSec: res.expires_in ?? 7200 };
-  }
+/** Sends one application message; recipients WeCom rejects come back as `invalid`. */
+export async function sendWechatAppMessage(
+  client: VendorTokenClient<WechatReply>,
+  cfg: WechatAppConfig,
+  to: WechatRecipients,
+  format: 'text' | 'markdown',
+  content: string,
+  call: CallOptions,
+): Promise<UnitSuccess> {
+  const baseUrl = cfg.apiUrl ?? DEFAULT_WECHAT_API_URL;
+  const body = { ...to, msgtype: format, agentid: cfg.agentId, [format]: { content }, safe: '0' };
+  const res = await client.call({ baseUrl, id: cfg.corpId, secret: cfg.secret }, { method: 'POST', url: apiUrl(baseUrl, 'message/send'), body }, call);
+  const invalid = [
+    ...splitIds(res.invaliduser).map((u) => `user:${u}`),
+    ...splitIds(res.invalidparty).map((p) => `party:${p}`),
+    ...splitIds(res.invalidtag).map((t) => `tag:${t}`),
+  ];
+  return { ...(res.msgid ? { upstreamMessageId: res.msgid } : {}), ...(invalid.length ? { invalid } : {}) };
 }
 
 function splitIds(list: string | undefined): string[] {

@@ -3,18 +3,16 @@
  * Messages are split at 2048 bytes (`options.wechat.messageMaxSize` is honoured), robot markdown at
  * 4096 minus the mention string. Recipients WeCom rejects are reported as a partial failure.
  */
-import type { AxiosInstance } from 'axios';
 import { PermanentError } from '@nm/errors';
-import { classifyHttpError, classifyVendorError } from './channel.errors.js';
-import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
-import { systemClock, type Clock } from './clock.js';
-import { runUnits, unitsFor, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
-import { createHttpClient, excerpt, httpRequest, redactUrl } from './http.client.js';
+import type { OutgoingMessage, SendContext, SendResult } from './channel.types.js';
+import { unitsFor, type DeliveryUnit, type UnitSuccess } from './delivery.runner.js';
+import { httpRequest, redactUrl } from './http.client.js';
+import { TokenChannelSender, type RateLimitedSenderOptions, type TokenSenderOptions } from './http.sender.js';
 import { splitMessage, utf8Length } from './message.splitter.js';
-import { MemoryRateLimiter, type RateLimit, type RateLimiter } from './rate.limiter.js';
-import type { RateLimitedSenderOptions, TokenSenderOptions } from './sender.options.js';
-import { MemoryTokenCache, hashKey } from './token.cache.js';
-import { WechatAppClient, wechatRecipientBatches, type WechatAppConfig, type WechatRecipients } from './wechat.app.js';
+import { throttle, type RateLimit } from './rate.limiter.js';
+import { hashKey } from './token.cache.js';
+import { parseErrcodeReply, vendorResult } from './vendor.token.client.js';
+import { WECHAT_TOKENS, sendWechatAppMessage, wechatRecipientBatches, type WechatAppConfig, type WechatRecipients, type WechatReply } from './wechat.app.js';
 
 export interface WechatTarget {
   /** `tmplType`: text (default) or markdown. */
@@ -42,18 +40,11 @@ const describeRecipients = (r: WechatRecipients): string => {
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 };
 
-export class WechatSender implements ChannelSender<WechatTarget> {
+export class WechatSender extends TokenChannelSender<WechatTarget, WechatReply, WechatSenderOptions> {
   readonly channel = 'wechat' as const;
-  private readonly http: AxiosInstance;
-  private readonly clock: Clock;
-  private readonly app: WechatAppClient;
-  private readonly limiter: RateLimiter;
 
-  constructor(private readonly opts: WechatSenderOptions = {}) {
-    this.http = opts.http ?? createHttpClient(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
-    this.clock = opts.clock ?? systemClock;
-    this.app = new WechatAppClient(this.http, opts.tokenCache ?? new MemoryTokenCache({ clock: this.clock }));
-    this.limiter = opts.rateLimiter ?? new MemoryRateLimiter(this.clock);
+  constructor(opts: WechatSenderOptions = {}) {
+    super(opts, WECHAT_TOKENS);
   }
 
   async send(target: WechatTarget, message: OutgoingMessage, ctx: SendContext = {}): Promise<SendResult> {
@@ -71,7 +62,7 @@ export class WechatSender implements ChannelSender<WechatTarget> {
           batches.map((b, i) => ({ b, i })),
           chunks,
           ({ b, i }) => ({ key: `app:${config.corpId}:${config.agentId}:${i}`, label: describeRecipients(b) }),
-          ({ b }, chunk) => this.app.send(config, b, format, chunk.body, ctx.signal, target.timeoutMs),
+          ({ b }, chunk) => sendWechatAppMessage(this.tokens, config, b, format, chunk.body, { signal: ctx.signal, timeoutMs: target.timeoutMs }),
         ),
       );
     }
@@ -98,27 +89,12 @@ export class WechatSender implements ChannelSender<WechatTarget> {
         }),
       );
     }
-    return runUnits('wechat', units, ctx, {
-      clock: this.clock,
-      ...(this.opts.retry ? { retry: this.opts.retry } : {}),
-      ...(this.opts.concurrency ? { concurrency: this.opts.concurrency } : {}),
-    });
+    return this.run(units, ctx);
   }
 
   private async postBot(url: string, body: unknown, timeoutMs: number | undefined, signal?: AbortSignal): Promise<UnitSuccess> {
-    const limit = this.opts.botRateLimit ?? { limit: 20, windowMs: 60_000, maxWaitMs: 10_000 };
-    if (limit) {
-      await this.limiter.acquire(`wechat-bot:${hashKey(url)}`, limit.limit, limit.windowMs, {
-        ...(limit.maxWaitMs !== undefined ? { maxWaitMs: limit.maxWaitMs } : {}),
-        ...(signal ? { signal } : {}),
-      });
-    }
-    const reply = await httpRequest(this.http, { method: 'POST', url, body, ...(signal ? { signal } : {}), timeoutMs }, 'wechat');
-    const res = reply.json as { errcode?: number; errmsg?: string } | undefined;
-    if (reply.status !== 200 || !res) {
-      throw classifyHttpError({ status: reply.status === 200 ? 502 : reply.status, headers: reply.headers, detail: excerpt(reply.text) }, 'wechat');
-    }
-    if (res.errcode !== 0) throw classifyVendorError('wechat', res.errcode ?? 'unknown', res.errmsg ?? '');
+    await throttle(this.limiter, `wechat-bot:${hashKey(url)}`, this.opts.botRateLimit ?? { limit: 20, windowMs: 60_000, maxWaitMs: 10_000 }, signal);
+    vendorResult('wechat', parseErrcodeReply('wechat', await httpRequest(this.http, { method: 'POST', url, body, ...(signal ? { signal } : {}), timeoutMs }, 'wechat')));
     return {};
   }
 }
