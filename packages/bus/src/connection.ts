@@ -1,6 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
-import type { Logger } from '@nm/telemetry';
+import { redactUrl, type Logger } from '@nm/telemetry';
 
 export interface BusConnection {
   readonly nc: NatsConnection;
@@ -43,7 +43,7 @@ export async function connectBus(opts: {
         }
       })();
       const jsm = await jetstreamManager(nc, { timeout: 10_000 });
-      opts.logger.info({ url: opts.url }, 'nats connected');
+      opts.logger.info({ url: redactUrl(opts.url) }, 'nats connected');
       return {
         nc,
         js: jetstream(nc, { timeout: 10_000 }),
@@ -57,7 +57,7 @@ export async function connectBus(opts: {
       attempt += 1;
       if (opts.signal?.aborted) throw err;
       if (attempt === 1 || attempt % 20 === 0)
-        opts.logger.warn({ err: (err as Error).message, url: opts.url, attempt }, 'nats not reachable, retrying');
+        opts.logger.warn({ err: (err as Error).message, url: redactUrl(opts.url), attempt }, 'nats not reachable, retrying');
       await new Promise((r) => setTimeout(r, Math.min(2000, 100 * attempt)));
     }
   }

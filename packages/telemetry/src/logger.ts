@@ -1,27 +1,43 @@
-import { pino, type Logger } from 'pino';
+import { pino, type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { redactLogObject, scrubText } from './redact.js';
 
 export type { Logger };
 
-/** Paths never written to logs. */
-const REDACT = [
-  'password',
-  'token',
-  'secret',
-  'authorization',
-  '*.password',
-  '*.token',
-  '*.secret',
-  '*.authorization',
-  '*.webhook',
-  'headers.authorization',
-];
-
-export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
-  return pino({
+/**
+ * The options of every service's logger. Its lines never carry secrets: every logged object and
+ * binding goes through `redactLogObject` (credential-like keys at any depth, header values, URL
+ * credentials; see redact.ts).
+ */
+export function loggerOptions(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): LoggerOptions {
+  return {
     level,
     base: { service },
-    redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-  });
+    formatters: { level: (label) => ({ level: label }), bindings: redactLogObject, log: redactLogObject },
+    hooks: {
+      // messages too: `logger.error(err)` logs err.message as the message
+      logMethod(args, method) {
+        const scrubbed = args.map((a: unknown) => (typeof a === 'string' ? scrubText(a) : a)) as Parameters<typeof method>;
+        const [first, second] = scrubbed as unknown[];
+        if (first instanceof Error && typeof second !== 'string') scrubbed.splice(1, 0, scrubText(first.message));
+        method.apply(this, scrubbed);
+      },
+    },
+  };
+}
+
+/**
+ * A logger with `loggerOptions` (on stdout unless `destination` is given). Child bindings are
+ * redacted too: pino does not pass them through the bindings formatter, so `child` is wrapped (its
+ * children inherit the wrapper).
+ */
+export function createLogger(service: string, level: string = process.env.LOG_LEVEL ?? 'info', destination?: DestinationStream): Logger {
+  const logger = destination ? pino(loggerOptions(service, level), destination) : pino(loggerOptions(service, level));
+  // unbound: a grandchild is made from its own parent (`this`), which inherits this wrapper
+  const child = Reflect.get(logger, 'child') as unknown as (this: Logger, b: Bindings, o?: ChildLoggerOptions) => Logger;
+  const redactedChild = function (this: Logger, bindings: Bindings, options?: ChildLoggerOptions): Logger {
+    return child.call(this, redactLogObject(bindings), options);
+  };
+  logger.child = redactedChild as unknown as Logger['child'];
+  return logger;
 }
