@@ -30,8 +30,11 @@ function templateRefs(objects: readonly LoadedObject[]): CmRef[] {
 }
 
 /**
- * Checks every template ConfigMap at config time: a key that does not parse as mustache, or is a
- * Go template, is an error naming the ConfigMap, key and line (rendering skips such keys).
+ * Checks every template ConfigMap at config time. A key is a mustache template, or Go template
+ * text (notification-manager's syntax, recognised by `{{ define`, `{{ range`, `{{ .Field` …) whose
+ * definitions become template names. A key that does not parse — in Go, also a function or a
+ * construct that is not supported — is an error naming the ConfigMap, key and line (rendering
+ * skips such keys); `{{ template }}` calls and includes of names nobody defines are warnings.
  */
 export function templateProblems(objects: readonly LoadedObject[], defaultNamespace: string): FileProblem[] {
   const problems: FileProblem[] = [];
