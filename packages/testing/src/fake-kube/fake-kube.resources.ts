@@ -47,6 +47,18 @@ export const FAKE_KUBE_RESOURCES: readonly FakeKubeResource[] = [
     statusSubresource: false,
   },
   { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', singular: 'lease', kind: 'Lease', namespaced: true, statusSubresource: false },
+  // RBAC kinds SubjectAccessReviews are decided by (RoleBindings above)
+  { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'roles', singular: 'role', kind: 'Role', namespaced: true, statusSubresource: false },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', singular: 'clusterrole', kind: 'ClusterRole', namespaced: false, statusSubresource: false },
+  {
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    plural: 'clusterrolebindings',
+    singular: 'clusterrolebinding',
+    kind: 'ClusterRoleBinding',
+    namespaced: false,
+    statusSubresource: false,
+  },
 ];
 
 export const apiVersionOf = (r: FakeKubeResource): string => (r.group === '' ? r.version : `${r.group}/${r.version}`);

@@ -13,6 +13,7 @@ import {
   resourceFor,
   type FakeKubeResource,
 } from './fake-kube.resources.js';
+import { reviewAccess, reviewToken, type AccessReviewSpec, type AccessReviewStatus, type FakeKubeUser, type RbacObjects } from './fake-kube.auth.js';
 
 export interface KubeObject {
   apiVersion?: string;
@@ -69,6 +70,13 @@ export interface FakeKubeOptions {
   expiredAs?: 'event' | 'status';
   /** Listen on this port (default: any free port on 127.0.0.1). */
   port?: number;
+  /** Tokens TokenReview authenticates, and whom they stand for (more with `addUser`). */
+  users?: Record<string, FakeKubeUser>;
+  /**
+   * Decides a SubjectAccessReview instead of the stored RBAC objects; return undefined to fall
+   * back to them.
+   */
+  authorize?: (spec: AccessReviewSpec) => AccessReviewStatus | undefined;
 }
 
 export interface FakeKube {
@@ -99,6 +107,10 @@ export interface FakeKube {
   stop(): Promise<void>;
   /** Listens again on the same port. */
   start(): Promise<void>;
+  /** Registers a token TokenReview authenticates as `user`. */
+  addUser(token: string, user: FakeKubeUser): void;
+  /** Revokes a token: TokenReview no longer authenticates it. */
+  removeUser(token: string): void;
   close(): Promise<void>;
 }
 
@@ -163,7 +175,8 @@ const specPart = (o: KubeObject): string => {
  * (resourceVersions from one global counter, replay from an event log, bookmarks, 410 after
  * `compact()`, `timeoutSeconds`), get/create/replace/merge-patch/JSON-patch/delete with optimistic
  * concurrency on `metadata.resourceVersion`, the status subresource of the custom resources, the
- * discovery endpoints kubectl needs, scripted failures and stop/start.
+ * discovery endpoints kubectl needs, scripted failures and stop/start; TokenReview (registered
+ * users) and SubjectAccessReview (decided by the stored RBAC objects, see fake-kube.auth.ts).
  */
 export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKube> {
   const store = new Map<string, KubeObject>();
@@ -176,6 +189,7 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
   const sockets = new Set<Socket>();
   let expiredAs = opts.expiredAs ?? 'event';
   const bookmarkMs = opts.bookmarkIntervalMs ?? 1000;
+  const users = new Map<string, FakeKubeUser>(Object.entries(opts.users ?? {}));
 
   const keyOf = (r: FakeKubeResource, name: string, namespace?: string): string => `${apiVersionOf(r)}/${r.plural}/${r.namespaced ? (namespace ?? '') : ''}/${name}`;
   const itemsOf = (r: FakeKubeResource, namespace?: string): KubeObject[] =>
@@ -417,11 +431,52 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
     return mergePatch(current, body) as KubeObject;
   };
 
+  // --- TokenReview and SubjectAccessReview (create only, as the API server serves them)
+
+  const REVIEWS: Record<string, 'TokenReview' | 'SubjectAccessReview'> = {
+    '/apis/authentication.k8s.io/v1/tokenreviews': 'TokenReview',
+    '/apis/authorization.k8s.io/v1/subjectaccessreviews': 'SubjectAccessReview',
+  };
+  const stored = <T>(apiVersion: string, kind: string): T[] => itemsOf(resourceOrThrow(apiVersion, kind)) as unknown as T[];
+  const rbacObjects = (): RbacObjects => ({
+    roles: stored('rbac.authorization.k8s.io/v1', 'Role'),
+    clusterRoles: stored('rbac.authorization.k8s.io/v1', 'ClusterRole'),
+    roleBindings: stored('rbac.authorization.k8s.io/v1', 'RoleBinding'),
+    clusterRoleBindings: stored('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding'),
+  });
+
+  const answerReview = async (req: IncomingMessage, res: ServerResponse, entry: FakeKubeRequest, kind: 'TokenReview' | 'SubjectAccessReview'): Promise<number> => {
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req)) as unknown;
+    } catch {
+      return fail(res, 400, 'the request body is not JSON');
+    }
+    entry.body = body;
+    const spec = isRecord(body) && isRecord(body['spec']) ? body['spec'] : undefined;
+    if (!spec) return fail(res, 422, 'spec: Required value', 'Invalid');
+    const apiVersion = kind === 'TokenReview' ? 'authentication.k8s.io/v1' : 'authorization.k8s.io/v1';
+    const answer = (status: unknown): number => json(res, 201, { kind, apiVersion, metadata: { creationTimestamp: null }, spec, status });
+    if (kind === 'TokenReview') {
+      if (typeof spec['token'] !== 'string' || spec['token'] === '') return fail(res, 422, 'spec.token: Required value', 'Invalid');
+      const audiences = Array.isArray(spec['audiences']) ? (spec['audiences'] as unknown[]).filter((a): a is string => typeof a === 'string') : undefined;
+      const r = reviewToken(spec['token'], audiences, users);
+      return answer(r.authenticated ? { authenticated: true, user: r.user, audiences: r.audiences } : { user: {}, error: r.error });
+    }
+    const sar = spec as AccessReviewSpec;
+    if (!sar.resourceAttributes === !sar.nonResourceAttributes)
+      return fail(res, 422, 'exactly one of nonResourceAttributes or resourceAttributes must be specified', 'Invalid');
+    if (!sar.user && !(sar.groups ?? []).length) return fail(res, 422, 'at least one of user or group must be specified', 'Invalid');
+    return answer(opts.authorize?.(sar) ?? reviewAccess(sar, rbacObjects()));
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse, entry: FakeKubeRequest): Promise<number> => {
     const method = entry.method;
     if (opts.token !== undefined && req.headers.authorization !== `Bearer ${opts.token}`) return fail(res, 401, 'Unauthorized');
     const scripted = takeFailure(method, entry.path, entry.watch);
     if (scripted) return fail(res, scripted.code, scripted.message ?? `scripted failure ${scripted.code}`);
+    const review = REVIEWS[entry.path];
+    if (review) return method === 'POST' ? answerReview(req, res, entry, review) : fail(res, 405, `method ${method} not allowed`);
     const route = parsePath(entry.path);
     if (route === 'discovery') return method === 'GET' ? json(res, 200, discovery(entry.path)) : fail(res, 405, 'method not allowed');
     if (!route) return fail(res, 404, `the server could not find the requested resource (${entry.path})`);
@@ -612,5 +667,11 @@ export async function startFakeKube(opts: FakeKubeOptions = {}): Promise<FakeKub
       listening = true;
     },
     close: stop,
+    addUser(token, user) {
+      users.set(token, user);
+    },
+    removeUser(token) {
+      users.delete(token);
+    },
   };
 }
