@@ -3,8 +3,10 @@ import type { ManifestInput } from '@nm/manifests';
 import { isPlainObject, referencesOf } from '@nm/model';
 import type { Logger } from '@nm/telemetry';
 import type { KubeApis } from './kube.client.js';
-import { apiVersionOf, CONFIG_MAPS, CUSTOM_KINDS, ROLE_BINDINGS, SECRETS, sourceOf, type WatchedKind } from './kube.resources.js';
-import { ResourceWatcher, type BackoffOptions } from './resource.watcher.js';
+import { apiVersionOf, collectionPath, CONFIG_MAPS, CUSTOM_KINDS, listFnOf, ROLE_BINDINGS, SECRETS, sourceOf, type WatchedKind } from './kube.resources.js';
+
+type ResourceWatcher = KubeWatcher<WatchedKind>;
+import { ResourceWatcher as KubeWatcher, type BackoffOptions } from '@nm/kube';
 
 export interface KubeSourceOptions {
   /** Namespace notification-manager runs in: Secrets and ConfigMaps referenced without a namespace live here (unless `defaultSecretNamespace`). */
@@ -160,7 +162,15 @@ export class KubeSource {
   }
 
   private watch(kind: WatchedKind, namespace: string | undefined): ResourceWatcher {
-    const w = new ResourceWatcher(this.apis, kind, namespace, this.logger, this.onChange, this.opts.backoff);
+    const target = {
+      kind,
+      kindName: kind.kind,
+      namespace,
+      path: collectionPath(kind, namespace),
+      list: listFnOf(this.apis, kind, namespace),
+      description: namespace !== undefined ? `${kind.plural} in ${namespace}` : kind.plural,
+    };
+    const w = new KubeWatcher(this.apis.kc, target, this.logger, () => this.onChange(), this.opts.backoff);
     w.start();
     return w;
   }

@@ -4,8 +4,7 @@ import type { Logger, Metrics } from '@nm/telemetry';
 import type { ConfigMirror } from '../config.mirror.js';
 import type { KubeApis } from './kube.client.js';
 import { KubeSource } from './kube.source.js';
-import { LeaseElector, type LeaseOptions } from './lease.elector.js';
-import type { BackoffOptions } from './resource.watcher.js';
+import { LeaseElector, type BackoffOptions, type LeaseOptions } from '@nm/kube';
 import { StatusWriter } from './status.writer.js';
 
 export interface KubernetesSyncOptions {
@@ -13,8 +12,8 @@ export interface KubernetesSyncOptions {
   namespace: string;
   /** This replica's identity in the Lease. */
   identity: string;
-  /** Lease settings (name, duration, renew period); the namespace is `namespace`. */
-  lease?: Omit<LeaseOptions, 'namespace' | 'identity'>;
+  /** Lease settings (name, default `notification-manager-config-sync`; duration, renew period); the namespace is `namespace`. */
+  lease?: Partial<Omit<LeaseOptions, 'namespace' | 'identity' | 'metricPrefix' | 'leaderRole'>>;
   /** Restart backoff of a failed list/watch. */
   backoff?: BackoffOptions;
   /** How long events are collected before one sync (default 100 ms). */
@@ -26,6 +25,8 @@ export interface KubernetesSyncOptions {
   /** Write `status.conditions` on the custom resources (default true). */
   writeStatus?: boolean;
 }
+
+export const DEFAULT_LEASE_NAME = 'notification-manager-config-sync';
 
 /** Custom kinds whose references are qualified with the default namespace before mirroring. */
 const NAMESPACED_KINDS = new Set(['Secret', 'ConfigMap', 'RoleBinding']);
@@ -66,7 +67,15 @@ export class KubernetesSync {
     this.pollMs = opts.pollMs ?? 1000;
     this.source = new KubeSource(apis, { namespace: opts.namespace, backoff: opts.backoff, secondaryWaitMs: opts.secondaryWaitMs }, logger, () => this.changed());
     this.status = new StatusWriter(apis, logger, metrics);
-    this.elector = new LeaseElector(apis, { ...opts.lease, namespace: opts.namespace, identity: opts.identity }, logger, metrics, {
+    const lease: LeaseOptions = {
+      ...opts.lease,
+      name: opts.lease?.name ?? DEFAULT_LEASE_NAME,
+      namespace: opts.namespace,
+      identity: opts.identity,
+      metricPrefix: 'nm_config_sync',
+      leaderRole: 'this replica writes the configuration',
+    };
+    this.elector = new LeaseElector(apis.coordination, lease, logger, metrics, {
       onStartedLeading: () => {
         this.dirty = true;
         this.schedule(0);

@@ -1,10 +1,10 @@
-import { V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { V1MicroTime, type CoordinationV1Api, type V1Lease } from '@kubernetes/client-node';
 import type { Logger, Metrics } from '@nm/telemetry';
-import { describeError, statusOf, type KubeApis } from './kube.client.js';
+import { describeError, statusOf } from './kube.config.js';
 
 export interface LeaseOptions {
-  /** Lease name (default `notification-manager-config-sync`). */
-  name?: string;
+  /** Lease name, e.g. `notification-manager-config-sync`. */
+  name: string;
   namespace: string;
   /** This replica's identity (holderIdentity). */
   identity: string;
@@ -19,9 +19,14 @@ export interface LeaseOptions {
    * the duration), before any follower may take over.
    */
   renewDeadlineMs?: number;
+  /**
+   * Prefix of the metrics: `<prefix>_leader` (1 while leading) and `<prefix>_leader_transitions_total`,
+   * e.g. `nm_config_sync`.
+   */
+  metricPrefix: string;
+  /** What the leader does, for the log line when it starts leading (e.g. `this replica writes the configuration`). */
+  leaderRole?: string;
 }
-
-export const DEFAULT_LEASE_NAME = 'notification-manager-config-sync';
 
 export interface LeaderCallbacks {
   onStartedLeading?: () => void;
@@ -63,19 +68,19 @@ export class LeaseElector {
   private readonly transitions;
 
   constructor(
-    private readonly apis: KubeApis,
+    private readonly coordination: CoordinationV1Api,
     private readonly opts: LeaseOptions,
     private readonly logger: Logger,
     metrics: Metrics,
     private readonly callbacks: LeaderCallbacks = {},
   ) {
-    this.name = opts.name ?? DEFAULT_LEASE_NAME;
+    this.name = opts.name;
     this.durationMs = opts.durationMs ?? 15_000;
     this.renewMs = opts.renewMs ?? 5000;
     this.retryMs = opts.retryMs ?? Math.min(2000, this.renewMs);
     this.renewDeadlineMs = opts.renewDeadlineMs ?? Math.floor((this.durationMs * 2) / 3);
-    this.gauge = metrics.gauge('nm_config_sync_leader', '1 while this config-sync replica holds the lease and writes');
-    this.transitions = metrics.counter('nm_config_sync_leader_transitions_total', 'Times this replica started or stopped leading', ['to'] as const);
+    this.gauge = metrics.gauge(`${opts.metricPrefix}_leader`, `1 while this replica holds the lease ${this.name}${opts.leaderRole ? ` (${opts.leaderRole})` : ''}`);
+    this.transitions = metrics.counter(`${opts.metricPrefix}_leader_transitions_total`, 'Times this replica started or stopped leading', ['to'] as const);
   }
 
   get identity(): string {
@@ -99,11 +104,11 @@ export class LeaseElector {
     await this.running?.catch(() => undefined);
     if (this.holding && release) {
       try {
-        const lease = await this.apis.coordination.readNamespacedLease({ name: this.name, namespace: this.opts.namespace });
+        const lease = await this.coordination.readNamespacedLease({ name: this.name, namespace: this.opts.namespace });
         if (lease.spec?.holderIdentity === this.opts.identity) {
           const now = new V1MicroTime();
           lease.spec = { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: now };
-          await this.apis.coordination.replaceNamespacedLease({ name: this.name, namespace: this.opts.namespace, body: lease });
+          await this.coordination.replaceNamespacedLease({ name: this.name, namespace: this.opts.namespace, body: lease });
           this.logger.info({ lease: this.name }, 'lease released');
         }
       } catch (err) {
@@ -145,7 +150,7 @@ export class LeaseElector {
     this.leading = now;
     this.gauge.set(now ? 1 : 0);
     this.transitions.inc({ to: now ? 'leader' : 'follower' });
-    this.logger.info({ lease: this.name, identity: this.opts.identity }, now ? 'started leading: this replica writes the configuration' : 'stopped leading');
+    this.logger.info({ lease: this.name, identity: this.opts.identity }, now ? `started leading${this.opts.leaderRole ? `: ${this.opts.leaderRole}` : ''}` : 'stopped leading');
     if (now) this.callbacks.onStartedLeading?.();
     else this.callbacks.onStoppedLeading?.();
   }
@@ -165,11 +170,11 @@ export class LeaseElector {
     const started = Date.now();
     let lease: V1Lease;
     try {
-      lease = await this.apis.coordination.readNamespacedLease({ name: this.name, namespace: this.opts.namespace });
+      lease = await this.coordination.readNamespacedLease({ name: this.name, namespace: this.opts.namespace });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
       try {
-        await this.apis.coordination.createNamespacedLease({
+        await this.coordination.createNamespacedLease({
           namespace: this.opts.namespace,
           body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.name, namespace: this.opts.namespace }, spec: this.spec(new V1MicroTime(started), undefined, true) },
         });
@@ -195,7 +200,7 @@ export class LeaseElector {
     const acquiring = holder !== this.opts.identity;
     const body: V1Lease = { ...lease, spec: this.spec(new V1MicroTime(started), spec, acquiring) };
     try {
-      await this.apis.coordination.replaceNamespacedLease({ name: this.name, namespace: this.opts.namespace, body });
+      await this.coordination.replaceNamespacedLease({ name: this.name, namespace: this.opts.namespace, body });
       if (acquiring) this.acquired(started);
       else this.lastRenewAt = started;
     } catch (err) {
