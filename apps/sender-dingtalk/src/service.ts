@@ -5,7 +5,7 @@
  * dedup, history and retries.
  */
 import { DingtalkSender, RedisRateLimiter, RedisTokenCache, type DingtalkSenderOptions } from '@nm/channels';
-import { senderKitOptions, startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
+import { startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 import { describeDingtalkDestination, dingtalkTargetOf } from './dingtalk.target.js';
 
@@ -23,15 +23,5 @@ export async function startDingtalkSender(rt: Runtime, opts: DingtalkServiceOpti
     tokenCache: new RedisTokenCache(rt.redis),
     rateLimiter: new RedisRateLimiter(rt.redis),
   });
-  return startSender(rt, {
-    channel: 'dingtalk',
-    ...senderKitOptions(opts),
-    deliver: (job) =>
-      sender.send(
-        dingtalkTargetOf(job),
-        { kind: 'alerts', alerts: job.notification.alerts, render: job.render },
-        { notificationId: job.notification.id, deliveredKeys: job.deliveredKeys, signal: job.signal },
-      ),
-    describeDestination: describeDingtalkDestination,
-  });
+  return startSender(rt, { sender, targetOf: dingtalkTargetOf, describeDestination: describeDingtalkDestination }, opts);
 }

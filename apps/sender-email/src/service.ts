@@ -4,7 +4,7 @@
  * does dedup, history and retries.
  */
 import { EmailSender, type EmailSenderOptions } from '@nm/channels';
-import { senderKitOptions, startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
+import { startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 import { describeEmailDestination, emailTargetOf } from './email.target.js';
 
@@ -15,15 +15,5 @@ export interface EmailServiceOptions extends SenderServiceOptions {
 
 export async function startEmailSender(rt: Runtime, opts: EmailServiceOptions = {}): Promise<SenderHandle> {
   const sender = new EmailSender(opts.sender);
-  return startSender(rt, {
-    channel: 'email',
-    ...senderKitOptions(opts),
-    deliver: (job) =>
-      sender.send(
-        emailTargetOf(job),
-        { kind: 'alerts', alerts: job.notification.alerts, render: job.render },
-        { notificationId: job.notification.id, deliveredKeys: job.deliveredKeys, signal: job.signal },
-      ),
-    describeDestination: describeEmailDestination,
-  });
+  return startSender(rt, { sender, targetOf: emailTargetOf, describeDestination: describeEmailDestination }, opts);
 }

@@ -5,7 +5,7 @@
  * dedup, history and retries.
  */
 import { FeishuSender, RedisRateLimiter, RedisTokenCache, type FeishuSenderOptions } from '@nm/channels';
-import { senderKitOptions, startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
+import { startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 import { describeFeishuDestination, feishuTargetOf } from './feishu.target.js';
 
@@ -23,15 +23,5 @@ export async function startFeishuSender(rt: Runtime, opts: FeishuServiceOptions 
     tokenCache: new RedisTokenCache(rt.redis),
     rateLimiter: new RedisRateLimiter(rt.redis),
   });
-  return startSender(rt, {
-    channel: 'feishu',
-    ...senderKitOptions(opts),
-    deliver: (job) =>
-      sender.send(
-        feishuTargetOf(job),
-        { kind: 'alerts', alerts: job.notification.alerts, render: job.render },
-        { notificationId: job.notification.id, deliveredKeys: job.deliveredKeys, signal: job.signal },
-      ),
-    describeDestination: describeFeishuDestination,
-  });
+  return startSender(rt, { sender, targetOf: feishuTargetOf, describeDestination: describeFeishuDestination }, opts);
 }

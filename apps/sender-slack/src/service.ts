@@ -4,7 +4,7 @@
  * history and retries.
  */
 import { SlackSender, type SlackSenderOptions } from '@nm/channels';
-import { senderKitOptions, startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
+import { startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 import { describeSlackDestination, slackTargetOf } from './slack.target.js';
 
@@ -17,15 +17,5 @@ export interface SlackServiceOptions extends SenderServiceOptions {
 
 export async function startSlackSender(rt: Runtime, opts: SlackServiceOptions = {}): Promise<SenderHandle> {
   const sender = new SlackSender({ ...opts.sender, ...(opts.apiUrl ? { apiUrl: opts.apiUrl } : {}) });
-  return startSender(rt, {
-    channel: 'slack',
-    ...senderKitOptions(opts),
-    deliver: (job) =>
-      sender.send(
-        slackTargetOf(job),
-        { kind: 'alerts', alerts: job.notification.alerts, render: job.render },
-        { notificationId: job.notification.id, deliveredKeys: job.deliveredKeys, signal: job.signal },
-      ),
-    describeDestination: describeSlackDestination,
-  });
+  return startSender(rt, { sender, targetOf: slackTargetOf, describeDestination: describeSlackDestination }, opts);
 }

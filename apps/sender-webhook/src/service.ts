@@ -13,7 +13,7 @@ import {
   type WebhookTarget,
 } from '@nm/channels';
 import type { WebhookReceiver } from '@nm/model';
-import { senderKitOptions, startSender, type DeliveryJob, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
+import { startSender, type DeliveryJob, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 
 export interface WebhookServiceOptions extends SenderServiceOptions {
@@ -60,18 +60,6 @@ export function webhookTargetOf(job: DeliveryJob): WebhookTarget {
 }
 
 export async function startWebhookSender(rt: Runtime, opts: WebhookServiceOptions = {}): Promise<SenderHandle> {
-  const sender = new WebhookSender(opts.sender);
-  // Registered first, so it runs after the sender stopped (close hooks run last-registered first).
-  rt.onClose(() => sender.close());
-  return startSender(rt, {
-    channel: 'webhook',
-    ...senderKitOptions(opts),
-    deliver: (job) =>
-      sender.send(
-        webhookTargetOf(job),
-        { kind: 'alerts', alerts: job.notification.alerts, render: job.render },
-        { notificationId: job.notification.id, deliveredKeys: job.deliveredKeys, signal: job.signal },
-      ),
-    describeDestination: (job) => redactUrl(webhookUrl(job.section as WebhookReceiver)),
-  });
+  const describeDestination = (job: DeliveryJob): string => redactUrl(webhookUrl(job.section as WebhookReceiver));
+  return startSender(rt, { sender: new WebhookSender(opts.sender), targetOf: webhookTargetOf, describeDestination }, opts);
 }

@@ -5,7 +5,7 @@
  * retries.
  */
 import { RedisRateLimiter, RedisTokenCache, WechatSender, type WechatSenderOptions } from '@nm/channels';
-import { senderKitOptions, startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
+import { startSender, type SenderHandle, type SenderServiceOptions } from '@nm/sender-kit';
 import type { Runtime } from '@nm/service-kit';
 import { describeWechatDestination, wechatTargetOf } from './wechat.target.js';
 
@@ -20,15 +20,5 @@ export interface WechatServiceOptions extends SenderServiceOptions {
 
 export async function startWechatSender(rt: Runtime, opts: WechatServiceOptions = {}): Promise<SenderHandle> {
   const sender = new WechatSender({ ...opts.sender, tokenCache: new RedisTokenCache(rt.redis), rateLimiter: new RedisRateLimiter(rt.redis) });
-  return startSender(rt, {
-    channel: 'wechat',
-    ...senderKitOptions(opts),
-    deliver: (job) =>
-      sender.send(
-        wechatTargetOf(job),
-        { kind: 'alerts', alerts: job.notification.alerts, render: job.render },
-        { notificationId: job.notification.id, deliveredKeys: job.deliveredKeys, signal: job.signal },
-      ),
-    describeDestination: describeWechatDestination,
-  });
+  return startSender(rt, { sender, targetOf: wechatTargetOf, describeDestination: describeWechatDestination }, opts);
 }

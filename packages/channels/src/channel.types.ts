@@ -74,4 +74,6 @@ export interface SendResult {
 export interface ChannelSender<Target> {
   readonly channel: Channel;
   send(target: Target, message: OutgoingMessage, ctx?: SendContext): Promise<SendResult>;
+  /** Releases what the sender keeps open (keep-alive sockets), if anything. */
+  close?(): void;
 }

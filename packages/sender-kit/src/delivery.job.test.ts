@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { PermanentError } from '@nm/bus';
+import { PermanentError } from '@nm/errors';
 import type { Notification } from '@nm/contracts';
 import { emptySnapshot, receiverSection, type Config, type ConfigSnapshot, type NotificationManager, type Receiver } from '@nm/model';
 import { createLogger } from '@nm/telemetry';

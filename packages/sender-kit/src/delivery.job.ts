@@ -1,5 +1,5 @@
-import { PermanentError } from '@nm/bus';
 import type { Alert, Channel, Notification } from '@nm/contracts';
+import { PermanentError, classifyError, errorMessage } from '@nm/errors';
 import { CredentialError, resolveCredential } from '@nm/config-store';
 import { resolveConfig, type Receiver, type ReceiverSectionCommon } from '@nm/model';
 import {
@@ -10,7 +10,6 @@ import {
   type RenderedMessage,
 } from '@nm/templates';
 import type { Logger } from '@nm/telemetry';
-import { errorCode, errorMessage } from './outcome.settle.js';
 import type { RevisionState } from './revision.cache.js';
 import type { DeliveryJob } from './sender.types.js';
 
@@ -87,7 +86,7 @@ export function buildJob(state: RevisionState, input: JobInput): DeliveryJob {
         return renderNotification(state.registry(), { ...base, alerts });
       } catch (err) {
         throw new PermanentError(`receiver ${receiver.metadata.name}: ${errorMessage(err)}`, {
-          code: errorCode(err, 'TEMPLATE_RENDER'),
+          code: classifyError(err, 'TEMPLATE_RENDER').code,
           cause: err,
         });
       }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Notification } from '@nm/contracts';
-import { NO_UNIT, isRetryable, settle, type SettleContext } from './outcome.settle.js';
-import type { DeliveryOutcomeLike } from './sender.types.js';
+import type { DeliveryOutcome, SendResult } from '@nm/channels';
+import { PermanentError, RetryableError, WaitError, classifyError } from '@nm/errors';
+import { NO_UNIT, settle, type SettleContext } from './outcome.settle.js';
 
 const notification: Notification = {
   version: 1,
@@ -26,34 +27,25 @@ const ctx = (attempt = 1, lastAttempt = false): SettleContext => ({
   time: new Date('2024-05-14T10:00:01.000Z'),
 });
 
-const retryable = { name: 'RetryableError', message: 'webhook answered HTTP 503', code: 'webhook:http-503', retryable: true, retryAfterMs: 2000 };
-const permanent = { name: 'PermanentError', message: 'webhook answered HTTP 400', code: 'webhook:http-400', retryable: false };
+const retryable = new RetryableError('webhook answered HTTP 503', { code: 'webhook:http-503', retryAfterMs: 2000 });
+const permanent = new PermanentError('webhook answered HTTP 400', { code: 'webhook:http-400' });
 
-const unit = (key: string, status: DeliveryOutcomeLike['status'], extra: Partial<DeliveryOutcomeLike> = {}): DeliveryOutcomeLike => ({
+const unit = (key: string, status: DeliveryOutcome['status'], extra: Partial<DeliveryOutcome> = {}): DeliveryOutcome => ({
   key,
   destination: `http://hook/${key}`,
+  chunk: { index: 0, count: 1 },
   alertIds: ['a1', 'a2'],
   status,
+  attempts: 1,
   ...extra,
 });
 
-describe('isRetryable', () => {
-  it.each([
-    [{ retryable: false, name: 'RetryableError' }, false],
-    [{ retryable: true, name: 'PermanentError' }, true],
-    [{ name: 'PermanentError' }, false],
-    [{ name: 'PartialFailureError' }, false],
-    [{ name: 'RetryableError' }, true],
-    [new Error('socket hang up'), true],
-    ['text', true],
-  ])('%j → %s', (error, expected) => {
-    expect(isRetryable(error)).toBe(expected);
-  });
-});
+/** What the channel reported (the overall status does not matter to `settle`). */
+const sent = (outcomes: DeliveryOutcome[]): SendResult => ({ channel: 'webhook', status: 'partial', outcomes });
 
 describe('settle', () => {
   it('records every delivered unit once, with its alerts and fingerprints, and asks for nothing more', () => {
-    const s = settle({ outcomes: [unit('u1', 'delivered', { upstreamMessageId: 'm-1' }), unit('u2', 'duplicate')] }, ctx(2));
+    const s = settle(sent([unit('u1', 'delivered', { upstreamMessageId: 'm-1' }), unit('u2', 'duplicate')]), ctx(2));
     expect(s).toEqual({
       delivered: [
         {
@@ -80,14 +72,14 @@ describe('settle', () => {
   });
 
   it('calls a notification whose every unit was delivered before a duplicate', () => {
-    expect(settle({ outcomes: [unit('u1', 'duplicate')] }, ctx()).result).toBe('duplicate');
+    expect(settle(sent([unit('u1', 'duplicate')]), ctx()).result).toBe('duplicate');
   });
 
   it('retries a retryable failure without recording it, keeping the delivered units', () => {
-    const s = settle({ outcomes: [unit('u1', 'delivered'), unit('u2', 'failed', { error: retryable })] }, ctx());
+    const s = settle(sent([unit('u1', 'delivered'), unit('u2', 'failed', { error: retryable })]), ctx());
     expect(s.delivered.map((d) => d.key)).toEqual(['u1']);
     expect(s.failures).toEqual([]);
-    expect(s.failure).toEqual({
+    expect(classifyError(s.failure)).toEqual({
       kind: 'retryable',
       message: 'webhook: 1 of 2 unit(s) failed: webhook answered HTTP 503',
       code: 'webhook:http-503',
@@ -97,38 +89,46 @@ describe('settle', () => {
   });
 
   it('records a retryable failure as failed on the last attempt', () => {
-    const s = settle({ outcomes: [unit('u1', 'failed', { error: retryable })] }, ctx(12, true));
+    const s = settle(sent([unit('u1', 'failed', { error: retryable })]), ctx(12, true));
     expect(s.failures.map((f) => [f.key, f.record.result, f.record.error, f.record.attempt])).toEqual([
       ['u1', 'failed', 'webhook answered HTTP 503', 12],
     ]);
-    expect(s.failure?.kind).toBe('retryable');
+    expect(classifyError(s.failure).kind).toBe('retryable');
     expect(s.result).toBe('failed');
   });
 
   it('records a permanent failure at once and dead-letters it', () => {
-    const s = settle({ outcomes: [unit('u1', 'failed', { error: permanent })] }, ctx());
+    const s = settle(sent([unit('u1', 'failed', { error: permanent })]), ctx());
     expect(s.failures.map((f) => f.record.result)).toEqual(['failed']);
-    expect(s.failure).toEqual({ kind: 'permanent', message: 'webhook: 1 of 1 unit(s) failed: webhook answered HTTP 400', code: 'webhook:http-400' });
+    expect(classifyError(s.failure)).toEqual({ kind: 'permanent', message: 'webhook: 1 of 1 unit(s) failed: webhook answered HTTP 400', code: 'webhook:http-400' });
     expect(s.result).toBe('failed');
   });
 
   it('lets a retryable failure win over a permanent one, recording the permanent one now', () => {
-    const s = settle({ outcomes: [unit('u1', 'failed', { error: permanent }), unit('u2', 'failed', { error: retryable })] }, ctx());
-    expect(s.failure?.kind).toBe('retryable');
+    const s = settle(sent([unit('u1', 'failed', { error: permanent }), unit('u2', 'failed', { error: retryable })]), ctx());
+    expect(classifyError(s.failure).kind).toBe('retryable');
     expect(s.failures.map((f) => f.key)).toEqual(['u1']);
   });
 
   it('treats vendor-rejected recipients as a partial delivery that is not retried', () => {
-    const rejected = { name: 'PermanentError', message: 'recipients rejected: u9', code: 'wechat:invalid-recipients', retryable: false };
-    const s = settle({ outcomes: [unit('u1', 'partial', { error: rejected })] }, ctx());
+    const rejected = new PermanentError('recipients rejected: u9', { code: 'wechat:invalid-recipients' });
+    const s = settle(sent([unit('u1', 'partial', { error: rejected })]), ctx());
     expect(s.delivered[0]!.record).toMatchObject({ result: 'partial', error: 'recipients rejected: u9' });
-    expect(s.failure).toMatchObject({ kind: 'permanent', code: 'wechat:invalid-recipients' });
+    expect(classifyError(s.failure)).toMatchObject({ kind: 'permanent', code: 'wechat:invalid-recipients' });
     expect(s.result).toBe('partial');
   });
 
+  it('does not call a wait final on the last attempt: it spends no attempt, so nothing is recorded', () => {
+    const slot = new WaitError('rate limit of robot is exhausted', { code: 'ratelimit:wait-exceeded', retryAfterMs: 5000 });
+    const s = settle(sent([unit('u1', 'failed', { error: slot })]), ctx(12, true));
+    expect(classifyError(s.failure)).toMatchObject({ kind: 'wait', code: 'ratelimit:wait-exceeded', retryAfterMs: 5000 });
+    expect(s.failures).toEqual([]);
+    expect(s.result).toBe('retry');
+  });
+
   it('fails a report without outcomes permanently', () => {
-    const s = settle({ outcomes: [] }, ctx());
-    expect(s.failure?.kind).toBe('permanent');
+    const s = settle(sent([]), ctx());
+    expect(classifyError(s.failure).kind).toBe('permanent');
     expect(s.failures.map((f) => [f.key, f.record.alertIds])).toEqual([[NO_UNIT, ['a1', 'a2']]]);
   });
 });

@@ -125,18 +125,11 @@ describe('sender service on real NATS and Redis', () => {
     rt = createRuntime({ service: 'sender-webhook', natsUrl: nats.url, redisUrl: redisServer.url, secretKey: SECRET_KEY, logLevel: 'silent' });
     await waitFor('config loaded', () => rt.config.isLoaded());
     webhook = new WebhookSender({ retry: { attempts: 1 } });
-    sender = await startSender(rt, {
-      channel: 'webhook',
-      maxAttempts: MAX_ATTEMPTS,
-      backoffBaseMs: 50,
-      backoffMaxMs: 200,
-      deliver: (job) =>
-        webhook.send(
-          { url: job.section['url'] as string },
-          { kind: 'alerts', alerts: job.notification.alerts, render: job.render },
-          { notificationId: job.notification.id, deliveredKeys: job.deliveredKeys, signal: job.signal },
-        ),
-    });
+    sender = await startSender(
+      rt,
+      { sender: webhook, targetOf: (job) => ({ url: job.section['url'] as string }) },
+      { maxAttempts: MAX_ATTEMPTS, backoffBaseMs: 50, backoffMaxMs: 200 },
+    );
   }, 60_000);
 
   afterAll(async () => {

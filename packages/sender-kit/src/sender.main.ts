@@ -11,36 +11,6 @@ export const SenderEnvSchema = CommonEnvSchema.extend({
 });
 export type SenderEnv = z.infer<typeof SenderEnvSchema>;
 
-/** Options every sender service accepts and passes to `startSender`. */
-export interface SenderServiceOptions {
-  /** Deliveries of one notification before a retryable failure is dead-lettered (default 12). */
-  maxAttempts?: number;
-  /** Notifications handled at once (default 16). */
-  concurrency?: number;
-  /** How long delivered notification ids are remembered (default 7 days). */
-  deliveredTtlSeconds?: number;
-  /** Backoff of retryable failures (defaults 500 ms doubling up to 60 s). */
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-}
-
-/** The `startSender` options that come from {@link SenderServiceOptions}, defaults applied. */
-export function senderKitOptions(opts: SenderServiceOptions): {
-  maxAttempts: number;
-  concurrency: number;
-  deliveredTtlSeconds?: number;
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-} {
-  return {
-    maxAttempts: opts.maxAttempts ?? SENDER_DEFAULTS.maxAttempts,
-    concurrency: opts.concurrency ?? SENDER_DEFAULTS.concurrency,
-    ...(opts.deliveredTtlSeconds === undefined ? {} : { deliveredTtlSeconds: opts.deliveredTtlSeconds }),
-    ...(opts.backoffBaseMs === undefined ? {} : { backoffBaseMs: opts.backoffBaseMs }),
-    ...(opts.backoffMaxMs === undefined ? {} : { backoffMaxMs: opts.backoffMaxMs }),
-  };
-}
-
 /**
  * The whole `main` of a sender service: parse env, build the runtime, serve health and metrics,
  * start the sender, stop cleanly on SIGTERM (rt.close() stops consuming and waits for in-flight

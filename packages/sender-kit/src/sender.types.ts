@@ -1,38 +1,8 @@
 import type { Alert, Channel, Notification } from '@nm/contracts';
+import type { ChannelSender } from '@nm/channels';
 import type { Config, ConfigSnapshot, Credential, EffectiveSettings, Receiver, ReceiverSectionCommon } from '@nm/model';
 import type { Logger } from '@nm/telemetry';
 import type { RenderedMessage } from '@nm/templates';
-
-/**
- * An error attached to an outcome. `ChannelError` of `@nm/channels` fits; so does any error with
- * a `retryable` flag or named `RetryableError` / `PermanentError` / `PartialFailureError`.
- */
-export interface OutcomeError {
-  readonly name?: string;
-  readonly message: string;
-  readonly code?: string;
-  readonly retryable?: boolean;
-  readonly retryAfterMs?: number;
-}
-
-export type OutcomeStatus = 'delivered' | 'partial' | 'failed' | 'duplicate';
-
-/** One destination × one message part (the shape of `DeliveryOutcome` of `@nm/channels`). */
-export interface DeliveryOutcomeLike {
-  /** Stable within a notification; fed back as `deliveredKeys` on a later attempt. */
-  readonly key: string;
-  /** Secret-free description of where it went. */
-  readonly destination: string;
-  readonly alertIds: readonly string[];
-  readonly status: OutcomeStatus;
-  readonly error?: OutcomeError | undefined;
-  readonly upstreamMessageId?: string | undefined;
-}
-
-/** What `deliver` resolves with (`SendResult` of `@nm/channels` fits). */
-export interface DeliveryReport {
-  readonly outcomes: readonly DeliveryOutcomeLike[];
-}
 
 /** Everything a channel needs to deliver one notification. */
 export interface DeliveryJob {
@@ -61,7 +31,7 @@ export interface DeliveryJob {
    * Throws a PermanentError when a template is missing or broken.
    */
   readonly render: (alerts: readonly Alert[]) => RenderedMessage;
-  /** Unit keys delivered by earlier attempts: pass them to the channel sender. */
+  /** Unit keys delivered by earlier attempts: the channel sender skips them. */
   readonly deliveredKeys: ReadonlySet<string>;
   /** 1 on the first delivery of the message. */
   readonly attempt: number;
@@ -72,12 +42,21 @@ export interface DeliveryJob {
   readonly logger: Logger;
 }
 
-export type DeliverFn = (job: DeliveryJob) => Promise<DeliveryReport>;
+/** What a sender app supplies: its channel sender and how a job becomes that sender's target. */
+export interface SenderSpec<Target> {
+  readonly sender: ChannelSender<Target>;
+  /**
+   * The target of a job: the receiver's section and the Config it uses, credentials resolved.
+   * Throws a PermanentError naming the receiver when they cannot make a target.
+   */
+  readonly targetOf: (job: DeliveryJob) => Target;
+  /** A secret-free destination for history records of failures before any unit was tried (default: empty). */
+  readonly describeDestination?: (job: DeliveryJob) => string;
+}
 
-export interface SenderOptions {
-  channel: Channel;
-  deliver: DeliverFn;
-  /** Deliveries of one message before a retryable failure is dead-lettered (default 12). */
+/** Tuning of a sender service (`NM_SENDER_*`). */
+export interface SenderServiceOptions {
+  /** Attempts of one notification before a retryable failure is dead-lettered (default 12; 0 = unlimited). */
   maxAttempts?: number;
   /** Notifications handled at once by this replica (default 16). */
   concurrency?: number;
@@ -86,11 +65,6 @@ export interface SenderOptions {
   /** Backoff of retryable failures (defaults 500 ms doubling up to 60 s). */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /**
-   * A secret-free destination for history records of failures that produced no outcome (the
-   * sender rejected the target). Default: empty.
-   */
-  describeDestination?: (job: DeliveryJob) => string;
 }
 
 export interface SenderHandle {

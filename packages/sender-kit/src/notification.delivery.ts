@@ -1,0 +1,172 @@
+/**
+ * One notification's way through a sender: find its Receiver, claim it (so a redelivered or
+ * re-published copy is never sent twice), let the channel deliver the units not yet delivered,
+ * remember and record what happened, and tell the bus: return to ack, throw to retry, wait or
+ * dead-letter.
+ */
+import type { SendResult } from '@nm/channels';
+import type { HandlerContext } from '@nm/bus';
+import { subjects, type Channel, type Notification } from '@nm/contracts';
+import type { ConfigStoreReader } from '@nm/config-store';
+import { ClassifiedError, PermanentError, RetryableError, WaitError, classifyError, errorMessage } from '@nm/errors';
+import { isEnabled, receiverSection, type Receiver, type ReceiverSectionCommon } from '@nm/model';
+import type { Logger } from '@nm/telemetry';
+import type { DeliveredStore } from './delivered.store.js';
+import type { DeliveryLeases, HeldLease } from './delivery.lease.js';
+import { buildJob } from './delivery.job.js';
+import type { HistoryWriter } from './history.writer.js';
+import { NO_UNIT, historyRecord, settle } from './outcome.settle.js';
+import type { RevisionCache, RevisionState } from './revision.cache.js';
+import type { SenderMetrics } from './sender.metrics.js';
+import type { DeliveryJob, SenderSpec } from './sender.types.js';
+
+export interface DeliveryParts<Target> {
+  spec: SenderSpec<Target>;
+  config: ConfigStoreReader;
+  cache: RevisionCache;
+  leases: DeliveryLeases;
+  store: DeliveredStore;
+  history: HistoryWriter;
+  metrics: SenderMetrics;
+  /** The retry budget (0 = unlimited). */
+  maxAttempts: number;
+  /** Aborted when the sender stops. */
+  stopping: AbortSignal;
+}
+
+export class NotificationDelivery<Target> {
+  private readonly channel: Channel;
+
+  constructor(private readonly parts: DeliveryParts<Target>) {
+    this.channel = parts.spec.sender.channel;
+  }
+
+  /** The consume loop's handler. */
+  readonly handle = async (n: Notification, ctx: HandlerContext): Promise<void> => {
+    const { channel, parts } = this;
+    const log = ctx.logger.child({ notification: n.id, receiver: n.receiver.name, channel });
+    if (n.receiver.channel !== channel) {
+      throw new PermanentError(`notification for channel ${n.receiver.channel} arrived on ${subjects.notify(channel)}`, { code: 'CHANNEL_MISMATCH' });
+    }
+    if (!parts.config.isLoaded()) throw new WaitError('configuration is not loaded yet', { code: 'CONFIG_NOT_LOADED', retryAfterMs: 1000 });
+    const state = parts.cache.of(parts.config.current());
+    const receiver = state.receiver(n.receiver.name);
+    if (!receiver) return this.failWhole(n, ctx, new PermanentError(`receiver "${n.receiver.name}" not found`, { code: 'RECEIVER_NOT_FOUND' }), '');
+    const section = receiverSection(receiver, channel);
+    if (!section) {
+      const missing = new PermanentError(`receiver "${n.receiver.name}" has no ${channel} section`, { code: 'RECEIVER_SECTION_MISSING' });
+      return this.failWhole(n, ctx, missing, '');
+    }
+    if (!isEnabled(section)) {
+      parts.metrics.skipped('disabled');
+      log.debug('receiver section disabled, notification skipped');
+      return;
+    }
+    const lease = await parts.leases.claim(n.id, log, parts.stopping);
+    if (lease.state === 'done') {
+      parts.metrics.count('duplicate');
+      log.debug('already delivered, acked without sending');
+      return;
+    }
+    try {
+      const result = await this.send(n, ctx, { state, receiver, section, lease, log });
+      await this.record(n, ctx, result, lease, log);
+    } finally {
+      lease.end();
+    }
+  };
+
+  private lastAttempt(ctx: HandlerContext): boolean {
+    return this.parts.maxAttempts > 0 && ctx.attempt >= this.parts.maxAttempts;
+  }
+
+  /** Builds the job and lets the channel send it; a failure before any unit was tried is recorded and thrown. */
+  private async send(
+    n: Notification,
+    ctx: HandlerContext,
+    to: { state: RevisionState; receiver: Receiver; section: ReceiverSectionCommon; lease: HeldLease; log: Logger },
+  ): Promise<SendResult> {
+    const { spec, stopping, metrics } = this.parts;
+    const end = metrics.timeDelivery();
+    let job: DeliveryJob | undefined;
+    try {
+      job = buildJob(to.state, {
+        channel: this.channel,
+        notification: n,
+        receiver: to.receiver,
+        section: to.section,
+        deliveredKeys: to.lease.deliveredKeys,
+        attempt: ctx.attempt,
+        lastAttempt: this.lastAttempt(ctx),
+        signal: stopping,
+        logger: to.log,
+      });
+      return await spec.sender.send(
+        spec.targetOf(job),
+        { kind: 'alerts', alerts: n.alerts, render: job.render },
+        { notificationId: n.id, deliveredKeys: job.deliveredKeys, signal: stopping },
+      );
+    } catch (err) {
+      await to.lease.release();
+      if (stopping.aborted) throw new WaitError('sender stopped during delivery', { code: 'SENDER_STOPPED', cause: err });
+      return await this.failWhole(n, ctx, err, this.describe(job));
+    } finally {
+      end();
+    }
+  }
+
+  private describe(job: DeliveryJob | undefined): string {
+    try {
+      return job && this.parts.spec.describeDestination ? this.parts.spec.describeDestination(job) : '';
+    } catch {
+      return ''; // the destination itself is what is broken
+    }
+  }
+
+  /** Records a failure of the whole notification (before any unit was tried) when it is final, and throws it. */
+  private async failWhole(n: Notification, ctx: HandlerContext, error: unknown, destination: string): Promise<never> {
+    const c = classifyError(error, `${this.channel}:error`);
+    const final = c.kind === 'permanent' || (c.kind === 'retryable' && this.lastAttempt(ctx));
+    if (final) {
+      const sctx = { channel: this.channel, notification: n, attempt: ctx.attempt, lastAttempt: this.lastAttempt(ctx), time: new Date() };
+      const record = historyRecord(sctx, { destination, alertIds: n.alerts.map((a) => a.id), result: 'failed', error: c.message });
+      const { error: unrecorded } = await this.parts.history.publish([{ key: NO_UNIT, record }], ctx.childTraceparent);
+      if (unrecorded) throw new WaitError(`history not recorded: ${errorMessage(unrecorded)}`, { code: 'HISTORY_UNAVAILABLE', cause: unrecorded });
+      this.parts.metrics.count('failed');
+    } else this.parts.metrics.count('retry');
+    throw error instanceof ClassifiedError ? error : new RetryableError(c.message, { code: c.code, cause: error });
+  }
+
+  /** Remembers the delivered units, publishes history, then acks (returns) or throws the failure. */
+  private async record(n: Notification, ctx: HandlerContext, result: SendResult, lease: HeldLease, log: Logger): Promise<void> {
+    const { store, history, metrics } = this.parts;
+    const s = settle(result, { channel: this.channel, notification: n, attempt: ctx.attempt, lastAttempt: this.lastAttempt(ctx), time: new Date() });
+    try {
+      await store.markUnits(n.id, s.delivered);
+    } catch (err) {
+      await lease.release();
+      log.error({ err: errorMessage(err), units: s.delivered.map((d) => d.key) }, 'delivered units not remembered');
+      throw new WaitError(`redis unavailable: ${errorMessage(err)}`, { code: 'REDIS_UNAVAILABLE', cause: err });
+    }
+    const remembered = [...lease.pendingHistory, ...s.delivered];
+    const { published, error } = await history.publish([...remembered, ...s.failures], ctx.childTraceparent);
+    if (error || s.failure) {
+      await store.historyPublished(n.id, published.filter((k) => remembered.some((r) => r.key === k))).catch(() => undefined);
+      await lease.release();
+      if (error) {
+        metrics.count('retry');
+        throw new WaitError(`history not recorded: ${errorMessage(error)}`, { code: 'HISTORY_UNAVAILABLE', cause: error });
+      }
+    }
+    metrics.count(s.result);
+    if (s.failure) throw s.failure;
+    try {
+      await store.markDone(n.id);
+    } catch (err) {
+      // Delivered and recorded: ack anyway. The remembered units still stop a second send.
+      log.error({ err: errorMessage(err) }, 'notification delivered but not marked delivered');
+    }
+    if (s.result === 'delivered') metrics.delivered(n);
+    log.debug({ result: s.result }, 'notification handled');
+  }
+}
