@@ -157,7 +157,7 @@ receivers:
 }
 
 try {
-  await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok, 30000);
+  await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok, 120000);
   const nm = { mode: SPLIT ? 'one process per service' : 'single process', aggregation: STATEFUL ? 'stateful' : 'batch', ...(await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid))) };
   const am = process.argv.includes('--no-alertmanager') ? { skipped: '--no-alertmanager' } : await alertmanager();
   console.log(JSON.stringify({
