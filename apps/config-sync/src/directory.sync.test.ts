@@ -68,6 +68,19 @@ metadata: {name: bad, labels: {type: global}}
 spec:
   email: {to: []}
 ---
+apiVersion: notification.kubesphere.io/v2beta2
+kind: EventRule
+metadata: {name: audit-deletes}
+spec:
+  audit: {verbs: [delete], resources: [secrets]}
+---
+apiVersion: notification.kubesphere.io/v2beta2
+kind: EventRule
+metadata: {name: both}
+spec:
+  events: {}
+  audit: {}
+---
 apiVersion: v1
 kind: Secret
 metadata: {name: s1}
@@ -88,6 +101,8 @@ stringData: {password: pw}
     const snap = reader.current();
     expect(snap.receivers.map((r) => r.metadata.name)).toEqual(['good']);
     expect(lines.some((l) => l.includes('a.yaml') && l.includes('Receiver/bad') && l.includes('spec.email.to'))).toBe(true);
+    expect(snap.eventRules?.map((r) => r.metadata.name)).toEqual(['audit-deletes']);
+    expect(lines.some((l) => l.includes('EventRule/both') && l.includes('exactly one of events and audit'))).toBe(true);
     const stored = await c.hgetall(keys.objects);
     expect(JSON.stringify(stored)).not.toContain('inline-token');
     expect(JSON.stringify(await c.hgetall(keys.secrets))).not.toContain('pw');

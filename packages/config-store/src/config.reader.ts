@@ -95,6 +95,9 @@ export class ConfigStoreReader {
           case 'InhibitRule':
             next.inhibitRules.push(body);
             break;
+          case 'EventRule':
+            (next.eventRules ??= []).push(body);
+            break;
           case 'RoleBinding':
             next.roleBindings.push(body);
             break;

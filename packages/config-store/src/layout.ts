@@ -21,6 +21,7 @@ export const KINDS = [
   'Router',
   'Silence',
   'InhibitRule',
+  'EventRule',
   'ConfigMap',
   'RoleBinding',
 ] as const;

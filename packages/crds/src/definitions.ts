@@ -1,5 +1,6 @@
 import {
   ConfigSchema,
+  EventRuleSchema,
   InhibitRuleSchema,
   NM_API_VERSION,
   NotificationManagerSchema,
@@ -107,6 +108,21 @@ export const KINDS: readonly KindDefinition[] = [
     description: 'Alertmanager inhibition with notification-manager selectors: a firing source alert mutes target alerts that share the equal labels (an extension of this project).',
     schema: InhibitRuleSchema,
     printerColumns: [TYPE, ENABLED, ...VALID, AGE],
+  },
+  {
+    kind: 'EventRule',
+    plural: 'eventrules',
+    singular: 'eventrule',
+    shortNames: ['ner'],
+    description:
+      'Which Kubernetes events (events: level, namespaces, kinds, reasons, involved-object labels) or audit events (audit: verbs, resources, users, groups, namespaces, response codes) become alerts, with extra labels (an extension of this project).',
+    schema: EventRuleSchema,
+    printerColumns: [
+      ENABLED,
+      { name: 'Level', type: 'string', jsonPath: '.spec.events.level', description: 'Lowest Kubernetes event type reported (Warning when unset)' },
+      ...VALID,
+      AGE,
+    ],
   },
 ];
 

@@ -6,7 +6,12 @@ import {
   EmailConfigSchema,
   EmailReceiverSchema,
   FeishuReceiverSchema,
+  AUDIT_STAGES,
+  AuditFilterSchema,
+  EVENT_LEVELS,
+  EventRuleSpecSchema,
   InhibitRuleSpecSchema,
+  KubeEventFilterSchema,
   LabelSelectorRequirementSchema,
   PUSHOVER_SOUNDS,
   PushoverReceiverSchema,
@@ -159,6 +164,14 @@ function build(): Map<z.ZodType, SchemaExtras> {
   });
   add(schemaAt(SilenceSpecSchema, 'startsAt'), { format: 'date-time' });
   add(schemaAt(InhibitRuleSpecSchema, 'equal[]'), { minLength: 1 });
+
+  // EventRule.
+  add(EventRuleSpecSchema, { rules: [{ rule: 'has(self.events) != has(self.audit)', message: 'exactly one of events and audit must be set' }] });
+  enumAt(KubeEventFilterSchema, 'level', EVENT_LEVELS);
+  for (const f of ['namespaces[]', 'kinds[]', 'reasons[]']) add(schemaAt(KubeEventFilterSchema, f), { minLength: 1 });
+  for (const f of ['verbs[]', 'resources[]', 'users[]', 'groups[]', 'namespaces[]']) add(schemaAt(AuditFilterSchema, f), { minLength: 1 });
+  add(schemaAt(AuditFilterSchema, 'responseCodes[]'), { pattern: '^[1-5][0-9x]{2}$' });
+  enumAt(AuditFilterSchema, 'stages[]', AUDIT_STAGES);
   return t;
 }
 

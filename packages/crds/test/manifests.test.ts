@@ -118,6 +118,12 @@ const REFUSED: Array<[string, Record<string, unknown>, string]> = [
   ['silence startsAt', obj('Silence', { matcher: sel, startsAt: 'yesterday' }), 'must match format "date-time"'],
   ['inhibit rule without targetSelector', obj('InhibitRule', { sourceSelector: sel }), "must have required property 'targetSelector'"],
   ['inhibit rule empty equal label', obj('InhibitRule', { sourceSelector: sel, targetSelector: sel, equal: [''] }), 'must NOT have fewer than 1 characters'],
+  ['event rule with neither events nor audit', obj('EventRule', { labels: { team: 'ops' } }), 'exactly one of events and audit'],
+  ['event rule with both', obj('EventRule', { events: {}, audit: {} }), 'exactly one of events and audit'],
+  ['event rule level', obj('EventRule', { events: { level: 'Error' } }), 'allowed values'],
+  ['event rule empty kind', obj('EventRule', { events: { kinds: [''] } }), 'must NOT have fewer than 1 characters'],
+  ['audit rule response code', obj('EventRule', { audit: { responseCodes: ['4xxx'] } }), 'must match pattern'],
+  ['audit rule stage', obj('EventRule', { audit: { stages: ['Done'] } }), 'allowed values'],
   ['no spec', { apiVersion: 'notification.kubesphere.io/v2beta2', kind: 'Receiver', metadata: meta }, "must have required property 'spec'"],
 ];
 
@@ -139,6 +145,8 @@ const ACCEPTED: Array<[string, Record<string, unknown>]> = [
   ['sms without defaultProvider', config({ sms: { providers: { tencent: { sign: 's' } } } })],
   ['silence on a schedule', obj('Silence', { matcher: sel, schedule: '0 22 * * *', duration: '8h' })],
   ['inhibit rule', obj('InhibitRule', { sourceSelector: sel, targetSelector: { matchExpressions: [{ key: 'severity', operator: 'In', values: ['warning'] }] }, equal: ['namespace'] })],
+  ['event rule (kube-eventer filters)', obj('EventRule', { events: { level: 'Normal', namespaces: ['team-.*'], kinds: ['Pod', 'Node'], reasons: ['BackOff', 'Failed.*'], involvedObjectSelector: { matchLabels: { app: 'web' } } }, labels: { team: 'ops' } })],
+  ['audit rule', obj('EventRule', { enabled: false, audit: { verbs: ['delete'], resources: ['secrets', 'pods/exec'], users: ['admin'], groups: ['system:masters'], namespaces: ['kube-system'], responseCodes: ['403', '5xx'], stages: ['ResponseComplete'] } })],
   ['a status written by config-sync', { ...receiver({ email: { to: ['a@b.c'] } }), status: { conditions: [{ type: 'Valid', status: 'False', reason: 'Invalid', message: 'm', lastTransitionTime: '2026-01-01T00:00:00Z' }] } }],
 ];
 

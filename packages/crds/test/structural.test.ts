@@ -39,7 +39,7 @@ function rulesInLists(s: JSONSchemaProps, path: string, inList: boolean, out: st
 describe('generated CRDs', () => {
   const crds = buildCrds();
 
-  it('are notification-manager\'s five kinds plus InhibitRule, cluster-scoped, v2beta2, with its names and short names', () => {
+  it('are notification-manager\'s five kinds plus InhibitRule and EventRule, cluster-scoped, v2beta2, with its names and short names', () => {
     expect(
       crds.map((c) => [c.metadata.name, c.spec.scope, c.spec.names.kind, c.spec.names.shortNames ?? [], c.spec.names.categories, c.spec.versions.map((v) => v.name)]),
     ).toEqual([
@@ -49,6 +49,7 @@ describe('generated CRDs', () => {
       ['routers.notification.kubesphere.io', 'Cluster', 'Router', [], ['notification-manager'], ['v2beta2']],
       ['silences.notification.kubesphere.io', 'Cluster', 'Silence', [], ['notification-manager'], ['v2beta2']],
       ['inhibitrules.notification.kubesphere.io', 'Cluster', 'InhibitRule', ['nir'], ['notification-manager'], ['v2beta2']],
+      ['eventrules.notification.kubesphere.io', 'Cluster', 'EventRule', ['ner'], ['notification-manager'], ['v2beta2']],
     ]);
   });
 

@@ -261,7 +261,7 @@ describe('RBAC', () => {
   it('config-sync alone may read the configuration kinds, write their status, read Secrets, ConfigMaps and RoleBindings, and hold a Lease in its namespace', () => {
     const [cr] = byKind(defaults, 'ClusterRole');
     expect(byKind(defaults, 'ClusterRole')).toHaveLength(1);
-    const kinds = ['notificationmanagers', 'configs', 'receivers', 'routers', 'silences', 'inhibitrules'];
+    const kinds = ['notificationmanagers', 'configs', 'receivers', 'routers', 'silences', 'inhibitrules', 'eventrules'];
     expect(rulesOf(cr!)).toEqual([
       { apiGroups: ['notification.kubesphere.io'], resources: kinds, verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['notification.kubesphere.io'], resources: kinds.map((k) => `${k}/status`), verbs: ['get', 'update', 'patch'] },
@@ -368,7 +368,7 @@ describe('values.schema.json', () => {
 });
 
 describe('CRDs', () => {
-  it('--include-crds renders the six generated CRDs, valid apiextensions.k8s.io/v1 objects', () => {
+  it('--include-crds renders every generated CRD, valid apiextensions.k8s.io/v1 objects', () => {
     const crds = byKind(render({ extraArgs: ['--include-crds'] }).objects, 'CustomResourceDefinition');
     expect(crds.map((c) => c.metadata.name).sort()).toEqual([...renderCrdFiles().keys()].map((f) => f.replace(/\.yaml$/, '')).sort());
     for (const crd of crds) expect([crd.metadata.name, schemaErrors(crd)]).toEqual([crd.metadata.name, []]);

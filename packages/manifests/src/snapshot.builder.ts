@@ -54,6 +54,9 @@ export function buildSnapshot(objects: readonly LoadedObject[], revision: number
       case 'InhibitRule':
         snapshot.inhibitRules.push(object);
         break;
+      case 'EventRule':
+        (snapshot.eventRules ??= []).push(object);
+        break;
       case 'RoleBinding':
         snapshot.roleBindings.push(object);
         break;

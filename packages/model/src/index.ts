@@ -107,6 +107,15 @@ export type { SilenceSpec, Silence } from './crd/silence.schema.js';
 export { InhibitRuleSpecSchema, InhibitRuleSchema } from './crd/inhibit-rule.schema.js';
 export type { InhibitRuleSpec, InhibitRule } from './crd/inhibit-rule.schema.js';
 export {
+  EVENT_LEVELS,
+  AUDIT_STAGES,
+  KubeEventFilterSchema,
+  AuditFilterSchema,
+  EventRuleSpecSchema,
+  EventRuleSchema,
+} from './crd/event-rule.schema.js';
+export type { EventLevel, KubeEventFilter, AuditFilter, EventRuleSpec, EventRule } from './crd/event-rule.schema.js';
+export {
   SecretSchema,
   ConfigMapSchema,
   RBAC_API_VERSION,
@@ -160,6 +169,27 @@ export { isResolvedAt, received, continues, mergeAlert, nflogDecision, nflogExpi
 export type { GroupedAlert, NflogEntry, NotifyDecision, NotifyReason } from './aggregation.js';
 export { groupAlerts, commonLabels, commonAnnotations } from './group.js';
 export type { AlertGroup } from './group.js';
+
+// Event sources: EventRules, Kubernetes events as alerts.
+export {
+  DEFAULT_KUBE_EVENT_FILTER,
+  DEFAULT_AUDIT_FILTER,
+  DEFAULT_AUDIT_STAGES,
+  AUDIT_WRITE_VERBS,
+  PROTECTED_EVENT_LABELS,
+  anchoredRegex,
+  meetsLevel,
+  needsObjectLabels,
+  matchesKubeEventFilter,
+  matchesResponseCode,
+  matchesAuditFilter,
+  kubeEventRules,
+  auditRules,
+  ruleLabelsOf,
+} from './event.rule.js';
+export type { KubeEventFacts, AuditFacts, EventRuleSet } from './event.rule.js';
+export { readKubeEvent, occurrenceOf, KIND_LABELS, severityOfEventType, goTimeString, kubeEventAlertFields, KUBE_EVENTER_FIELDS } from './kube.event.js';
+export type { KubeEventView, KubeEventAlertFields } from './kube.event.js';
 
 // Inhibition and explanation.
 export { inhibitedBy, sourceKeys, targetKeys, equalKey } from './inhibit.rule.js';

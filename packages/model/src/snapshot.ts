@@ -1,6 +1,7 @@
 import type { LabelSelector } from './crd/common.schema.js';
 import type { Config } from './crd/config.schema.js';
 import type { RoleBinding } from './crd/core.schema.js';
+import type { EventRule } from './crd/event-rule.schema.js';
 import type { InhibitRule } from './crd/inhibit-rule.schema.js';
 import type {
   AggregationMode,
@@ -21,6 +22,8 @@ export interface ConfigSnapshot {
   routers: Router[];
   silences: Silence[];
   inhibitRules: InhibitRule[];
+  /** Which Kubernetes and audit events become alerts (absent in snapshots built before the kind existed). */
+  eventRules?: EventRule[];
   /** Keyed `namespace/name`; values decoded. */
   secrets: Record<string, Record<string, string>>;
   /** Keyed `namespace/name`. */
@@ -29,7 +32,7 @@ export interface ConfigSnapshot {
 }
 
 export function emptySnapshot(revision = 0): ConfigSnapshot {
-  return { revision, configs: [], receivers: [], routers: [], silences: [], inhibitRules: [], secrets: {}, configMaps: {}, roleBindings: [] };
+  return { revision, configs: [], receivers: [], routers: [], silences: [], inhibitRules: [], eventRules: [], secrets: {}, configMaps: {}, roleBindings: [] };
 }
 
 export interface AggregationSettings {

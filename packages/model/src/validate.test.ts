@@ -48,7 +48,7 @@ describe('validateManifest', () => {
   it.each<[string, unknown, string[]]>([
     ['not an object', 'hello', ['error : a manifest must be an object']],
     ['unknown apiVersion', { apiVersion: 'foo/v1', kind: 'Bar', metadata: { name: 'x' } }, ['error apiVersion: unknown apiVersion foo/v1 (kind Bar)']],
-    ['unknown kind', { apiVersion: API, kind: 'Bar', metadata: { name: 'x' } }, [`error kind: unknown kind Bar for apiVersion ${API}; expected one of NotificationManager, Config, Receiver, Router, Silence, InhibitRule`]],
+    ['unknown kind', { apiVersion: API, kind: 'Bar', metadata: { name: 'x' } }, [`error kind: unknown kind Bar for apiVersion ${API}; expected one of NotificationManager, Config, Receiver, Router, Silence, InhibitRule, EventRule`]],
     ['missing apiVersion', { kind: 'Receiver' }, ['error apiVersion: apiVersion is missing']],
     ['missing name', { apiVersion: API, kind: 'Silence', metadata: {}, spec: { matcher: {} } }, ['error metadata.name: required field is missing']],
     ['email to empty', receiverWith({ email: { to: [] } }), ['error spec.email.to: at least one address is required']],

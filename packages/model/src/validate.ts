@@ -21,6 +21,7 @@ import {
   type RoleBinding,
   type Secret,
 } from './crd/core.schema.js';
+import { AUDIT_STAGES, EVENT_LEVELS, EventRuleSchema, type EventRule } from './crd/event-rule.schema.js';
 import { InhibitRuleSchema, type InhibitRule } from './crd/inhibit-rule.schema.js';
 import { NotificationManagerSchema, type NotificationManager } from './crd/notification-manager.schema.js';
 import { PUSHOVER_SOUNDS, ReceiverSchema, type Receiver } from './crd/receiver.schema.js';
@@ -36,8 +37,9 @@ import { parseRfc3339 } from './silence.js';
 import { isValidTimeZone, parseSchedule } from './silence.schedule.js';
 import { isPlainObject, joinPath, stripNulls, valueAt, walkSchema } from './schema.walk.js';
 import { DEFAULT_PRIORITY } from './config.resolve.js';
+import { anchoredRegex, PROTECTED_EVENT_LABELS } from './event.rule.js';
 
-export type CrdObject = NotificationManager | Config | Receiver | Router | Silence | InhibitRule | Secret | ConfigMap | RoleBinding;
+export type CrdObject = NotificationManager | Config | Receiver | Router | Silence | InhibitRule | EventRule | Secret | ConfigMap | RoleBinding;
 export type CrdKind = CrdObject['kind'];
 
 /** apiVersion → kind → schema: everything this model accepts. */
@@ -49,6 +51,7 @@ export const SCHEMAS: Readonly<Record<string, Readonly<Record<string, z.ZodType>
     Router: RouterSchema,
     Silence: SilenceSchema,
     InhibitRule: InhibitRuleSchema,
+    EventRule: EventRuleSchema,
   },
   v1: { Secret: SecretSchema, ConfigMap: ConfigMapSchema },
   [RBAC_API_VERSION]: { RoleBinding: RoleBindingSchema },
@@ -191,6 +194,8 @@ function checkKind(c: Collector, o: CrdObject): void {
         if (l === '') c.error(`spec.equal[${i}]`, 'label name must not be empty');
       });
       return;
+    case 'EventRule':
+      return checkEventRule(c, o);
     case 'Secret':
       for (const [k, v] of Object.entries(o.data ?? {})) if (!isBase64(v)) c.error(`data.${k}`, 'value is not valid base64');
       return;
@@ -357,6 +362,44 @@ function checkSilence(c: Collector, s: Silence): void {
   }
   if (s.spec.startsAt !== undefined && s.spec.startsAt !== '' && !parseRfc3339(s.spec.startsAt)) {
     c.error('spec.startsAt', `not an RFC 3339 time: ${JSON.stringify(s.spec.startsAt)}`);
+  }
+}
+
+function checkEventRule(c: Collector, r: EventRule): void {
+  const { events, audit, labels } = r.spec;
+  if ((events === undefined) === (audit === undefined)) c.error('spec', 'exactly one of events and audit must be set');
+  const regexes = (list: readonly string[] | undefined, path: string, anchored: boolean): void => {
+    (list ?? []).forEach((p, i) => {
+      if (p === '') return c.error(`${path}[${i}]`, 'must not be empty');
+      const re = anchored ? anchoredRegex(p) : tryCompileRegex(p);
+      if (re instanceof InvalidRegexError) c.error(`${path}[${i}]`, re.message);
+    });
+  };
+  const names = (list: readonly string[] | undefined, path: string): void => {
+    (list ?? []).forEach((v, i) => {
+      if (v === '') c.error(`${path}[${i}]`, 'must not be empty');
+    });
+  };
+  if (events) {
+    oneOf(c, 'spec.events.level', events.level, EVENT_LEVELS);
+    regexes(events.namespaces, 'spec.events.namespaces', true);
+    regexes(events.reasons, 'spec.events.reasons', false);
+    names(events.kinds, 'spec.events.kinds');
+  }
+  if (audit) {
+    names(audit.verbs, 'spec.audit.verbs');
+    names(audit.resources, 'spec.audit.resources');
+    regexes(audit.users, 'spec.audit.users', true);
+    regexes(audit.groups, 'spec.audit.groups', true);
+    regexes(audit.namespaces, 'spec.audit.namespaces', true);
+    (audit.responseCodes ?? []).forEach((code, i) => {
+      if (!/^[1-5][0-9x]{2}$/.test(code)) c.error(`spec.audit.responseCodes[${i}]`, `${JSON.stringify(code)} is not an HTTP status code or a class such as 5xx`);
+    });
+    (audit.stages ?? []).forEach((st, i) => oneOf(c, `spec.audit.stages[${i}]`, st, AUDIT_STAGES));
+  }
+  for (const k of Object.keys(labels ?? {})) {
+    if (k === '') c.error('spec.labels', 'label names must not be empty');
+    else if (PROTECTED_EVENT_LABELS.includes(k)) c.warn(`spec.labels.${k}`, `ignored: the ${k} label decides the tenant and always comes from the event`);
   }
 }
 

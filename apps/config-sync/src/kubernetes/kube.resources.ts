@@ -17,7 +17,7 @@ export const NM_VERSION = 'v2beta2';
 
 const custom = (kind: string, plural: string): WatchedKind => ({ kind, group: NM_GROUP, version: NM_VERSION, plural, namespaced: false, custom: true });
 
-/** notification-manager's five kinds plus InhibitRule, all cluster-scoped. */
+/** notification-manager's five kinds plus InhibitRule and EventRule, all cluster-scoped. */
 export const CUSTOM_KINDS: readonly WatchedKind[] = [
   custom('NotificationManager', 'notificationmanagers'),
   custom('Config', 'configs'),
@@ -25,6 +25,7 @@ export const CUSTOM_KINDS: readonly WatchedKind[] = [
   custom('Router', 'routers'),
   custom('Silence', 'silences'),
   custom('InhibitRule', 'inhibitrules'),
+  custom('EventRule', 'eventrules'),
 ];
 export const SECRETS: WatchedKind = { kind: 'Secret', group: '', version: 'v1', plural: 'secrets', namespaced: true, custom: false };
 export const CONFIG_MAPS: WatchedKind = { kind: 'ConfigMap', group: '', version: 'v1', plural: 'configmaps', namespaced: true, custom: false };

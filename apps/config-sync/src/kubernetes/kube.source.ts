@@ -66,7 +66,7 @@ const customFields = (o: KubernetesObject): string[] =>
 const byName = (a: KubernetesObject, b: KubernetesObject): number => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '');
 
 /**
- * The Kubernetes side of config-sync: informers on the six custom kinds (cluster-scoped), on
+ * The Kubernetes side of config-sync: informers on the seven custom kinds (cluster-scoped), on
  * Secrets and ConfigMaps in every namespace the configuration references (and the default one),
  * and on RoleBindings in all namespaces when `tenantKey: user`. Produces the manifests to validate:
  * every custom resource, the referenced Secrets and ConfigMaps, and the RoleBindings that grant

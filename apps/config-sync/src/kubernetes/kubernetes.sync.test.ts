@@ -127,6 +127,7 @@ describe('config-sync in Kubernetes mode against a fake API server', () => {
       metadata: { name: 'ir', labels: { type: 'global' } },
       spec: { sourceSelector: { matchLabels: { severity: 'critical' } }, targetSelector: { matchLabels: { severity: 'warning' } }, equal: ['alertname'] },
     });
+    kube.apply({ apiVersion: API, kind: 'EventRule', metadata: { name: 'pod-warnings' }, spec: { events: { kinds: ['Pod'] }, labels: { team: 'apps' } } });
     kube.apply(secret('hook-token', NS, { token: 'first-token' }));
     kube.apply(secret('unrelated', NS, { password: 'not-for-us' }));
     kube.apply(secret('hook-token', 'elsewhere', { token: 'wrong-namespace' }));
@@ -140,6 +141,7 @@ describe('config-sync in Kubernetes mode against a fake API server', () => {
     expect(snap.routers.map((r) => r.metadata.name)).toEqual(['rt']);
     expect(snap.silences.map((s) => s.metadata.name)).toEqual(['quiet']);
     expect(snap.inhibitRules.map((s) => s.metadata.name)).toEqual(['ir']);
+    expect(snap.eventRules?.map((s) => s.spec)).toEqual([{ events: { kinds: ['Pod'] }, labels: { team: 'apps' } }]);
     // Only the referenced Secret, from the namespace the reference resolves in; kept encrypted.
     expect(Object.keys(await client().hgetall(keys.secrets))).toEqual([`${NS}/hook-token`]);
     expect(JSON.stringify(await client().hgetall(keys.secrets))).not.toContain('first-token');

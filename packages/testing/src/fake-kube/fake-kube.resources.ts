@@ -34,6 +34,7 @@ export const FAKE_KUBE_RESOURCES: readonly FakeKubeResource[] = [
   nm('Router', 'routers'),
   nm('Silence', 'silences'),
   nm('InhibitRule', 'inhibitrules'),
+  nm('EventRule', 'eventrules'),
   { group: '', version: 'v1', plural: 'secrets', singular: 'secret', kind: 'Secret', namespaced: true, statusSubresource: false },
   { group: '', version: 'v1', plural: 'configmaps', singular: 'configmap', kind: 'ConfigMap', namespaced: true, statusSubresource: false, shortNames: ['cm'] },
   { group: '', version: 'v1', plural: 'namespaces', singular: 'namespace', kind: 'Namespace', namespaced: false, statusSubresource: true, shortNames: ['ns'] },
