@@ -18,6 +18,9 @@ import {
 import { bodyDedupKey, idempotencyKey, ReceiptStoreUnavailableError, sha256, type ReceiptStore } from './receipt.store.js';
 import type { StreamFill } from './stream.fill.js';
 import { registerRecordRoutes } from './records.routes.js';
+import { describePrincipal, type ApiAccess } from './api.access.js';
+import { createGuard, principalOf, type Surface } from './http.guard.js';
+import type { TokenTable } from './token.source.js';
 
 export const DEFAULT_DEDUP_WINDOW_MS = 30_000;
 export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 3600_000;
@@ -61,6 +64,12 @@ export interface IngestDeps {
    */
   streamReader?: () => StreamReader;
   now?: () => Date;
+  /** Which routes this app serves (default `all`; `ingest` and `admin` when NM_ADMIN_PORT splits them). */
+  surface?: Surface;
+  /** Bearer tokens `POST /api/v2/alerts` requires (`NM_INGEST_TOKENS[_FILE]`); absent = open. */
+  ingestTokens?: TokenTable;
+  /** Authentication and authorization of the admin and read API; absent = open. */
+  access?: ApiAccess;
 }
 
 type Reply = { Status: number; Message: string };
@@ -124,6 +133,17 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     ['reason'] as const,
   );
 
+  const surface = deps.surface ?? 'all';
+  const guard = createGuard({
+    surface,
+    ...(deps.ingestTokens ? { ingestTokens: deps.ingestTokens } : {}),
+    ...(deps.access ? { access: deps.access } : {}),
+    metrics: deps.metrics,
+    logger: deps.logger,
+    reply,
+  });
+  app.use(guard.middleware);
+
   const raw = express.raw({ type: () => true, limit: deps.maxBodyBytes });
   const unavailable = (res: Response, reason: 'high-water' | 'stream-full' | 'bus-unavailable', message: string): void => {
     throttled.inc({ reason });
@@ -132,7 +152,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     reply(res, 503, message);
   };
 
-  app.post('/api/v2/alerts', raw, async (req: Request, res: Response) => {
+  if (surface !== 'admin') app.post('/api/v2/alerts', raw, async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const settings = effectiveSettings(deps.snapshot().notificationManager);
     let batch: NormalizedBatch;
@@ -262,30 +282,46 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     return reply(res, o.status, o.message);
   });
 
-  /** Dry run: which receivers an alert reaches and why. Body: one alert `{labels, annotations?, ...}`. */
-  app.post('/api/v2/route', express.json({ limit: deps.maxBodyBytes }), (req: Request, res: Response) => {
-    const b = req.body as unknown;
-    const alert = Array.isArray(b) ? (b[0] as unknown) : b;
-    const labels = (alert as { labels?: unknown } | undefined)?.labels;
-    if (!alert || typeof labels !== 'object' || labels === null || Object.values(labels).some((v) => typeof v !== 'string'))
-      return reply(res, 400, 'body must be an alert with a "labels" object of strings');
-    const snap = deps.snapshot();
-    const report = explainRoute(
-      { labels: labels as Record<string, string> },
-      snap,
-      { now: now() },
-    );
-    res.status(200).json({ revision: snap.revision, ...report });
-  });
+  if (surface !== 'ingest') {
+    /**
+     * Dry run: which receivers an alert reaches and why. Body: one alert `{labels, annotations?, ...}`.
+     * A caller allowed to see every receiver gets the whole report; any other caller gets only the
+     * receivers of the tenants it may see (`{revision, decision: {receivers}, scope: "tenant"}`).
+     */
+    app.post('/api/v2/route', express.json({ limit: deps.maxBodyBytes }), async (req: Request, res: Response) => {
+      const b = req.body as unknown;
+      const alert = Array.isArray(b) ? (b[0] as unknown) : b;
+      const labels = (alert as { labels?: unknown } | undefined)?.labels;
+      if (!alert || typeof labels !== 'object' || labels === null || Object.values(labels).some((v) => typeof v !== 'string'))
+        return reply(res, 400, 'body must be an alert with a "labels" object of strings');
+      const snap = deps.snapshot();
+      const report = explainRoute({ labels: labels as Record<string, string> }, snap, { now: now() });
+      const all = await guard.allows(req, res, 'receivers', undefined, false);
+      if (res.headersSent) return;
+      if (all) {
+        res.status(200).json({ revision: snap.revision, ...report });
+        return;
+      }
+      const tenants = [...new Set(report.decision.receivers.map((r) => r.tenant))];
+      const visible = new Set<string>();
+      for (const t of tenants) {
+        if (await guard.allows(req, res, 'receivers', t, false)) visible.add(t);
+        if (res.headersSent) return;
+      }
+      res.status(200).json({ revision: snap.revision, scope: 'tenant', decision: { receivers: report.decision.receivers.filter((r) => visible.has(r.tenant)) } });
+    });
 
-  registerRecordRoutes(app, {
-    publisher: deps.publisher,
-    ...(deps.streamReader ? { streamReader: deps.streamReader } : {}),
-    logger: deps.logger,
-    metrics: deps.metrics,
-    now,
-    reply,
-  });
+    registerRecordRoutes(app, {
+      publisher: deps.publisher,
+      ...(deps.streamReader ? { streamReader: deps.streamReader } : {}),
+      logger: deps.logger,
+      metrics: deps.metrics,
+      now,
+      reply,
+      ...(deps.access ? { authorizeTenant: (req: Request, res: Response, tenant: string) => guard.allows(req, res, 'history', tenant) } : {}),
+      actorOf: (res: Response) => describePrincipal(principalOf(res)),
+    });
+  }
 
   app.get(['/-/healthy', '/-/ready', '/metrics'], async (req: Request, res: Response) => {
     const r = await handleHealthRequest(req.path, deps.health, deps.metrics);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseEnv } from '@nm/telemetry';
 import { DEFAULT_INGEST_LIMITS } from './alert.normalize.js';
-import { IngestEnvSchema, ingestOptionsFromEnv } from './ingest.env.js';
+import { IngestEnvSchema, ingestOptionsFromEnv, securityFromEnv } from './ingest.env.js';
 
 describe('ingest environment', () => {
   it('defaults', () => {
@@ -12,6 +12,7 @@ describe('ingest environment', () => {
       idempotencyTtlMs: 24 * 3600_000,
       highWater: 0.9,
       retryAfterSeconds: 5,
+      security: { apiAuth: 'token', authCacheTtlMs: 10_000 },
     });
   });
 
@@ -38,6 +39,7 @@ describe('ingest environment', () => {
       idempotencyTtlMs: 0,
       highWater: 0.75,
       retryAfterSeconds: 3,
+      security: { apiAuth: 'token', authCacheTtlMs: 10_000 },
     });
   });
 
@@ -49,5 +51,74 @@ describe('ingest environment', () => {
     ['NM_INGEST_RETRY_AFTER', '100ms', /NM_INGEST_RETRY_AFTER: must be at least 1s/],
   ])('%s=%s is refused with one line naming it', (name, value, message) => {
     expect(() => parseEnv(IngestEnvSchema, { [name]: value })).toThrow(message);
+  });
+
+  describe('security', () => {
+    const security = (env: Record<string, string>) => securityFromEnv(parseEnv(IngestEnvSchema, env));
+
+    it('reads tokens, files, TLS, the API mode and the admin listener', () => {
+      const env = {
+        NM_INGEST_TOKENS: 'in-1, in-2',
+        NM_INGEST_TOKENS_FILE: '/run/secrets/ingest',
+        NM_INGEST_TLS_CERT_FILE: '/tls/tls.crt',
+        NM_INGEST_TLS_KEY_FILE: '/tls/tls.key',
+        NM_INGEST_TLS_CLIENT_CA_FILE: '/tls/ca.crt',
+        NM_API_AUTH: 'kubernetes',
+        NM_ADMIN_TOKENS: 'adm',
+        NM_ADMIN_TOKENS_FILE: '/run/secrets/admin',
+        NM_TENANT_TOKENS: 'team-a=ta,alice=tb==',
+        NM_TENANT_TOKENS_FILE: '/run/secrets/tenants',
+        NM_API_TOKEN_AUDIENCES: 'notification-manager, https://kubernetes.default.svc',
+        NM_API_AUTH_CACHE_TTL: '30s',
+        NM_ADMIN_PORT: '19094',
+        NM_ADMIN_HOST: '127.0.0.1',
+      };
+      const opts = ingestOptionsFromEnv(parseEnv(IngestEnvSchema, env));
+      expect(opts.adminPort).toBe(19094);
+      expect(opts.adminHost).toBe('127.0.0.1');
+      expect(opts.security).toEqual({
+        ingestTokens: ['in-1', 'in-2'],
+        ingestTokensFile: '/run/secrets/ingest',
+        tls: { certFile: '/tls/tls.crt', keyFile: '/tls/tls.key', clientCaFile: '/tls/ca.crt' },
+        apiAuth: 'kubernetes',
+        adminTokens: ['adm'],
+        adminTokensFile: '/run/secrets/admin',
+        tenantTokens: [
+          { tenant: 'team-a', token: 'ta' },
+          { tenant: 'alice', token: 'tb==' },
+        ],
+        tenantTokensFile: '/run/secrets/tenants',
+        tokenAudiences: ['notification-manager', 'https://kubernetes.default.svc'],
+        authCacheTtlMs: 30_000,
+      });
+    });
+
+    it('NM_API_AUTH defaults to kubernetes with NM_CONFIG_SOURCE=kubernetes, else token', () => {
+      expect(security({ NM_CONFIG_SOURCE: 'kubernetes' }).apiAuth).toBe('kubernetes');
+      expect(security({ NM_CONFIG_SOURCE: 'directory' }).apiAuth).toBe('token');
+      expect(security({ NM_CONFIG_SOURCE: 'kubernetes', NM_API_AUTH: 'none' }).apiAuth).toBe('none');
+    });
+
+    it.each([
+      [{ NM_INGEST_TLS_CERT_FILE: '/c' }, /NM_INGEST_TLS_CERT_FILE and NM_INGEST_TLS_KEY_FILE: set both or neither/],
+      [{ NM_INGEST_TLS_KEY_FILE: '/k' }, /set both or neither/],
+      [{ NM_INGEST_TLS_CLIENT_CA_FILE: '/ca' }, /NM_INGEST_TLS_CLIENT_CA_FILE: needs NM_INGEST_TLS_CERT_FILE/],
+      [{ NM_TENANT_TOKENS: 'team-a=ok,leaked-token-value' }, /NM_TENANT_TOKENS: entry 2 must be <tenant>=<token>/],
+    ])('%j is refused with one line', (env, message) => {
+      expect(() => security(env)).toThrow(message);
+      try {
+        security(env);
+      } catch (err) {
+        expect((err as Error).message).not.toContain('leaked-token-value');
+      }
+    });
+
+    it.each([
+      ['NM_API_AUTH', 'basic', /NM_API_AUTH/],
+      ['NM_ADMIN_PORT', '70000', /NM_ADMIN_PORT/],
+      ['NM_API_AUTH_CACHE_TTL', 'soon', /NM_API_AUTH_CACHE_TTL: must be a duration/],
+    ])('%s=%s is refused with one line naming it', (name, value, message) => {
+      expect(() => parseEnv(IngestEnvSchema, { [name]: value })).toThrow(message);
+    });
   });
 });

@@ -22,6 +22,13 @@ export interface RecordRoutesDeps {
   metrics: Metrics;
   now: () => Date;
   reply: (res: Response, status: number, message: string) => void;
+  /**
+   * Whether the caller may read `tenant`'s history; answers the refusal itself (403, or 503 when
+   * authorization is unavailable) when not. Absent: everyone may.
+   */
+  authorizeTenant?: (req: Request, res: Response, tenant: string) => Promise<boolean>;
+  /** Who made the request, for the log of replays. */
+  actorOf?: (res: Response) => string;
 }
 
 export const DEFAULT_LIST_LIMIT = 50;
@@ -173,7 +180,7 @@ export function registerRecordRoutes(app: Express, deps: RecordRoutesDeps): void
           // Published already: answer success, the leftover dead letter is only a duplicate in the DLQ.
           deps.logger.warn({ err: (err as Error).message, seq }, 'replayed dead letter could not be deleted from the DLQ');
         }
-        deps.logger.info({ seq, stage: dl.stage, subject: dl.subject }, 'dead letter replayed');
+        deps.logger.info({ seq, stage: dl.stage, subject: dl.subject, ...(deps.actorOf ? { by: deps.actorOf(res) } : {}) }, 'dead letter replayed');
         return deps.reply(res, 200, `replayed to ${dl.subject}`);
       } finally {
         replaying.delete(seq);
@@ -190,6 +197,7 @@ export function registerRecordRoutes(app: Express, deps: RecordRoutesDeps): void
       if (channel !== undefined && !isChannel(channel))
         throw new BadRequest(`query parameter "channel" must be a known channel, got "${channel}"`);
       const limit = parseLimit(req);
+      if (deps.authorizeTenant && !(await deps.authorizeTenant(req, res, tenant))) return;
       const filter = channel ? subjects.history(tenant, channel) : subjects.historyOfTenant(tenant);
       const entries = await reader().latest(historyStream, filter, limit);
       const items = entries.map((e) => {
