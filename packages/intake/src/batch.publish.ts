@@ -1,0 +1,46 @@
+import { PAYLOAD_VERSION, subjects, type Alert, type AlertSource, type IngestedBatch } from '@nm/contracts';
+import type { Publisher } from '@nm/bus';
+
+/** What every message of one receipt carries besides its alerts. */
+export interface IngestedHeader {
+  /** The receipt id: the batch id, and the prefix of the chunks' message ids. */
+  batchId: string;
+  source: AlertSource;
+  receivedAt: string;
+  externalURL?: string | undefined;
+  upstreamReceiver?: string | undefined;
+  upstreamGroupKey?: string | undefined;
+}
+
+/** The message id of chunk `index` of a receipt: stable across retries of the same receipt, so JetStream drops a repeat. */
+export const ingestedMsgId = (batchId: string, index: number): string => `${batchId}-${index}`;
+
+/** The `nm.alerts.ingested` messages of one receipt, one per chunk. */
+export function ingestedMessages(header: IngestedHeader, chunks: readonly Alert[][]): IngestedBatch[] {
+  return chunks.map((alerts, index) => ({
+    version: PAYLOAD_VERSION,
+    batchId: header.batchId,
+    chunk: { index, count: chunks.length },
+    source: header.source,
+    receivedAt: header.receivedAt,
+    ...(header.externalURL ? { externalURL: header.externalURL } : {}),
+    ...(header.upstreamReceiver ? { upstreamReceiver: header.upstreamReceiver } : {}),
+    ...(header.upstreamGroupKey ? { upstreamGroupKey: header.upstreamGroupKey } : {}),
+    alerts,
+  }));
+}
+
+/**
+ * Publishes a receipt's chunks to `nm.alerts.ingested` (message id `<batchId>-<chunk>`) and
+ * resolves once JetStream acknowledged every one; rejects with the first failure (the caller
+ * answers 503 or retries: chunks already stored are dropped as duplicates on a retry within the
+ * stream's duplicate window).
+ */
+export async function publishIngested(publisher: Publisher, header: IngestedHeader, chunks: readonly Alert[][], opts: { traceparent?: string } = {}): Promise<void> {
+  const messages = ingestedMessages(header, chunks);
+  await Promise.all(
+    messages.map((msg, index) =>
+      publisher.publish(subjects.alertsIngested, msg, { msgId: ingestedMsgId(header.batchId, index), ...(opts.traceparent ? { traceparent: opts.traceparent } : {}) }),
+    ),
+  );
+}
