@@ -48,7 +48,9 @@ function unavailable(what: string, err: unknown, kube: KubeModule): KubeReviewUn
 
 /** A reviewer over `@kubernetes/client-node` (loaded only when Kubernetes authorization is on). */
 export async function createKubeReviewer(opts: KubeReviewerOptions = {}): Promise<KubeReviewer> {
-  const [k8s, kube] = await Promise.all([import('@kubernetes/client-node'), import('@nm/kube')]);
+  // one after the other: they share modules (and jest's ESM loader trips over concurrent imports of them)
+  const kube = await import('@nm/kube');
+  const k8s = await import('@kubernetes/client-node');
   let kc: InstanceType<typeof k8s.KubeConfig>;
   if (opts.kubeconfig) {
     kc = new k8s.KubeConfig();

@@ -8,3 +8,5 @@ export type { WebhookSink, SinkRequest, SinkResponse, SinkResponder } from './we
 export { buildAlert, webhookPayload } from './alert.builders.js';
 export type { PostableAlert } from './alert.builders.js';
 export * from './fake-kube/index.js';
+export { makeTestPki } from './tls.certs.js';
+export type { TestPki, TestCert } from './tls.certs.js';
