@@ -26,7 +26,7 @@ const nm = (kind: string, plural: string, shortNames: string[] = []): FakeKubeRe
   shortNames,
 });
 
-/** What the fake serves: notification-manager's kinds plus InhibitRule, and the built-in kinds config-sync uses. */
+/** What the fake serves: notification-manager's kinds plus InhibitRule and EventRule, the built-in kinds config-sync and ingest use, and Events and Pods for the event exporter. */
 export const FAKE_KUBE_RESOURCES: readonly FakeKubeResource[] = [
   nm('NotificationManager', 'notificationmanagers', ['nm']),
   nm('Config', 'configs', ['nc']),
@@ -60,6 +60,11 @@ export const FAKE_KUBE_RESOURCES: readonly FakeKubeResource[] = [
     namespaced: false,
     statusSubresource: false,
   },
+  // What the event exporter reads: Events of both APIs (two separate stores here, where a real API
+  // server serves one set of objects through both), and Pods as involved objects with labels.
+  { group: '', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, statusSubresource: false, shortNames: ['ev'] },
+  { group: 'events.k8s.io', version: 'v1', plural: 'events', singular: 'event', kind: 'Event', namespaced: true, statusSubresource: false, shortNames: ['ev'] },
+  { group: '', version: 'v1', plural: 'pods', singular: 'pod', kind: 'Pod', namespaced: true, statusSubresource: true, shortNames: ['po'] },
 ];
 
 export const apiVersionOf = (r: FakeKubeResource): string => (r.group === '' ? r.version : `${r.group}/${r.version}`);

@@ -1,0 +1,12 @@
+export { startEventExporter, DEFAULT_EVENTS_LEASE_NAME } from './service.js';
+export type { EventExporterServiceOptions, EventExporterHandle } from './service.js';
+export { EventExporter } from './event.exporter.js';
+export type { EventExporterOptions, EventExporterDeps, FlushOutcome } from './event.exporter.js';
+export { EventSource, EVENT_APIS } from './event.source.js';
+export type { EventApi } from './event.source.js';
+export { redisOccurrenceStore, memoryOccurrenceStore, EVENT_KEYS } from './occurrence.store.js';
+export type { OccurrenceStore, OccurrenceRecord } from './occurrence.store.js';
+export { objectLabelReader } from './object.labels.js';
+export type { ObjectLabelReader, InvolvedObjectRef } from './object.labels.js';
+export { EventExporterEnvSchema, eventExporterOptionsFromEnv } from './event-exporter.env.js';
+export type { EventExporterEnv } from './event-exporter.env.js';
