@@ -97,6 +97,7 @@ describe('ingest environment', () => {
       expect(security({ NM_CONFIG_SOURCE: 'kubernetes' }).apiAuth).toBe('kubernetes');
       expect(security({ NM_CONFIG_SOURCE: 'directory' }).apiAuth).toBe('token');
       expect(security({ NM_CONFIG_SOURCE: 'kubernetes', NM_API_AUTH: 'none' }).apiAuth).toBe('none');
+      expect(security({ NM_CONFIG_SOURCE: 'kubernetes', NM_API_AUTH: '' }).apiAuth).toBe('kubernetes'); // empty = unset
     });
 
     it.each([

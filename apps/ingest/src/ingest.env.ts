@@ -54,7 +54,7 @@ export const IngestEnvSchema = z.object({
    * `kubernetes` (those, plus Kubernetes bearer tokens: TokenReview and SubjectAccessReview) or
    * `none` (open). Default: kubernetes when NM_CONFIG_SOURCE=kubernetes, else token.
    */
-  NM_API_AUTH: z.enum(['token', 'kubernetes', 'none']).optional(),
+  NM_API_AUTH: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['token', 'kubernetes', 'none']).optional()),
   /** Read only to default NM_API_AUTH (config-sync's setting). */
   NM_CONFIG_SOURCE: z.enum(['directory', 'kubernetes']).optional(),
   /** Admin tokens (comma-separated): every API. */

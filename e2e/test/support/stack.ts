@@ -76,7 +76,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     NM_HEALTH_HOST: '127.0.0.1',
   };
   const startOne = (service: Service, replica: number): void => {
-    const env: Record<string, string> = { ...baseEnv, ...(opts.commonEnv ?? {}), ...(opts.env?.[service] ?? {}) };
+    // the suites read ingest's API without tokens unless they set NM_API_AUTH (security-*.e2e.test.ts)
+    const apiAuth: Record<string, string> = service === 'ingest' ? { NM_API_AUTH: 'none' } : {};
+    const env: Record<string, string> = { ...baseEnv, ...apiAuth, ...(opts.commonEnv ?? {}), ...(opts.env?.[service] ?? {}) };
     if (service === 'ingest') env.NM_INGEST_PORT = String(ingestPort);
     if (service === 'ingest' && opts.services && opts.env?.ingest?.NM_READY_REQUIRES === undefined) {
       env.NM_READY_REQUIRES = services.filter((s) => s !== 'ingest').join(',');
