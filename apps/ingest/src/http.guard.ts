@@ -9,6 +9,11 @@ export type Surface = 'all' | 'ingest' | 'admin';
 /** Paths served to anyone: probes and metrics. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/-/healthy', '/-/ready', '/metrics']);
 export const INGEST_PATH = '/api/v2/alerts';
+/**
+ * Every route that takes events in (the data plane): a POST to one of them needs an ingest token
+ * (`NM_INGEST_TOKENS`) and is served on the ingest port; every other path is the admin and read API.
+ */
+export const INGEST_PATHS: ReadonlySet<string> = new Set([INGEST_PATH, '/api/v2/audit', '/api/v2/cloudevents']);
 
 export interface GuardDeps {
   surface: Surface;
@@ -42,7 +47,7 @@ export interface Guard {
 export function createGuard(deps: GuardDeps): Guard {
   const denied = deps.metrics.counter(
     'nm_api_requests_denied_total',
-    'Requests refused by authentication or authorization, by listener surface (ingest: POST /api/v2/alerts; api: the rest) and reason (unauthenticated, forbidden, unavailable: the Kubernetes API could not be asked)',
+    'Requests refused by authentication or authorization, by listener surface (ingest: POSTs of alerts and events; api: the rest) and reason (unauthenticated, forbidden, unavailable: the Kubernetes API could not be asked)',
     ['surface', 'reason'] as const,
   );
   const refuse = (res: Response, surface: 'ingest' | 'api', status: number, message: string): void => {
@@ -77,11 +82,11 @@ export function createGuard(deps: GuardDeps): Guard {
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const run = async (): Promise<void> => {
       if (PUBLIC_PATHS.has(req.path)) return next();
-      if (req.path === INGEST_PATH && req.method === 'POST') {
-        if (deps.surface === 'admin') return deps.reply(res, 404, `${INGEST_PATH} is served on the ingest port, not the admin port`);
+      if (INGEST_PATHS.has(req.path) && req.method === 'POST') {
+        if (deps.surface === 'admin') return deps.reply(res, 404, `${req.path} is served on the ingest port, not the admin port`);
         if (deps.ingestTokens) {
           const token = bearerToken(req.get('authorization'));
-          if (token === undefined) return refuse(res, 'ingest', 401, 'POST /api/v2/alerts needs an Authorization: Bearer token (NM_INGEST_TOKENS)');
+          if (token === undefined) return refuse(res, 'ingest', 401, `POST ${req.path} needs an Authorization: Bearer token (NM_INGEST_TOKENS)`);
           if (!deps.ingestTokens.match(token)) return refuse(res, 'ingest', 401, 'invalid bearer token');
         }
         return next();

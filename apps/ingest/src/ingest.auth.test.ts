@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import express from 'express';
 import request from 'supertest';
 import { PAYLOAD_VERSION, subjectToken, type HistoryRecord } from '@nm/contracts';
 import type { Publisher, StoredEntry, StreamReader } from '@nm/bus';
@@ -7,7 +8,7 @@ import { createHealth, createLogger, Metrics } from '@nm/telemetry';
 import { createApiAccess, type ApiAuthMode } from './api.access.js';
 import { createIngestApp } from './ingest.app.js';
 import { KubeReviewUnavailableError, type KubeReviewer } from './kube.review.js';
-import type { Surface } from './http.guard.js';
+import { createGuard, INGEST_PATHS, type Surface } from './http.guard.js';
 import { TokenTable } from './token.source.js';
 
 /**
@@ -227,5 +228,34 @@ describe('separate listeners (NM_ADMIN_PORT)', () => {
     expect((await request(admin).post('/api/v2/alerts').send(alerts)).status).toBe(404);
     expect((await request(admin).get('/api/v2/dlq').set(...bearer('admin-secret'))).status).toBe(200);
     for (const app of [ingest, admin]) expect((await request(app).get('/-/healthy')).status).toBe(200);
+  });
+});
+
+describe('the ingest paths', () => {
+  it('every POST that takes events in needs an ingest token, not an API token, and is not served on the admin port', async () => {
+    const app = (surface: Surface) => {
+      const a = express();
+      const guard = createGuard({
+        surface,
+        ingestTokens: ingestTable,
+        access: createApiAccess({ mode: 'token', adminTokens: adminTable, tenantKey: () => 'namespace' }),
+        metrics: new Metrics('t'),
+        logger: createLogger('t', 'silent'),
+        reply: (res, status, message) => void res.status(status).json({ Status: status, Message: message }),
+      });
+      a.use(guard.middleware);
+      a.post(/.*/, (_req, res) => void res.status(200).json({ ok: true }));
+      return a;
+    };
+    const ingestTable = await TokenTable.open({ name: 'I', tokens: [{ token: 'in' }] });
+    const adminTable = await TokenTable.open({ name: 'A', tokens: [{ token: 'adm' }] });
+    expect([...INGEST_PATHS]).toEqual(['/api/v2/alerts', '/api/v2/audit', '/api/v2/cloudevents']);
+    for (const path of INGEST_PATHS) {
+      expect((await request(app('all')).post(path)).status).toBe(401);
+      expect((await request(app('all')).post(path).set(...bearer('adm'))).status).toBe(401);
+      expect((await request(app('all')).post(path).set(...bearer('in'))).status).toBe(200);
+      expect((await request(app('ingest')).post(path).set(...bearer('in'))).status).toBe(200);
+      expect((await request(app('admin')).post(path).set(...bearer('in'))).status).toBe(404);
+    }
   });
 });
