@@ -226,16 +226,25 @@ export type NormalizedAlerts = Pick<NormalizedBatch, 'alerts' | 'indexes' | 'pro
  * receive time stamped. Alert ids are left empty (see `withReceipt`). Ingest's body shapes and the
  * other sources (Kubernetes events, audit events, CloudEvents) all go through here.
  */
-export function normalizeAlertItems(items: readonly unknown[], opts: NormalizeOptions & { prefix?: string }): NormalizedAlerts {
+export function normalizeAlertItems(
+  items: readonly unknown[],
+  opts: NormalizeOptions & {
+    prefix?: string;
+    /** Where each item stands in the request, when not at its own index (a source that built alerts from some of its items). */
+    positions?: readonly number[];
+  },
+): NormalizedAlerts {
   const limits = opts.limits ?? DEFAULT_INGEST_LIMITS;
   const prefix = opts.prefix ?? '';
+  const positions = opts.positions;
   const now = opts.now;
   const receivedAt = now.toISOString();
   const alerts: Alert[] = [];
   const indexes: number[] = [];
   const problems: string[] = [];
   let overLimit = 0;
-  items.forEach((item, i) => {
+  items.forEach((item, k) => {
+    const i = positions?.[k] ?? k;
     const path = `${prefix}[${i}]`;
     const mine: string[] = [];
     if (!isRecord(item)) {

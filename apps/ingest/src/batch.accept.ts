@@ -1,0 +1,214 @@
+import type { Request, Response } from 'express';
+import type { Alert } from '@nm/contracts';
+import { BusUnavailableError, newTraceparent, type Publisher } from '@nm/bus';
+import type { Logger, Metrics } from '@nm/telemetry';
+import { chunkAlerts, IngestInputError, newReceiptId, publishIngested, TooManyAlertsError, withReceipt, type NormalizedBatch } from './alert.normalize.js';
+import { bodyDedupKey, idempotencyKey, ReceiptStoreUnavailableError, sha256, type ReceiptStore } from './receipt.store.js';
+import type { StreamFill } from './stream.fill.js';
+
+/** Longest accepted `Idempotency-Key` header value, characters. */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
+/** Problems listed in one answer; the rest are counted. */
+const MAX_LISTED_PROBLEMS = 20;
+
+export interface BatchAcceptorDeps {
+  publisher: Publisher;
+  logger: Logger;
+  metrics: Metrics;
+  /** Largest message published to NATS, bytes (chunks stay under it). */
+  maxMessageBytes: number;
+  receipts?: ReceiptStore | undefined;
+  dedupWindowMs: number;
+  idempotencyTtlMs: number;
+  streamFill?: (() => Promise<StreamFill | undefined>) | undefined;
+  highWater: number;
+  /** `Retry-After` of 503 answers, seconds (as sent). */
+  retryAfter: string;
+  now: () => Date;
+  reply: (res: Response, status: number, message: string) => void;
+}
+
+export interface BatchAcceptor {
+  /**
+   * Stores a validated request's alerts and answers it, the same way for every source (Alertmanager
+   * and Prometheus alerts, audit events, CloudEvents): deduplication of client retries (an
+   * `Idempotency-Key`, else identical `dedupBytes` within the window), the high-water check of
+   * `NM_INGESTED`, one receipt id, chunks under `max_payload` published to `nm.alerts.ingested`,
+   * 200 only once JetStream acknowledged every chunk (400 naming the rejected items when some were
+   * invalid, 503 with `Retry-After` when the stream or the bus cannot take them).
+   */
+  accept(req: Request, res: Response, batch: NormalizedBatch, dedupBytes: Buffer): Promise<void>;
+  /** Answers a request that is unusable as a whole (`IngestInputError`: 400 or 413 naming the problem); rethrows anything else. */
+  rejectInput(res: Response, err: unknown): void;
+  /** Answers 503 with `Retry-After`, counted by reason. */
+  unavailable(res: Response, reason: 'high-water' | 'stream-full' | 'bus-unavailable', message: string): void;
+}
+
+/** JetStream refused a publish because the stream reached a limit (discard-new). */
+function isStreamFull(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && e instanceof Error; depth++) {
+    if (/maximum (messages|bytes|messages per subject) exceeded|insufficient resources/i.test(e.message)) return true;
+    e = e.cause;
+  }
+  return false;
+}
+
+const listProblems = (problems: readonly string[]): string =>
+  problems.length <= MAX_LISTED_PROBLEMS
+    ? problems.join('; ')
+    : `${problems.slice(0, MAX_LISTED_PROBLEMS).join('; ')}; … and ${problems.length - MAX_LISTED_PROBLEMS} more`;
+
+/** The request's alerts under one receipt id, split into messages. */
+function prepare(batch: NormalizedBatch, receiptId: string, maxMessageBytes: number): { chunks: Alert[][]; problems: string[]; accepted: number } {
+  const alerts = withReceipt(batch, receiptId);
+  const { chunks, oversized } = chunkAlerts(alerts, maxMessageBytes - 4096);
+  const problems = [
+    ...batch.problems,
+    ...oversized.map((k) => `${batch.pathOf(batch.indexes[k] ?? k)}: larger than ${maxMessageBytes} bytes`),
+  ];
+  return { chunks, problems, accepted: alerts.length - oversized.length };
+}
+
+export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
+  const { reply } = deps;
+  const received = deps.metrics.counter('nm_ingest_alerts_received_total', 'Alerts received, by status', ['status'] as const);
+  const rejected = deps.metrics.counter('nm_ingest_alerts_rejected_total', 'Alerts rejected at ingest, by reason', ['reason'] as const);
+  const requests = deps.metrics.counter('nm_ingest_requests_total', 'Ingest requests by HTTP status', ['code'] as const);
+  const published = deps.metrics.counter('nm_ingest_messages_published_total', 'Batches published to JetStream', ['result'] as const);
+  const duplicates = deps.metrics.counter(
+    'nm_ingest_duplicate_requests_total',
+    'POSTs answered as duplicates of an accepted request, by what matched (body within the dedup window, or Idempotency-Key)',
+    ['by'] as const,
+  );
+  const dedupUnavailable = deps.metrics.counter(
+    'nm_ingest_dedup_unavailable_total',
+    'Dedup lookups that failed (Redis unavailable): the request was accepted without deduplication',
+  );
+  const throttled = deps.metrics.counter(
+    'nm_ingest_backpressure_total',
+    'POSTs answered 503 with Retry-After, by reason (high-water: the first stream above NM_INGEST_HIGH_WATER; stream-full; bus-unavailable)',
+    ['reason'] as const,
+  );
+
+  const unavailable: BatchAcceptor['unavailable'] = (res, reason, message) => {
+    throttled.inc({ reason });
+    requests.inc({ code: '503' });
+    res.set('Retry-After', deps.retryAfter);
+    reply(res, 503, message);
+  };
+
+  const rejectInput: BatchAcceptor['rejectInput'] = (res, err) => {
+    if (!(err instanceof IngestInputError)) throw err;
+    rejected.inc({ reason: err instanceof TooManyAlertsError ? 'too-many-alerts' : 'invalid-request' });
+    requests.inc({ code: String(err.status) });
+    reply(res, err.status, err.message);
+  };
+
+  const accept: BatchAcceptor['accept'] = async (req, res, batch, dedupBytes) => {
+    const idemHeader = deps.idempotencyTtlMs > 0 ? req.get('idempotency-key') : undefined;
+    if (idemHeader !== undefined && (idemHeader.trim() === '' || idemHeader.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      requests.inc({ code: '400' });
+      return reply(res, 400, `Idempotency-Key: must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+    }
+
+    let receiptId = newReceiptId();
+    let prepared = prepare(batch, receiptId, deps.maxMessageBytes);
+    const invalid = batch.total - batch.alerts.length - batch.overLimit;
+    if (invalid > 0) rejected.inc({ reason: 'invalid-alert' }, invalid);
+    if (batch.overLimit > 0) rejected.inc({ reason: 'over-limit' }, batch.overLimit);
+    if (batch.alerts.length > prepared.accepted) rejected.inc({ reason: 'too-large' }, batch.alerts.length - prepared.accepted);
+    const outcome = (prefix: string): { status: number; message: string } =>
+      prepared.problems.length > 0
+        ? {
+            status: 400,
+            message: `${prefix}${prepared.accepted} alert(s) accepted, ${prepared.problems.length} rejected: ${listProblems(prepared.problems)}`,
+          }
+        : { status: 200, message: prefix ? prefix.replace(/: $/, '') : 'Notification request accepted' };
+    if (prepared.chunks.length === 0) {
+      const o = outcome('');
+      requests.inc({ code: String(o.status) });
+      return reply(res, o.status, o.message);
+    }
+
+    // Deduplication of client retries: an explicit Idempotency-Key, else an identical body within the window.
+    const bodyHash = sha256(dedupBytes);
+    const dedup =
+      idemHeader !== undefined
+        ? { key: idempotencyKey(idemHeader), by: 'idempotency-key' as const, ttlMs: deps.idempotencyTtlMs }
+        : deps.dedupWindowMs > 0
+          ? { key: bodyDedupKey(bodyHash), by: 'body' as const, ttlMs: deps.dedupWindowMs }
+          : undefined;
+    let claimed = false;
+    if (dedup && deps.receipts) {
+      try {
+        const existing = await deps.receipts.claim(dedup.key, receiptId, bodyHash, dedup.ttlMs);
+        claimed = true;
+        if (existing) {
+          if (dedup.by === 'idempotency-key' && existing.bodyHash !== bodyHash) {
+            requests.inc({ code: '422' });
+            return reply(res, 422, `Idempotency-Key: ${JSON.stringify(idemHeader)} was used for a request with a different body`);
+          }
+          receiptId = existing.receiptId;
+          if (existing.state === 'done') {
+            duplicates.inc({ by: dedup.by });
+            const by = dedup.by === 'body' ? 'identical body' : 'same Idempotency-Key';
+            const o = outcome(`Duplicate of accepted request ${receiptId} (${by}), not stored again: `);
+            requests.inc({ code: String(o.status) });
+            res.set('X-NM-Receipt-Id', receiptId);
+            return reply(res, o.status, o.message);
+          }
+          // pending: a concurrent first attempt, or one that failed; publish again under its receipt id
+          prepared = prepare(batch, receiptId, deps.maxMessageBytes);
+        }
+      } catch (err) {
+        if (!(err instanceof ReceiptStoreUnavailableError)) throw err;
+        dedupUnavailable.inc();
+        deps.logger.warn({ err: err.message }, 'dedup unavailable, request accepted without deduplication');
+      }
+    }
+
+    if (deps.streamFill) {
+      const fill = await deps.streamFill();
+      if (fill && fill.fraction >= deps.highWater) {
+        return unavailable(res, 'high-water', `alert stream is ${Math.round(fill.fraction * 100)}% full (high-water mark ${deps.highWater}), retry later`);
+      }
+    }
+
+    const { chunks } = prepared;
+    try {
+      const header = {
+        batchId: receiptId,
+        source: batch.source,
+        receivedAt: deps.now().toISOString(),
+        externalURL: batch.externalURL,
+        upstreamReceiver: batch.upstreamReceiver,
+        upstreamGroupKey: batch.upstreamGroupKey,
+      };
+      await publishIngested(deps.publisher, header, chunks, { traceparent: newTraceparent() });
+    } catch (err) {
+      published.inc({ result: 'failed' });
+      deps.logger.warn({ err: (err as Error).message, receiptId }, 'publish failed, answered 503');
+      // a dedup record stays pending: a retry publishes again under the same receipt id
+      if (isStreamFull(err)) return unavailable(res, 'stream-full', 'alert stream is full, retry later');
+      const message = err instanceof BusUnavailableError ? 'message bus unavailable, retry later' : 'could not store alerts, retry later';
+      return unavailable(res, 'bus-unavailable', message);
+    }
+    published.inc({ result: 'ok' }, chunks.length);
+    for (const a of chunks.flat()) received.inc({ status: a.status });
+    if (claimed && dedup && deps.receipts) {
+      await deps.receipts.markDone(dedup.key, receiptId, bodyHash).catch((err: unknown) => {
+        if (!(err instanceof ReceiptStoreUnavailableError)) throw err;
+        dedupUnavailable.inc();
+        deps.logger.warn({ err: err.message, receiptId }, 'could not mark the dedup record done; a retry publishes again under the same ids');
+      });
+    }
+    const o = outcome('');
+    requests.inc({ code: String(o.status) });
+    deps.logger.debug({ receiptId, alerts: prepared.accepted, chunks: chunks.length }, 'batch accepted');
+    res.set('X-NM-Receipt-Id', receiptId);
+    return reply(res, o.status, o.message);
+  };
+
+  return { accept, rejectInput, unavailable };
+}
