@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { AdmittedBatchSchema, consumers } from '@nm/contracts';
 import { startConsumer } from '@nm/bus';
-import { consumeWhenConfigured, type Runtime } from '@nm/service-kit';
+import { consumeWhenConfigured, type Runtime, type ServiceDefinition } from '@nm/service-kit';
 import { createRouterHandler } from './router.handler.js';
 import { TenantSidecarClient } from './tenant.sidecar.js';
 
@@ -31,3 +32,14 @@ export async function startRouter(rt: Runtime, opts: RouterOptions = {}): Promis
   rt.logger.info('router started (consumes once the configuration is loaded)');
   return { stop: () => consumer.stop() };
 }
+
+/** The router's own environment, read by `apps/router` and `apps/standalone`. */
+export const RouterEnvSchema = z.object({
+  NM_TENANT_SIDECAR_URL: z.url().optional(),
+});
+
+export const routerService: ServiceDefinition<typeof RouterEnvSchema> = {
+  name: 'router',
+  env: RouterEnvSchema,
+  start: (rt, env) => startRouter(rt, env.NM_TENANT_SIDECAR_URL ? { tenantSidecarUrl: env.NM_TENANT_SIDECAR_URL } : {}),
+};

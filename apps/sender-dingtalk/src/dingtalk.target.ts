@@ -6,7 +6,7 @@
  * (`notificationTimeout`, the two message sizes and the two throttles) becomes the target's
  * `timeoutMs` and `limits`, so it applies per notification.
  */
-import { PermanentError } from '@nm/bus';
+import { PermanentError } from '@nm/errors';
 import type { DingtalkLimits, DingtalkTarget, RateLimit } from '@nm/channels';
 import { parseDuration, type DingTalkReceiver } from '@nm/model';
 import type { DeliveryJob } from '@nm/sender-kit';

@@ -1,3 +1,2 @@
-export { startDingtalkSender } from './service.js';
-export type { DingtalkServiceOptions } from './service.js';
+export { dingtalkService } from './service.js';
 export { describeDingtalkDestination, dingtalkFormatOf, dingtalkLimitsOf, dingtalkTargetOf } from './dingtalk.target.js';

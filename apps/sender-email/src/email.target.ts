@@ -5,7 +5,7 @@
  * `options.email.tmplType`, then html). `options.email.maxEmailReceivers` sets the recipients per
  * message and `options.email.notificationTimeout` the SMTP timeouts, per notification.
  */
-import { PermanentError } from '@nm/bus';
+import { PermanentError } from '@nm/errors';
 import type { EmailTarget, EmailTlsConfig } from '@nm/channels';
 import type { EmailReceiver, TLSConfig } from '@nm/model';
 import type { DeliveryJob } from '@nm/sender-kit';

@@ -1,6 +1,4 @@
-import { runSenderMain } from '@nm/sender-kit';
-import { startEmailSender } from './service.js';
+import { runService } from '@nm/service-kit';
+import { emailService } from './service.js';
 
-runSenderMain('sender-email', (rt, env) =>
-  startEmailSender(rt, { maxAttempts: env.NM_SENDER_MAX_ATTEMPTS, concurrency: env.NM_SENDER_CONCURRENCY }),
-);
+runService(emailService);

@@ -4,7 +4,7 @@
  * needs no Config; `user` / `department` become app messages with the Config's `appID` /
  * `appSecret`.
  */
-import { PermanentError } from '@nm/bus';
+import { PermanentError } from '@nm/errors';
 import type { FeishuFormat, FeishuTarget } from '@nm/channels';
 import type { FeishuReceiver } from '@nm/model';
 import type { DeliveryJob } from '@nm/sender-kit';

@@ -1,11 +1,4 @@
-import { channelBaseUrlsFromEnv } from '@nm/channels';
-import { runSenderMain } from '@nm/sender-kit';
-import { startFeishuSender } from './service.js';
+import { runService } from '@nm/service-kit';
+import { feishuService } from './service.js';
 
-runSenderMain('sender-feishu', (rt, env) =>
-  startFeishuSender(rt, {
-    maxAttempts: env.NM_SENDER_MAX_ATTEMPTS,
-    concurrency: env.NM_SENDER_CONCURRENCY,
-    apiUrl: channelBaseUrlsFromEnv(process.env).feishuApiUrl,
-  }),
-);
+runService(feishuService);

@@ -1,3 +1,2 @@
-export { startSlackSender } from './service.js';
-export type { SlackServiceOptions } from './service.js';
+export { slackService } from './service.js';
 export { describeSlackDestination, slackTargetOf } from './slack.target.js';

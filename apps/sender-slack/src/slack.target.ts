@@ -4,7 +4,7 @@
  * `slackTokenSecret`; the extension field `webhook` (a Credential holding an incoming-webhook
  * URL) posts to that webhook and needs no Config.
  */
-import { PermanentError } from '@nm/bus';
+import { PermanentError } from '@nm/errors';
 import type { SlackTarget } from '@nm/channels';
 import { CredentialSchema, type SlackReceiver } from '@nm/model';
 import type { DeliveryJob } from '@nm/sender-kit';

@@ -1,2 +1,2 @@
-export { startWebhookSender, webhookTargetOf } from './service.js';
-export type { WebhookServiceOptions } from './service.js';
+export { webhookService } from './service.js';
+export { describeWebhookDestination, webhookTargetOf } from './webhook.target.js';

@@ -8,7 +8,8 @@ import { createRuntime, type Runtime } from '@nm/service-kit';
 import { createLogger } from '@nm/telemetry';
 import { startNats, startRedis, startWebhookSink, waitFor, type PrivateNats, type PrivateRedis, type WebhookSink } from '@nm/testing';
 import { Redis } from 'ioredis';
-import { startWebhookSender, webhookTargetOf } from './service.js';
+import { webhookService } from './service.js';
+import { webhookTargetOf } from './webhook.target.js';
 
 const TENANT = 'team-a';
 
@@ -126,7 +127,7 @@ describe('webhookTargetOf', () => {
   });
 });
 
-describe('startWebhookSender', () => {
+describe('webhookService', () => {
   const SECRET_KEY = 'sender-webhook-test-key';
   let nats: PrivateNats;
   let redisServer: PrivateRedis;
@@ -155,7 +156,7 @@ describe('startWebhookSender', () => {
     });
     rt = createRuntime({ service: 'sender-webhook', natsUrl: nats.url, redisUrl: redisServer.url, secretKey: SECRET_KEY, logLevel: 'silent' });
     await waitFor('config loaded', () => rt.config.isLoaded());
-    await startWebhookSender(rt, { maxAttempts: 3 });
+    await webhookService.start(rt, webhookService.env.parse({ NM_SENDER_MAX_ATTEMPTS: '3' }));
     bus = await connectBus({ url: nats.url, name: 'sender-webhook-test', logger: createLogger('test', 'silent') });
   }, 60_000);
 

@@ -1,3 +1,2 @@
-export { startWechatSender } from './service.js';
-export type { WechatServiceOptions } from './service.js';
+export { wechatService } from './service.js';
 export { describeWechatDestination, wechatFormatOf, wechatTargetOf } from './wechat.target.js';

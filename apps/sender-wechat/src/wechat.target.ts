@@ -5,7 +5,7 @@
  * post and needs no Config. `options.wechat.messageMaxSize` bounds application messages and
  * `options.wechat.notificationTimeout` becomes the target's per-request `timeoutMs`.
  */
-import { PermanentError } from '@nm/bus';
+import { PermanentError } from '@nm/errors';
 import type { WechatTarget } from '@nm/channels';
 import type { WechatReceiver } from '@nm/model';
 import type { DeliveryJob } from '@nm/sender-kit';

@@ -1,6 +1,7 @@
+import { z } from 'zod';
 import { consumers, IngestedBatchSchema } from '@nm/contracts';
 import { startConsumer } from '@nm/bus';
-import { consumeWhenConfigured, type Runtime } from '@nm/service-kit';
+import { consumeWhenConfigured, type Runtime, type ServiceDefinition } from '@nm/service-kit';
 import { InhibitionStore } from '@nm/config-store';
 import { createSilencerHandler } from './silencer.handler.js';
 
@@ -31,3 +32,14 @@ export async function startSilencer(rt: Runtime, opts: SilencerOptions = {}): Pr
   rt.logger.info('silencer started (consumes once the configuration is loaded)');
   return { stop: () => consumer.stop() };
 }
+
+/** The silencer's own environment, read by `apps/silencer` and `apps/standalone`. */
+export const SilencerEnvSchema = z.object({
+  NM_INHIBIT_SOURCE_TTL_SECONDS: z.coerce.number().int().positive().default(86400),
+});
+
+export const silencerService: ServiceDefinition<typeof SilencerEnvSchema> = {
+  name: 'silencer',
+  env: SilencerEnvSchema,
+  start: (rt, env) => startSilencer(rt, { inhibitSourceTtlMs: env.NM_INHIBIT_SOURCE_TTL_SECONDS * 1000 }),
+};

@@ -1,2 +1,2 @@
-export { startStandalone } from './standalone.js';
-export type { StandaloneOptions } from './standalone.js';
+export { DEFINED_SERVICES, SENDER_SERVICES, StandaloneEnvSchema, parseStandaloneEnv, startStandalone } from './standalone.js';
+export type { StandaloneEnv } from './standalone.js';

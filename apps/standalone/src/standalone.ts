@@ -1,47 +1,57 @@
-import { aggregatorOptionsFromEnv, startAggregator, type AggregatorOptions } from '@nm/aggregator';
-import { channelBaseUrlsFromEnv, type ChannelBaseUrls } from '@nm/channels';
-import { startConfigSync } from '@nm/config-sync';
-import { DEFAULT_READY_REQUIRES, startIngest, type IngestEnvOptions } from '@nm/ingest';
-import { startRouter } from '@nm/router';
-import { startDingtalkSender } from '@nm/sender-dingtalk';
-import { startEmailSender } from '@nm/sender-email';
-import { startFeishuSender } from '@nm/sender-feishu';
-import { startSlackSender } from '@nm/sender-slack';
-import { startWebhookSender } from '@nm/sender-webhook';
-import { startWechatSender } from '@nm/sender-wechat';
-import { startSilencer } from '@nm/silencer';
-import { createRuntime, type Runtime } from '@nm/service-kit';
-import { createLogger, Metrics } from '@nm/telemetry';
+/**
+ * Every service of the pipeline in one process, sharing one metrics registry and one logger root.
+ * The services that have a definition (`ServiceDefinition` of `@nm/service-kit`) start here exactly
+ * as they start alone, from one environment parsed once, so their settings work in both modes.
+ */
+import { z } from 'zod';
+import { AggregatorEnvSchema, aggregatorOptionsFromEnv, startAggregator } from '@nm/aggregator';
+import { ConfigSyncEnvSchema, startConfigSync } from '@nm/config-sync';
+import { DEFAULT_READY_REQUIRES, IngestEnvSchema, ingestOptionsFromEnv, startIngest } from '@nm/ingest';
+import { routerService } from '@nm/router';
+import { dingtalkService } from '@nm/sender-dingtalk';
+import { emailService } from '@nm/sender-email';
+import { feishuService } from '@nm/sender-feishu';
+import { slackService } from '@nm/sender-slack';
+import { webhookService } from '@nm/sender-webhook';
+import { wechatService } from '@nm/sender-wechat';
+import { silencerService } from '@nm/silencer';
+import { CommonEnvSchema, PortSchema, createRuntime, servicesEnvShape, type Runtime, type ServiceDefinition, type Stoppable } from '@nm/service-kit';
+import { createLogger, Metrics, parseEnv } from '@nm/telemetry';
 
-export interface StandaloneOptions {
-  natsUrl: string;
-  redisUrl: string;
-  secretKey: string;
-  logLevel?: string;
-  ingestPort: number;
-  ingestHost?: string;
-  /** Ingest limits, dedup and back-pressure (`ingestOptionsFromEnv` of `@nm/ingest` reads them from the environment). */
-  ingest?: Partial<IngestEnvOptions>;
-  /** Directory of manifests (directory mode); omit when another config-sync feeds Redis. */
-  configDir?: string;
-  tenantSidecarUrl?: string;
-  /** Slack, DingTalk and Feishu API base URLs (default: `NM_SLACK_API_URL` etc. of the environment, else the vendors'). */
-  channelBaseUrls?: ChannelBaseUrls;
-  /** Aggregator bounds (default: `NM_AGGREGATOR_*` of the environment). */
-  aggregator?: AggregatorOptions;
+/** The services that start from their definition, in start order (after config-sync, ingest). */
+export const DEFINED_SERVICES: readonly ServiceDefinition[] = [silencerService, routerService];
+export const SENDER_SERVICES: readonly ServiceDefinition[] = [webhookService, emailService, slackService, wechatService, dingtalkService, feishuService];
+
+/** What the single process reads itself: the common variables, and ingest's, the aggregator's and config-sync's. */
+const OwnEnvSchema = CommonEnvSchema.extend({
+  ...IngestEnvSchema.shape,
+  ...AggregatorEnvSchema.shape,
+  NM_INGEST_PORT: PortSchema.default(19093),
+  NM_INGEST_HOST: z.string().default('0.0.0.0'),
+  /** Directory of manifests (directory mode); unset when another config-sync feeds Redis. */
+  NM_CONFIG_DIR: z.string().min(1).optional(),
+  NM_CONFIG_POLL_MS: ConfigSyncEnvSchema.shape.NM_CONFIG_POLL_MS,
+});
+export type StandaloneEnv = z.infer<typeof OwnEnvSchema>;
+
+/** Everything the single process reads, in one schema: its own variables and every defined service's. */
+export const StandaloneEnvSchema: z.ZodObject = OwnEnvSchema.extend(servicesEnvShape([...DEFINED_SERVICES, ...SENDER_SERVICES]));
+
+/** Parses the whole environment once; throws EnvError with one line naming each bad variable. */
+export function parseStandaloneEnv(source: NodeJS.ProcessEnv = process.env): StandaloneEnv {
+  return parseEnv(StandaloneEnvSchema, source) as StandaloneEnv;
 }
 
-/** Every service of the pipeline in one process, sharing one metrics registry and one logger root. */
-export async function startStandalone(opts: StandaloneOptions): Promise<{ ingestPort: number; stop(): Promise<void> }> {
-  const root = createLogger('notification-manager', opts.logLevel);
+export async function startStandalone(env: StandaloneEnv): Promise<{ ingestPort: number; stop(): Promise<void> }> {
+  const root = createLogger('notification-manager', env.LOG_LEVEL);
   const metrics = new Metrics('notification-manager');
   const runtimes: Runtime[] = [];
   const rt = (service: string, readConfig = true): Runtime => {
     const r = createRuntime({
       service,
-      natsUrl: opts.natsUrl,
-      redisUrl: opts.redisUrl,
-      secretKey: opts.secretKey,
+      natsUrl: env.NATS_URL,
+      redisUrl: env.REDIS_URL,
+      secretKey: env.NM_SECRET_KEY,
       logger: root.child({ service }),
       metrics,
       readConfig,
@@ -49,39 +59,24 @@ export async function startStandalone(opts: StandaloneOptions): Promise<{ ingest
     runtimes.push(r);
     return r;
   };
-  const stops: Array<() => Promise<void>> = [];
-  if (opts.configDir) {
-    const sync = await startConfigSync(rt('config-sync', false), { configDir: opts.configDir });
-    stops.push(() => sync.stop());
-  }
+  const started: Stoppable[] = [];
+  if (env.NM_CONFIG_DIR) started.push(await startConfigSync(rt('config-sync', false), { configDir: env.NM_CONFIG_DIR, pollMs: env.NM_CONFIG_POLL_MS }));
   const ingest = await startIngest(rt('ingest'), {
-    ...opts.ingest,
-    port: opts.ingestPort,
-    ...(opts.ingestHost ? { host: opts.ingestHost } : {}),
-    readyRequires: DEFAULT_READY_REQUIRES.filter((s) => opts.configDir || s !== 'config-sync'),
+    ...ingestOptionsFromEnv(env),
+    port: env.NM_INGEST_PORT,
+    host: env.NM_INGEST_HOST,
+    readyRequires: DEFAULT_READY_REQUIRES.filter((s) => env.NM_CONFIG_DIR || s !== 'config-sync'),
   });
-  stops.push(() => ingest.stop());
-  const silencer = await startSilencer(rt('silencer'));
-  stops.push(() => silencer.stop());
-  const router = await startRouter(rt('router'), opts.tenantSidecarUrl ? { tenantSidecarUrl: opts.tenantSidecarUrl } : {});
-  stops.push(() => router.stop());
-  const aggregator = await startAggregator(rt('aggregator'), opts.aggregator ?? aggregatorOptionsFromEnv(process.env));
-  stops.push(() => aggregator.stop());
-  const urls = opts.channelBaseUrls ?? channelBaseUrlsFromEnv(process.env);
-  const senders = [
-    await startWebhookSender(rt('sender-webhook')),
-    await startEmailSender(rt('sender-email')),
-    await startSlackSender(rt('sender-slack'), { apiUrl: urls.slackApiUrl }),
-    await startWechatSender(rt('sender-wechat')),
-    await startDingtalkSender(rt('sender-dingtalk'), { apiUrl: urls.dingtalkApiUrl }),
-    await startFeishuSender(rt('sender-feishu'), { apiUrl: urls.feishuApiUrl }),
-  ];
-  for (const sender of senders) stops.push(() => sender.stop());
+  started.push(ingest);
+  for (const def of DEFINED_SERVICES) started.push(await def.start(rt(def.name), env));
+  // the aggregator reads its NM_AGGREGATOR_* variables itself (validated above with the rest)
+  started.push(await startAggregator(rt('aggregator'), aggregatorOptionsFromEnv(process.env)));
+  for (const def of SENDER_SERVICES) started.push(await def.start(rt(def.name), env));
   root.info({ port: ingest.port }, 'notification manager running (single process)');
   return {
     ingestPort: ingest.port,
     stop: async () => {
-      for (const s of stops.reverse()) await s();
+      for (const s of started.reverse()) await s.stop();
       for (const r of runtimes) await r.close();
     },
   };

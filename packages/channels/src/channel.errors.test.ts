@@ -6,7 +6,7 @@ import {
   classifyVendorError,
   parseRetryAfter,
 } from './channel.errors.js';
-import { channelBaseUrlsFromEnv } from './channel.urls.js';
+import { ChannelUrlEnvSchema } from './channel.urls.js';
 import { redactUrl } from './http.client.js';
 
 describe('classifyHttpError', () => {
@@ -110,16 +110,16 @@ describe('redactUrl', () => {
   ])('%s → %s', (raw, redacted) => expect(redactUrl(raw)).toBe(redacted));
 });
 
-describe('channelBaseUrlsFromEnv', () => {
+describe('ChannelUrlEnvSchema', () => {
   it('defaults to the vendors and normalises overrides', () => {
-    expect(channelBaseUrlsFromEnv({})).toEqual({
-      slackApiUrl: 'https://slack.com/api/',
-      dingtalkApiUrl: 'https://oapi.dingtalk.com/',
-      feishuApiUrl: 'https://open.feishu.cn/open-apis/',
+    expect(ChannelUrlEnvSchema.parse({})).toEqual({
+      NM_SLACK_API_URL: 'https://slack.com/api/',
+      NM_DINGTALK_API_URL: 'https://oapi.dingtalk.com/',
+      NM_FEISHU_API_URL: 'https://open.feishu.cn/open-apis/',
     });
-    expect(channelBaseUrlsFromEnv({ NM_FEISHU_API_URL: 'https://open.larksuite.com/open-apis' }).feishuApiUrl).toBe(
+    expect(ChannelUrlEnvSchema.parse({ NM_FEISHU_API_URL: 'https://open.larksuite.com/open-apis' }).NM_FEISHU_API_URL).toBe(
       'https://open.larksuite.com/open-apis/',
     );
-    expect(() => channelBaseUrlsFromEnv({ NM_SLACK_API_URL: 'ftp://x' })).toThrow(/NM_SLACK_API_URL/);
+    expect(() => ChannelUrlEnvSchema.parse({ NM_SLACK_API_URL: 'ftp://x' })).toThrow(/NM_SLACK_API_URL/);
   });
 });

@@ -54,9 +54,9 @@ export {
   DEFAULT_SLACK_API_URL,
   DEFAULT_WECHAT_API_URL,
   LARK_API_URL,
-  channelBaseUrlsFromEnv,
+  ChannelUrlEnvSchema,
+  apiUrlVariable,
 } from './channel.urls.js';
-export type { ChannelBaseUrls } from './channel.urls.js';
 export { HttpChannelSender, TokenChannelSender } from './http.sender.js';
 export type { HttpSenderOptions, RateLimitedSenderOptions, TokenSenderOptions } from './http.sender.js';
 export { EmailSender, smtpTransportOptions } from './email.sender.js';

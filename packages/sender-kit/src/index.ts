@@ -22,5 +22,5 @@ export { buildJob } from './delivery.job.js';
 export type { JobInput } from './delivery.job.js';
 export { RevisionCache } from './revision.cache.js';
 export type { RevisionState, RevisionCacheOptions, TextSource } from './revision.cache.js';
-export { SenderEnvSchema, runSenderMain } from './sender.main.js';
-export type { SenderEnv } from './sender.main.js';
+export { SenderEnvSchema, senderOptionsFromEnv, senderService, sharedPorts } from './sender.service.js';
+export type { SenderApp, SenderEnv } from './sender.service.js';

@@ -1,0 +1,50 @@
+/**
+ * A sender app is a service definition: `sender-<channel>`, the variables its channel reads (an
+ * API base URL, say), and the `ChannelSender` and `targetOf` it builds from them. `runService`
+ * (its own process) and `apps/standalone` (every service in one) start it the same way.
+ */
+import { z } from 'zod';
+import { RedisRateLimiter, RedisTokenCache, type RateLimiter, type TokenCache } from '@nm/channels';
+import type { Channel } from '@nm/contracts';
+import type { Runtime, ServiceDefinition } from '@nm/service-kit';
+import { SENDER_DEFAULTS, startSender } from './sender.runner.js';
+import type { SenderServiceOptions, SenderSpec } from './sender.types.js';
+
+/** What every sender service reads. */
+export const SenderEnvSchema = z.object({
+  /** Attempts of one notification before it is dead-lettered; 0 = unlimited. */
+  NM_SENDER_MAX_ATTEMPTS: z.coerce.number().int().min(0).default(SENDER_DEFAULTS.maxAttempts),
+  NM_SENDER_CONCURRENCY: z.coerce.number().int().min(1).default(SENDER_DEFAULTS.concurrency),
+});
+export type SenderEnv = z.infer<typeof SenderEnvSchema>;
+
+export function senderOptionsFromEnv(env: SenderEnv): SenderServiceOptions {
+  return { maxAttempts: env.NM_SENDER_MAX_ATTEMPTS, concurrency: env.NM_SENDER_CONCURRENCY };
+}
+
+export interface SenderApp<S extends z.ZodObject, Target> {
+  channel: Channel;
+  /** The channel's own variables (default none). */
+  env?: S;
+  /** The sender and how a job becomes its target, from the parsed variables. */
+  spec: (env: z.infer<S>, rt: Runtime) => SenderSpec<Target>;
+}
+
+/** The service of a sender app: reads `SenderEnvSchema` and `app.env`, delivers through `app.spec`. */
+export function senderService<S extends z.ZodObject, Target>(app: SenderApp<S, Target>): ServiceDefinition {
+  const name = `sender-${app.channel}`;
+  return {
+    name,
+    env: app.env ? SenderEnvSchema.extend(app.env.shape) : SenderEnvSchema,
+    start: (rt, env) => {
+      const spec = app.spec(env as z.infer<S>, rt);
+      if (spec.sender.channel !== app.channel) throw new Error(`${name}: its sender delivers ${spec.sender.channel}`);
+      return startSender(rt, spec, senderOptionsFromEnv(env as SenderEnv));
+    },
+  };
+}
+
+/** Access-token caches and rate-limit windows in Redis, so every replica of a sender shares them. */
+export function sharedPorts(rt: Runtime): { tokenCache: TokenCache; rateLimiter: RateLimiter } {
+  return { tokenCache: new RedisTokenCache(rt.redis), rateLimiter: new RedisRateLimiter(rt.redis) };
+}
