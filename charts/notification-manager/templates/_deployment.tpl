@@ -1,8 +1,9 @@
 {{/*
 One service's Deployment. Arguments: root (the chart context), component (service name, e.g.
 "sender-email"), cfg (its settings: replicas, resources, env), port and portName (the port that
-serves /-/healthy, /-/ready and /metrics), env (extra EnvVars of this service), serviceAccount,
-automountToken, autoscaled (replicas are left to an HPA or KEDA).
+serves /-/healthy, /-/ready and /metrics), env (extra EnvVars of this service), volumes and
+volumeMounts (extra ones of this service), serviceAccount, automountToken, autoscaled (replicas are
+left to an HPA or KEDA).
 */}}
 {{- define "nm.deployment" -}}
 {{- $root := .root -}}
@@ -109,6 +110,9 @@ spec:
           volumeMounts:
             - name: tmp
               mountPath: /tmp
+            {{- with .volumeMounts }}
+            {{- toYaml . | nindent 12 }}
+            {{- end }}
             {{- with $v.extraVolumeMounts }}
             {{- toYaml . | nindent 12 }}
             {{- end }}
@@ -116,6 +120,9 @@ spec:
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
+        {{- with .volumes }}
+        {{- toYaml . | nindent 8 }}
+        {{- end }}
         {{- with $v.extraVolumes }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -144,7 +151,14 @@ into floats).
 {{- $health := dict "name" "NM_HEALTH_PORT" "value" "8080" -}}
 {{- $out := list -}}
 {{- $ingestEnv := list (dict "name" "NM_INGEST_PORT" "value" (toString $v.ingest.service.port)) (dict "name" "NM_READY_REQUIRES" "value" (include "nm.readyRequires" .)) -}}
-{{- $out = append $out (dict "component" "ingest" "key" "ingest" "port" $v.ingest.service.port "portName" "webhook" "env" $ingestEnv) -}}
+{{- $ingestVolumes := list -}}
+{{- $ingestMounts := list -}}
+{{- if $v.ingest.auth.enabled -}}
+{{- $ingestEnv = append $ingestEnv (dict "name" "NM_INGEST_TOKENS_FILE" "value" "/etc/notification-manager/ingest-tokens/tokens") -}}
+{{- $ingestVolumes = append $ingestVolumes (dict "name" "ingest-tokens" "secret" (dict "secretName" (include "nm.ingestTokenSecretName" .) "items" (list (dict "key" "tokens" "path" "tokens")))) -}}
+{{- $ingestMounts = append $ingestMounts (dict "name" "ingest-tokens" "mountPath" "/etc/notification-manager/ingest-tokens" "readOnly" true) -}}
+{{- end -}}
+{{- $out = append $out (dict "component" "ingest" "key" "ingest" "port" $v.ingest.service.port "portName" "webhook" "env" $ingestEnv "volumes" $ingestVolumes "volumeMounts" $ingestMounts) -}}
 {{- $out = append $out (dict "component" "silencer" "key" "silencer" "port" 8080 "portName" "http" "env" (list $health)) -}}
 {{- $routerEnv := list $health -}}
 {{- if $v.tenantSidecarUrl -}}

@@ -85,6 +85,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-secret-key" (include "nm.fullname" .)) .Values.secretKey.existingSecret -}}
 {{- end -}}
 
+{{/* The Secret of ingest's bearer tokens (key tokens; token for clients). */}}
+{{- define "nm.ingestTokenSecretName" -}}
+{{- default (printf "%s-ingest-token" (include "nm.fullname" .)) .Values.ingest.auth.existingSecret -}}
+{{- end -}}
+
 {{- define "nm.natsUrl" -}}
 {{- if .Values.nats.url -}}
 {{- .Values.nats.url -}}

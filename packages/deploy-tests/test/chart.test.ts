@@ -26,7 +26,13 @@ const MATRIX: Record<string, Record<string, unknown>> = {
     extraVolumes: [{ name: 'ca', configMap: { name: 'ca' } }],
     extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ssl/extra', readOnly: true }],
     tenantSidecarUrl: 'http://tenant-sidecar.kubesphere-system:19094',
-    ingest: { replicas: 3, env: { NM_INGEST_DEDUP_WINDOW: '1m' }, readyRequires: ['config-sync', 'router'], service: { type: 'LoadBalancer', annotations: { 'example.com/lb': 'internal' } } },
+    ingest: {
+      replicas: 3,
+      env: { NM_INGEST_DEDUP_WINDOW: '1m' },
+      readyRequires: ['config-sync', 'router'],
+      service: { type: 'LoadBalancer', annotations: { 'example.com/lb': 'internal' } },
+      auth: { existingSecret: 'my-ingest-token' },
+    },
     configSync: { replicas: 2 },
     senderDefaults: { autoscaling: { enabled: false } },
     senders: {
@@ -104,8 +110,8 @@ describe('helm template over the values matrix', () => {
     expect(() => render({ extraArgs: ['--kube-version', '1.22.0'] })).toThrow(/kubeVersion/);
   });
 
-  it('is stable: two renders differ only in the generated NM_SECRET_KEY', () => {
-    const mask = (t: string): string => t.replace(/NM_SECRET_KEY: \S+/g, 'NM_SECRET_KEY: <generated>');
+  it('is stable: two renders differ only in the generated NM_SECRET_KEY and ingest token', () => {
+    const mask = (t: string): string => t.replace(/(NM_SECRET_KEY|token|tokens): [A-Za-z0-9+/=]{40,}/g, '$1: <generated>');
     expect(mask(render().text)).toBe(mask(render().text));
   });
 });
@@ -338,7 +344,7 @@ describe('NotificationManager object and ConfigMaps', () => {
 
 describe('NM_SECRET_KEY', () => {
   it('is generated (64 characters) into a Secret that helm keeps, unless an existing Secret is named', () => {
-    const [secret] = byKind(defaults, 'Secret');
+    const secret = byKind(defaults, 'Secret').find((o) => o.metadata.name.endsWith('-secret-key'));
     expect(secret!.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
     const key = Buffer.from((secret!['data'] as Record<string, string>)['NM_SECRET_KEY']!, 'base64').toString('utf8');
     expect(key).toMatch(/^[A-Za-z0-9]{64}$/);
@@ -352,6 +358,40 @@ describe('NM_SECRET_KEY', () => {
   });
 });
 
+describe('ingest token', () => {
+  const ingestPod = (objects: K8sObject[]) => podSpec(deployment(objects, 'ingest'));
+  const tokensVolume = (objects: K8sObject[]) => (ingestPod(objects)['volumes'] as Array<{ name: string; secret?: unknown }>).find((v) => v.name === 'ingest-tokens');
+
+  it('is generated (48 characters) into a Secret that helm keeps; ingest reads its tokens as a file it re-reads', () => {
+    const secret = byKind(defaults, 'Secret').find((o) => o.metadata.name === 'nm-notification-manager-ingest-token');
+    expect(secret!.metadata.annotations).toEqual({ 'helm.sh/resource-policy': 'keep' });
+    const data = secret!['data'] as Record<string, string>;
+    const token = Buffer.from(data['token']!, 'base64').toString('utf8');
+    expect(token).toMatch(/^[A-Za-z0-9]{48}$/);
+    expect(data['tokens']).toBe(data['token']);
+    expect(envOf(deployment(defaults, 'ingest'))['NM_INGEST_TOKENS_FILE']).toBe('/etc/notification-manager/ingest-tokens/tokens');
+    expect(tokensVolume(defaults)).toEqual({ name: 'ingest-tokens', secret: { secretName: 'nm-notification-manager-ingest-token', items: [{ key: 'tokens', path: 'tokens' }] } });
+    expect(ingestPod(defaults).containers[0]!['volumeMounts']).toContainEqual({ name: 'ingest-tokens', mountPath: '/etc/notification-manager/ingest-tokens', readOnly: true });
+    // the other services get neither
+    expect(envOf(deployment(defaults, 'router'))['NM_INGEST_TOKENS_FILE']).toBeUndefined();
+  });
+
+  it('is read back from the existing Secret on upgrade (lookup), not generated again', () => {
+    const template = readFileSync(join(CHART, 'templates/ingest-token.yaml'), 'utf8');
+    expect(template).toMatch(/lookup "v1" "Secret" \$ns \$name/);
+    expect(template).toMatch(/\$token = index \$existing\.data "token"/);
+  });
+
+  it('comes from an existing Secret when one is named, and is off when disabled', () => {
+    expect(byKind(rendered['everything']!, 'Secret')).toEqual([]);
+    expect(tokensVolume(rendered['everything']!)).toMatchObject({ secret: { secretName: 'my-ingest-token' } });
+    const open = render({ values: { ingest: { auth: { enabled: false } } } }).objects;
+    expect(byKind(open, 'Secret').map((o) => o.metadata.name)).toEqual(['nm-notification-manager-secret-key']);
+    expect(envOf(deployment(open, 'ingest'))['NM_INGEST_TOKENS_FILE']).toBeUndefined();
+    expect(tokensVolume(open)).toBeUndefined();
+  });
+});
+
 describe('values.schema.json', () => {
   it.each<[string, Record<string, unknown>, RegExp]>([
     ['a string where a number goes', { ingest: { replicas: 'two' } }, /ingest\/replicas/],
@@ -361,6 +401,7 @@ describe('values.schema.json', () => {
     ['a NATS URL of another scheme', { nats: { url: 'http://nats:4222' } }, /nats\/url/],
     ['an empty tenantKey', { notificationManager: { spec: { receivers: { tenantKey: '' } } } }, /tenantKey/],
     ['a port out of range', { ingest: { service: { port: 70000 } } }, /ingest\/service\/port/],
+    ['an unknown ingest auth setting', { ingest: { auth: { token: 'x' } } }, /additional properties 'token' not allowed/],
     ['KEDA scaling a sender to zero (its notifications would be dead-lettered as unclaimed)', { senderDefaults: { keda: { enabled: true, minReplicas: 0 } } }, /keda\/minReplicas/],
   ])('refuses %s', (_what, values, message) => {
     expect(() => render({ values })).toThrow(message);
@@ -383,12 +424,34 @@ describe('NOTES.txt', () => {
   };
 
   it("tells how to point Alertmanager at the ingest URL, and that KubeSphere's URL is served when it is", () => {
-    const ks = notes('notification-manager', 'kubesphere-monitoring-system');
+    const ks = notes('notification-manager', 'kubesphere-monitoring-system', { ingest: { auth: { enabled: false } } });
     expect(ks).toContain('- url: http://notification-manager-svc.kubesphere-monitoring-system.svc:19093/api/v2/alerts');
     expect(ks).toContain("that is this release's Service; nothing to change.");
     const other = notes('nm', 'monitoring', { ingest: { service: { name: '' } }, nats: { url: 'nats://nats:4222' } });
     expect(other).toContain('- url: http://nm-notification-manager-ingest.monitoring.svc:19093/api/v2/alerts');
     expect(other).toContain('change that URL to the one above');
     expect(other).not.toContain('bundled single node');
+  });
+
+  it("shows Alertmanager's http_config.authorization for the ingest token, and says when ingest is open", () => {
+    const ks = notes('notification-manager', 'kubesphere-monitoring-system');
+    expect(ks).toContain(
+      [
+        '           - url: http://notification-manager-svc.kubesphere-monitoring-system.svc:19093/api/v2/alerts',
+        '             send_resolved: true',
+        '             http_config:',
+        '               authorization:',
+        '                 type: Bearer',
+        '                 credentials_file: /etc/alertmanager/secrets/notification-manager-ingest-token/token',
+      ].join('\n'),
+    );
+    expect(ks).toContain("kubectl -n kubesphere-monitoring-system get secret notification-manager-ingest-token -o jsonpath='{.data.token}' | base64 -d");
+    expect(ks).toContain('add the http_config above to that webhook');
+    expect(ks).toContain('-H "Authorization: Bearer $TOKEN"');
+    const own = notes('nm', 'monitoring', { ingest: { auth: { existingSecret: 'am-token' } } });
+    expect(own).toContain('credentials_file: /etc/alertmanager/secrets/am-token/token');
+    const open = notes('nm', 'monitoring', { ingest: { auth: { enabled: false } } });
+    expect(open).not.toContain('http_config');
+    expect(open).toContain('ingest.auth.enabled is false: ingest takes alerts from anyone who can reach the Service.');
   });
 });
