@@ -48,8 +48,3 @@ export function parseDuration(v: string | number): number {
   if (!Number.isFinite(total)) throw new InvalidDurationError(v, 'out of range');
   return total;
 }
-
-/** `parseDuration` for optional values: `fallback` when absent. */
-export function durationOr(v: string | number | undefined, fallbackMs: number): number {
-  return v === undefined ? fallbackMs : parseDuration(v);
-}

@@ -136,7 +136,7 @@ export { referencesOf, qualifyReferences } from './references.js';
 export type { ObjectReference } from './references.js';
 
 // Values and matching.
-export { parseDuration, durationOr } from './duration.js';
+export { parseDuration } from './duration.js';
 export { tryCompileRegex, compileRegex, regexMatches } from './regex.js';
 export type { CompiledRegex } from './regex.js';
 export { matchesSelector, hasAllPairs, selectorProblems } from './selector.js';

@@ -5,7 +5,7 @@ export { startRedis } from './redis.server.js';
 export type { PrivateRedis } from './redis.server.js';
 export { startWebhookSink } from './webhook.sink.js';
 export type { WebhookSink, SinkRequest, SinkResponse, SinkResponder } from './webhook.sink.js';
-export { buildAlert, webhookPayload } from './alert.builders.js';
+export { webhookPayload } from './alert.builders.js';
 export type { PostableAlert } from './alert.builders.js';
 export * from './fake-kube/index.js';
 export { makeTestPki } from './tls.certs.js';
