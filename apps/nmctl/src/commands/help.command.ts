@@ -6,11 +6,14 @@ export const USAGE = `nmctl: check notification-manager manifests and explain ho
 Usage:
   nmctl validate PATH...
   nmctl route CONFIG_DIR ALERT.json [--now RFC3339] [--tenants NS=USER,...]... [--firing FILE]
+  nmctl migrate-eventer --sink SINK... [--name NAME] [--configmap FILE]...
   nmctl help [COMMAND]
 
 Commands:
   validate  Validate manifest files and directories; one line per problem
   route     Explain which receivers alerts reach under a configuration, and why
+  migrate-eventer
+            Convert kube-eventer webhook sinks into an EventRule and a webhook Receiver
   help      Show the help of a command
 
 Run 'nmctl help COMMAND' for details.`;
@@ -18,7 +21,7 @@ Run 'nmctl help COMMAND' for details.`;
 export const VALIDATE_HELP = `Usage: nmctl validate PATH...
 
 Validates notification.kubesphere.io/v2beta2 manifests (NotificationManager, Config, Receiver,
-Router, Silence, InhibitRule) and the v1 Secrets, v1 ConfigMaps and RoleBindings they use.
+Router, Silence, InhibitRule, EventRule) and the v1 Secrets, v1 ConfigMaps and RoleBindings they use.
 
 PATH is a file or a directory. Directories are read recursively (*.yaml, *.yml, *.json; hidden
 entries skipped); a file named explicitly is read whatever its extension. YAML files may hold
@@ -53,13 +56,42 @@ Options:
 Exit status: 0 after explaining, 1 when the configuration has errors (they are printed on
 stderr), 2 on bad arguments or unreadable files.`;
 
+export const MIGRATE_EVENTER_HELP = `Usage: nmctl migrate-eventer --sink SINK... [--name NAME] [--configmap FILE]...
+
+Converts kube-eventer webhook sinks (the value of its --sink flag:
+webhook:<url>?level=...&namespaces=...&kinds=...&reason=...&method=...&header=K=V
+&custom_body_configmap=...&custom_body_configmap_namespace=...) into what the event exporter and a
+webhook receiver do here, printed as YAML to apply with kubectl:
+
+  - an EventRule with the sink's filters (level, default Warning; namespaces; kinds; reasons) and
+    a marker label eventer_<NAME>: "true" on the alerts it selects;
+  - a global webhook Receiver selecting the marked alerts, posting to the sink's URL (kube-eventer's
+    options removed from its query) with its method (GET when not given, as kube-eventer) and
+    headers, and a body template giving kube-eventer's default body for each event, or the
+    custom body of the named ConfigMap translated to mustache.
+
+Options:
+  --sink SINK        A kube-eventer webhook sink (--sink= and webhook: prefixes optional); repeat
+                     for several (named NAME-1, NAME-2, ...). Positional arguments count as sinks;
+                     kube-eventer's whole flag (--sink=webhook:...) goes after --.
+  --name NAME        Name of the EventRule and Receiver (default kube-eventer).
+  --configmap FILE   A file with the custom body ConfigMap(s) a sink names (kubectl get configmap
+                     -o yaml); its key content is the body template.
+
+A notification holds the events that arrived together (grouped by the NotificationManager's
+groupLabels): one event gives exactly kube-eventer's body, several a JSON array of such bodies.
+
+Exit status: 0 when everything converted, 1 when something could not be (a sink that does not
+parse, a template action that cannot be translated, a ConfigMap not given), 2 on bad arguments.`;
+
 export const HELP_HELP = `Usage: nmctl help [COMMAND]
 
-Shows the usage of nmctl, or of COMMAND (validate, route, help).`;
+Shows the usage of nmctl, or of COMMAND (validate, route, migrate-eventer, help).`;
 
 export const COMMAND_HELP: Readonly<Record<string, string>> = {
   validate: VALIDATE_HELP,
   route: ROUTE_HELP,
+  'migrate-eventer': MIGRATE_EVENTER_HELP,
   help: HELP_HELP,
 };
 

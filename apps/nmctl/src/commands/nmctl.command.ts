@@ -1,12 +1,14 @@
 import { EXIT } from '../errors.js';
 import { writeLine, type Command, type CommandIo } from './command.io.js';
 import { helpCommand, USAGE } from './help.command.js';
+import { migrateEventerCommand } from './migrate-eventer.command.js';
 import { routeCommand } from './route.command.js';
 import { validateCommand } from './validate.command.js';
 
 export const COMMANDS: Readonly<Record<string, Command>> = {
   validate: validateCommand,
   route: routeCommand,
+  'migrate-eventer': migrateEventerCommand,
   help: helpCommand,
 };
 
