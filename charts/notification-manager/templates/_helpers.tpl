@@ -81,6 +81,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- printf "%s-config-sync" (include "nm.serviceAccountName" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
+{{/* The event exporter's account: the only other one with API access (Events, involved objects, its Lease). */}}
+{{- define "nm.eventExporterServiceAccountName" -}}
+{{- printf "%s-event-exporter" (include "nm.serviceAccountName" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{- define "nm.secretKeySecretName" -}}
 {{- default (printf "%s-secret-key" (include "nm.fullname" .)) .Values.secretKey.existingSecret -}}
 {{- end -}}

@@ -34,6 +34,7 @@ const MATRIX: Record<string, Record<string, unknown>> = {
       auth: { existingSecret: 'my-ingest-token' },
     },
     configSync: { replicas: 2 },
+    eventExporter: { enabled: true, replicas: 2, api: 'both', env: { NM_EVENTS_INTERVAL: '10m' } },
     senderDefaults: { autoscaling: { enabled: false } },
     senders: {
       email: { keda: { enabled: true, lagThreshold: 50 } },
