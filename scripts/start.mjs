@@ -12,7 +12,8 @@
 // NM_SECRET_KEY, NM_CONFIG_DIR, NM_INGEST_PORT / NM_INGEST_HOST (default 19093 / 127.0.0.1),
 // DEMO_RECEIVER_PORT / DEMO_RECEIVER_HOST (default 19099 / 127.0.0.1), LOG_LEVEL (default warn),
 // NM_LOCAL_DIR (data of private servers and the generated secret key; default .local),
-// NM_REBUILD=1 (build again first).
+// NM_REBUILD=1 (build again first), NM_EVENTS_ENABLED=true (also export the Kubernetes events of the
+// cluster of KUBECONFIG, else ~/.kube/config, as alerts; docs/sources.md).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,4 +1,4 @@
-export { startEventExporter, DEFAULT_EVENTS_LEASE_NAME } from './service.js';
+export { startEventExporter, eventExporterService, DEFAULT_EVENTS_LEASE_NAME } from './service.js';
 export type { EventExporterServiceOptions, EventExporterHandle } from './service.js';
 export { EventExporter } from './event.exporter.js';
 export type { EventExporterOptions, EventExporterDeps, FlushOutcome } from './event.exporter.js';

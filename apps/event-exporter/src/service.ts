@@ -1,6 +1,7 @@
 import { CoordinationV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { LeaseElector, type BackoffOptions } from '@nm/kube';
-import type { Runtime } from '@nm/service-kit';
+import { LeaseElector, loadKubeConfig, type BackoffOptions } from '@nm/kube';
+import type { Runtime, ServiceDefinition } from '@nm/service-kit';
+import { EventExporterEnvSchema, eventExporterOptionsFromEnv } from './event-exporter.env.js';
 import { EventExporter, type EventExporterOptions } from './event.exporter.js';
 import { EventSource, type EventApi } from './event.source.js';
 import { objectLabelReader } from './object.labels.js';
@@ -90,3 +91,15 @@ export function startEventExporter(rt: Runtime, opts: EventExporterServiceOption
   };
   return handle;
 }
+
+/**
+ * The event exporter as a service definition: `apps/event-exporter` runs it alone, and
+ * `apps/standalone` starts it when `NM_EVENTS_ENABLED=true`. The cluster comes from `KUBECONFIG`,
+ * else the pod's service account, else `~/.kube/config` (as for config-sync).
+ */
+export const eventExporterService: ServiceDefinition<typeof EventExporterEnvSchema> = {
+  name: 'event-exporter',
+  env: EventExporterEnvSchema,
+  // (an invalid setting or kubeconfig rejects: the service exits with one line)
+  start: (rt, env) => new Promise<EventExporterHandle>((resolve) => resolve(startEventExporter(rt, { ...eventExporterOptionsFromEnv(env), kubeConfig: loadKubeConfig(process.env) }))),
+};

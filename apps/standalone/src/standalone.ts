@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { AggregatorEnvSchema, aggregatorOptionsFromEnv, startAggregator } from '@nm/aggregator';
 import { ConfigSyncEnvSchema, startConfigSync } from '@nm/config-sync';
+import { eventExporterService, type EventExporterEnv } from '@nm/event-exporter';
 import { DEFAULT_READY_REQUIRES, IngestEnvSchema, ingestOptionsFromEnv, startIngest } from '@nm/ingest';
 import { routerService } from '@nm/router';
 import { dingtalkService } from '@nm/sender-dingtalk';
@@ -31,11 +32,13 @@ const OwnEnvSchema = CommonEnvSchema.extend({
   /** Directory of manifests (directory mode); unset when another config-sync feeds Redis. */
   NM_CONFIG_DIR: z.string().min(1).optional(),
   NM_CONFIG_POLL_MS: ConfigSyncEnvSchema.shape.NM_CONFIG_POLL_MS,
+  /** Also export Kubernetes events as alerts (the cluster of KUBECONFIG, as config-sync reads it). */
+  NM_EVENTS_ENABLED: z.stringbool().default(false),
 });
 export type StandaloneEnv = z.infer<typeof OwnEnvSchema>;
 
 /** Everything the single process reads, in one schema: its own variables and every defined service's. */
-export const StandaloneEnvSchema: z.ZodObject = OwnEnvSchema.extend(servicesEnvShape([...DEFINED_SERVICES, ...SENDER_SERVICES]));
+export const StandaloneEnvSchema: z.ZodObject = OwnEnvSchema.extend(servicesEnvShape([...DEFINED_SERVICES, ...SENDER_SERVICES, eventExporterService]));
 
 /** Parses the whole environment once; throws EnvError with one line naming each bad variable. */
 export function parseStandaloneEnv(source: NodeJS.ProcessEnv = process.env): StandaloneEnv {
@@ -72,6 +75,7 @@ export async function startStandalone(env: StandaloneEnv): Promise<{ ingestPort:
   // the aggregator reads its NM_AGGREGATOR_* variables itself (validated above with the rest)
   started.push(await startAggregator(rt('aggregator'), aggregatorOptionsFromEnv(process.env)));
   for (const def of SENDER_SERVICES) started.push(await def.start(rt(def.name), env));
+  if (env.NM_EVENTS_ENABLED) started.push(await eventExporterService.start(rt(eventExporterService.name), env as unknown as EventExporterEnv));
   root.info({ port: ingest.port }, 'notification manager running (single process)');
   return {
     ingestPort: ingest.port,
