@@ -28,6 +28,9 @@ export interface GuardDeps {
 
 const PRINCIPAL = 'nmPrincipal';
 
+/** A path as express matches routes (case-insensitive, trailing slashes ignored). */
+export const normalizedPath = (path: string): string => path.toLowerCase().replace(/\/+$/, '') || '/';
+
 /** The caller of an API request, as the guard authenticated it (anonymous when the API is open). */
 export function principalOf(res: Response): Principal {
   return (res.locals[PRINCIPAL] as Principal | undefined) ?? { kind: 'anonymous' };
@@ -81,8 +84,10 @@ export function createGuard(deps: GuardDeps): Guard {
 
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
     const run = async (): Promise<void> => {
-      if (PUBLIC_PATHS.has(req.path)) return next();
-      if (INGEST_PATHS.has(req.path) && req.method === 'POST') {
+      // as express routes: without case and trailing slashes
+      const path = normalizedPath(req.path);
+      if (PUBLIC_PATHS.has(path)) return next();
+      if (INGEST_PATHS.has(path) && req.method === 'POST') {
         if (deps.surface === 'admin') return deps.reply(res, 404, `${req.path} is served on the ingest port, not the admin port`);
         if (deps.ingestTokens) {
           const token = bearerToken(req.get('authorization'));
@@ -102,7 +107,7 @@ export function createGuard(deps: GuardDeps): Guard {
       }
       if (!auth.ok) return refuse(res, 'api', auth.status, auth.message);
       res.locals[PRINCIPAL] = auth.principal;
-      const action = actionOf(req.method, req.path);
+      const action = actionOf(req.method, path);
       // tenant-scoped actions are decided by their handler, which knows the tenant
       if (action === 'history' || action === 'receivers') return next();
       if (await allows(req, res, action)) return next();

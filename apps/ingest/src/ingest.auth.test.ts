@@ -192,6 +192,17 @@ describe('API authorization, token mode', () => {
     expect((await request(app).get('/api/v2/receivers').set(...bearer('admin-secret'))).status).toBe(404);
   });
 
+  it('paths are matched as express routes them: without case and trailing slashes', async () => {
+    const { app, published } = await setup({ ingestTokens: ['in'], apiAuth: 'token' });
+    expect((await request(app).post('/api/v2/alerts/').send(alerts)).status).toBe(401);
+    expect((await request(app).post('/api/v2/alerts/').set(...bearer('in')).send(alerts)).status).toBe(200);
+    expect(published).toHaveLength(1);
+    expect((await request(app).get('/API/v2/DLQ').set(...bearer('team-a-secret'))).status).toBe(403);
+    expect((await request(app).get('/api/v2/dlq/').set(...bearer('team-a-secret'))).status).toBe(403);
+    expect((await request(app).get('/api/v2/History/?tenant=team-b').set(...bearer('team-a-secret'))).status).toBe(403);
+    expect((await request(app).get('/API/V2/DLQ').set(...bearer('admin-secret'))).status).toBe(200);
+  });
+
   it('NM_API_AUTH=none: open', async () => {
     const { app } = await setup({ apiAuth: 'none' });
     expect((await request(app).get('/api/v2/dlq')).status).toBe(200);

@@ -37,6 +37,17 @@ export interface KubeReviewerOptions {
   kubeconfig?: string;
   /** Audiences a token must have been issued for (TokenReview `spec.audiences`); default the API server's. */
   audiences?: readonly string[];
+  /** How long one review may take before it counts as unavailable, ms (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** `p`, or a KubeReviewUnavailableError after `ms`. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new KubeReviewUnavailableError(`${what} timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** One line for a failed review: the status and the API server's message, never the request. */
@@ -59,14 +70,20 @@ export async function createKubeReviewer(opts: KubeReviewerOptions = {}): Promis
   const authn = kc.makeApiClient(k8s.AuthenticationV1Api);
   const authz = kc.makeApiClient(k8s.AuthorizationV1Api);
   const audiences = opts.audiences && opts.audiences.length > 0 ? [...opts.audiences] : undefined;
+  const timeoutMs = opts.timeoutMs ?? 10_000;
   return {
     async authenticate(token) {
       let review;
       try {
-        review = await authn.createTokenReview({
-          body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences ? { audiences } : {}) } },
-        });
+        review = await within(
+          authn.createTokenReview({
+            body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token, ...(audiences ? { audiences } : {}) } },
+          }),
+          timeoutMs,
+          'TokenReview',
+        );
       } catch (err) {
+        if (err instanceof KubeReviewUnavailableError) throw err;
         throw unavailable('TokenReview', err, kube);
       }
       const s = review.status;
@@ -83,7 +100,7 @@ export async function createKubeReviewer(opts: KubeReviewerOptions = {}): Promis
     async authorize(user, check) {
       let review;
       try {
-        review = await authz.createSubjectAccessReview({
+        review = await within(authz.createSubjectAccessReview({
           body: {
             apiVersion: 'authorization.k8s.io/v1',
             kind: 'SubjectAccessReview',
@@ -102,8 +119,9 @@ export async function createKubeReviewer(opts: KubeReviewerOptions = {}): Promis
               },
             },
           },
-        });
+        }), timeoutMs, 'SubjectAccessReview');
       } catch (err) {
+        if (err instanceof KubeReviewUnavailableError) throw err;
         throw unavailable('SubjectAccessReview', err, kube);
       }
       return review.status?.allowed === true && review.status.denied !== true;
