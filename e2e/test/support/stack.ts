@@ -10,7 +10,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SERVICES = ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] as const;
 /** Channel senders besides sender-webhook; spawned only when `services` names them. */
 export const CHANNEL_SENDERS = ['sender-email', 'sender-slack', 'sender-wechat', 'sender-dingtalk', 'sender-feishu'] as const;
-export type Service = (typeof SERVICES)[number] | (typeof CHANNEL_SENDERS)[number];
+/** Services that need a Kubernetes API server; spawned only when `services` names them. */
+export const CLUSTER_SERVICES = ['event-exporter'] as const;
+export type Service = (typeof SERVICES)[number] | (typeof CHANNEL_SENDERS)[number] | (typeof CLUSTER_SERVICES)[number];
 
 export interface StackOptions {
   manifests: Record<string, string>;

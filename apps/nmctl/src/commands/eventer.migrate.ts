@@ -4,8 +4,10 @@ import { KUBE_EVENTER_FIELDS, NM_API_VERSION, type EventRule, type Receiver } fr
  * kube-eventer's webhook sink, converted: `webhook:<url>?level=…&namespaces=…&kinds=…&reason=…
  * &method=…&header=K=V&custom_body_configmap=…&custom_body_configmap_namespace=…` becomes an
  * EventRule (its filters, plus a marker label) and a global webhook Receiver that selects only the
- * marked alerts, with kube-eventer's request: URL, method (GET unless given, as kube-eventer),
- * headers, and a body template reproducing kube-eventer's default body or the referenced custom one.
+ * marked alerts, with kube-eventer's request: URL, method, headers, and a body template
+ * reproducing kube-eventer's default body or the referenced custom one. Without `method`
+ * kube-eventer sends GET with the body; a webhook here sends its body only with other methods, so
+ * the Receiver uses POST then (and says so in an annotation).
  */
 
 /** The options kube-eventer reads from a webhook sink URL; every other query parameter belongs to the URL. */
@@ -203,11 +205,17 @@ export function migrateEventerSink(sink: EventerSink, opts: MigrationOptions): M
   const receiver: Receiver = {
     apiVersion: NM_API_VERSION,
     kind: 'Receiver',
-    metadata: { name: opts.name, labels: { type: 'global' } },
+    metadata: {
+      name: opts.name,
+      labels: { type: 'global' },
+      ...(sink.method === undefined
+        ? { annotations: { 'notification.kubesphere.io/migrated-method': "kube-eventer's default GET with a body; POST here (a webhook sends no body with GET)" } }
+        : {}),
+    },
     spec: {
       webhook: {
         url: sink.url,
-        method: sink.method ?? 'GET',
+        method: sink.method ?? 'POST',
         ...(Object.keys(sink.headers).length > 0 ? { headers: sink.headers } : {}),
         alertSelector: { matchLabels: { [marker]: 'true' } },
         template: webhookBodyTemplate(perAlert),

@@ -66,9 +66,10 @@ webhook receiver do here, printed as YAML to apply with kubectl:
   - an EventRule with the sink's filters (level, default Warning; namespaces; kinds; reasons) and
     a marker label eventer_<NAME>: "true" on the alerts it selects;
   - a global webhook Receiver selecting the marked alerts, posting to the sink's URL (kube-eventer's
-    options removed from its query) with its method (GET when not given, as kube-eventer) and
-    headers, and a body template giving kube-eventer's default body for each event, or the
-    custom body of the named ConfigMap translated to mustache.
+    options removed from its query) with its method (POST when not given: kube-eventer sends GET
+    with a body, a webhook here sends a body only with other methods) and headers, and a body
+    template giving kube-eventer's default body for each event, or the custom body of the named
+    ConfigMap translated to mustache.
 
 Options:
   --sink SINK        A kube-eventer webhook sink (--sink= and webhook: prefixes optional); repeat

@@ -60,10 +60,12 @@ describe('nmctl migrate-eventer: the sink strings of kube-eventer\'s documentati
     const [rule, receiver] = r.docs as [EventRule, Receiver];
     expect(rule.kind).toBe('EventRule');
     expect(rule.spec).toEqual({ events: { level: 'Normal', namespaces: ['a', 'b'], kinds: ['c', 'd'] }, labels: { eventer_kube_eventer: 'true' } });
-    expect(receiver.metadata).toEqual({ name: 'kube-eventer', labels: { type: 'global' } });
+    expect(receiver.metadata).toMatchObject({ name: 'kube-eventer', labels: { type: 'global' } });
+    // kube-eventer's default method is GET with a body; a webhook here sends a body with POST
+    expect(receiver.metadata.annotations?.['notification.kubesphere.io/migrated-method']).toMatch(/GET/);
     expect(receiver.spec.webhook).toMatchObject({
       url: 'https://oapi.dingtalk.com/robot/send?access_token=a5c19f3e02feba7bd5dfc22bfb04afa212359acfe86fd80eb159187097b7d014',
-      method: 'GET',
+      method: 'POST',
       headers: { contentType: 'customContentType', customHeaderKey: 'customHeaderValue' },
       alertSelector: { matchLabels: { eventer_kube_eventer: 'true' } },
     });
