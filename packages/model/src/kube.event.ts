@@ -30,7 +30,7 @@ export interface KubeEventView {
   reportingInstance: string;
   /** How many times it occurred so far (`series.count`, `count`, `deprecatedCount`; at least 1). */
   count: number;
-  /** RFC 3339 times of the first and of the latest occurrence. */
+  /** Times of the first and of the latest occurrence (`toISOString` form). */
   firstTime: string;
   lastTime: string;
 }
@@ -38,8 +38,16 @@ export interface KubeEventView {
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const obj = (v: unknown): Record<string, unknown> => (isPlainObject(v) ? v : {});
 const int = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? Math.floor(v) : undefined);
+/**
+ * The first usable time among `vs`, as a canonical RFC 3339 string (`toISOString`, milliseconds):
+ * a list through the typed client gives `Date`s where a watch gives the API's strings, and the
+ * same instant must read the same either way.
+ */
 const firstTime = (...vs: unknown[]): string => {
-  for (const v of vs) if (typeof v === 'string' && v !== '' && !Number.isNaN(Date.parse(v))) return v;
+  for (const v of vs) {
+    const ms = v instanceof Date ? v.getTime() : typeof v === 'string' && v !== '' ? Date.parse(v) : Number.NaN;
+    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+  }
   return '';
 };
 
@@ -169,7 +177,7 @@ export function kubeEventAlertFields(e: KubeEventView): KubeEventAlertFields {
   if (e.action) annotations['action'] = e.action;
   if (e.reportingInstance) annotations['reportingInstance'] = e.reportingInstance;
   for (const k of Object.keys(annotations)) if (annotations[k] === '') delete annotations[k];
-  return { labels, annotations, startsAt: new Date(Date.parse(e.lastTime)).toISOString() };
+  return { labels, annotations, startsAt: e.lastTime };
 }
 
 /**
