@@ -13,7 +13,8 @@
 // DEMO_RECEIVER_PORT / DEMO_RECEIVER_HOST (default 19099 / 127.0.0.1), LOG_LEVEL (default warn),
 // NM_LOCAL_DIR (data of private servers and the generated secret key; default .local),
 // NM_REBUILD=1 (build again first), NM_EVENTS_ENABLED=true (also export the Kubernetes events of the
-// cluster of KUBECONFIG, else ~/.kube/config, as alerts; docs/sources.md).
+// cluster of KUBECONFIG, else ~/.kube/config, as alerts, electing with a Lease in NM_NAMESPACE,
+// default here: default; docs/sources.md).
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -208,6 +209,8 @@ async function main() {
       NM_CONFIG_DIR: configDir,
       NM_INGEST_PORT: String(port),
       NM_INGEST_HOST: host,
+      // the event exporter's Lease: in a local cluster notification-manager's namespace rarely exists
+      ...(process.env.NM_EVENTS_ENABLED === 'true' && !process.env.NM_NAMESPACE ? { NM_NAMESPACE: 'default' } : {}),
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     },
   });

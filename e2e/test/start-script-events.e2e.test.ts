@@ -44,7 +44,7 @@ describe('npm start with NM_EVENTS_ENABLED=true', () => {
         NM_LOCAL_DIR: tempDir('nm-start-events-local-'),
         NM_EVENTS_ENABLED: 'true',
         KUBECONFIG: writeKubeconfig({ server: kube.url, dir: tempDir('nm-start-events-kc-') }),
-        NM_NAMESPACE: 'default',
+        // NM_NAMESPACE unset: the script elects in namespace default
       },
     });
     let out = '';
