@@ -6,14 +6,9 @@
  * (`notificationTimeout`, the two message sizes and the two throttles) becomes the target's
  * `timeoutMs` and `limits`, so it applies per notification.
  */
-import { PermanentError } from '@nm/errors';
 import type { DingtalkLimits, DingtalkTarget, RateLimit } from '@nm/channels';
 import { parseDuration, type DingTalkReceiver } from '@nm/model';
-import type { DeliveryJob } from '@nm/sender-kit';
-import { channelFormat } from '@nm/templates';
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
-const ids = (list: readonly string[] | undefined): string[] => (list ?? []).map((s) => s.trim()).filter((s) => s !== '');
+import { configOf, idsOf, requireFields, robotOf, targetError, timeoutOf, tmplTypeOf, type DeliveryJob } from '@nm/sender-kit';
 
 const positiveInt = (v: unknown): number | undefined => (typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined);
 
@@ -60,27 +55,18 @@ export function dingtalkLimitsOf(job: DeliveryJob): DingtalkLimits | undefined {
 
 /** The template type rendering uses: the receiver's, else `options.dingtalk.tmplType`, else text. */
 export function dingtalkFormatOf(job: DeliveryJob): 'text' | 'markdown' {
-  const type = channelFormat('dingtalk', text(job.section['tmplType']) ?? text(job.channelOptions?.['tmplType'])).tmplType;
-  return type === 'markdown' ? 'markdown' : 'text';
+  return tmplTypeOf(job) === 'markdown' ? 'markdown' : 'text';
 }
 
-const chatIdsOf = (job: DeliveryJob): string[] => ids((job.section as DingTalkReceiver).conversation?.chatids);
+const chatIdsOf = (job: DeliveryJob): string[] => idsOf((job.section as DingTalkReceiver).conversation?.chatids);
 
 function chatbotOf(job: DeliveryJob): DingtalkTarget['chatbot'] {
   const bot = (job.section as DingTalkReceiver).chatbot;
   if (!bot) return undefined;
-  const webhookUrl = job.credential(bot.webhook)?.trim();
-  if (!webhookUrl) {
-    throw new PermanentError(`receiver ${job.receiver.metadata.name}: dingtalk.chatbot.webhook is empty`, { code: 'dingtalk:invalid-chatbot' });
-  }
-  const secret = job.credential(bot.secret);
-  const keywords = ids(bot.keywords);
-  const atMobiles = ids(bot.atMobiles);
-  const atUserIds = ids(bot.atUsers);
+  const atMobiles = idsOf(bot.atMobiles);
+  const atUserIds = idsOf(bot.atUsers);
   return {
-    webhookUrl,
-    ...(secret ? { secret } : {}),
-    ...(keywords.length ? { keywords } : {}),
+    ...robotOf(job, bot),
     ...(atMobiles.length ? { atMobiles } : {}),
     ...(atUserIds.length ? { atUserIds } : {}),
     ...(bot.atAll !== undefined ? { atAll: bot.atAll } : {}),
@@ -88,41 +74,27 @@ function chatbotOf(job: DeliveryJob): DingtalkTarget['chatbot'] {
 }
 
 function conversationOf(job: DeliveryJob): DingtalkTarget['conversation'] {
-  const name = job.receiver.metadata.name;
   const chatIds = chatIdsOf(job);
   if (chatIds.length === 0) return undefined;
-  const conversation = job.config?.spec.dingtalk?.conversation;
-  if (!job.config || !conversation) {
-    throw new PermanentError(`receiver ${name}: no Config with a dingtalk.conversation section qualifies (conversation chatids need appkey and appsecret)`, {
-      code: 'dingtalk:no-config',
-    });
-  }
-  const appKey = job.credential(conversation.appkey);
-  const appSecret = job.credential(conversation.appsecret);
-  if (!appKey || !appSecret) {
-    const missing = [...(appKey ? [] : ['appkey']), ...(appSecret ? [] : ['appsecret'])];
-    throw new PermanentError(`receiver ${name}: Config ${job.config.metadata.name} has no dingtalk.conversation.${missing.join(', dingtalk.conversation.')}`, {
-      code: 'dingtalk:invalid-config',
-    });
-  }
-  return { appKey, appSecret, chatIds };
+  const { config, section } = configOf(job, job.config?.spec.dingtalk?.conversation, 'a dingtalk.conversation section', 'conversation chatids need appkey and appsecret');
+  const { appkey, appsecret } = requireFields(job, config, 'dingtalk.conversation', {
+    appkey: job.credential(section.appkey),
+    appsecret: job.credential(section.appsecret),
+  });
+  return { appKey: appkey, appSecret: appsecret, chatIds };
 }
 
 /** The DingTalk target of a job; chat ids without a usable Config, or nothing to send to, is a PermanentError. */
 export function dingtalkTargetOf(job: DeliveryJob): DingtalkTarget {
   const chatbot = chatbotOf(job);
   const conversation = conversationOf(job);
-  if (!chatbot && !conversation) {
-    throw new PermanentError(`receiver ${job.receiver.metadata.name}: dingtalk names neither a chatbot nor conversation chatids`, {
-      code: 'dingtalk:no-destination',
-    });
-  }
+  if (!chatbot && !conversation) throw targetError(job, 'no-destination', 'dingtalk names neither a chatbot nor conversation chatids');
   const limits = dingtalkLimitsOf(job);
   return {
     format: dingtalkFormatOf(job),
     ...(chatbot ? { chatbot } : {}),
     ...(conversation ? { conversation } : {}),
-    ...(job.notificationTimeoutMs !== undefined ? { timeoutMs: job.notificationTimeoutMs } : {}),
+    ...timeoutOf(job),
     ...(limits ? { limits } : {}),
   };
 }

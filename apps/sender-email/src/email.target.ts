@@ -5,21 +5,15 @@
  * `options.email.tmplType`, then html). `options.email.maxEmailReceivers` sets the recipients per
  * message and `options.email.notificationTimeout` the SMTP timeouts, per notification.
  */
-import { PermanentError } from '@nm/errors';
 import type { EmailTarget, EmailTlsConfig } from '@nm/channels';
 import type { EmailReceiver, TLSConfig } from '@nm/model';
-import type { DeliveryJob } from '@nm/sender-kit';
-import { channelFormat } from '@nm/templates';
+import { configOf, idsOf, targetError, timeoutOf, tmplTypeOf, type DeliveryJob } from '@nm/sender-kit';
 
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
-
-const recipientsOf = (job: DeliveryJob): string[] =>
-  ((job.section as EmailReceiver).to ?? []).map((a) => a.trim()).filter((a) => a !== '');
+const recipientsOf = (job: DeliveryJob): string[] => idsOf((job.section as EmailReceiver).to);
 
 /** The template type rendering uses: the receiver's, else the channel option's, else the channel default. */
 export function emailFormatOf(job: DeliveryJob): 'html' | 'text' {
-  const type = channelFormat('email', text(job.section['tmplType']) ?? text(job.channelOptions?.['tmplType'])).tmplType;
-  return type === 'text' ? 'text' : 'html';
+  return tmplTypeOf(job) === 'text' ? 'text' : 'html';
 }
 
 function tlsOf(job: DeliveryJob, tls: TLSConfig | undefined): EmailTlsConfig | undefined {
@@ -27,9 +21,7 @@ function tlsOf(job: DeliveryJob, tls: TLSConfig | undefined): EmailTlsConfig | u
   const cert = job.credential(tls.clientCertificate?.cert);
   const key = job.credential(tls.clientCertificate?.key);
   if ((cert === undefined) !== (key === undefined)) {
-    throw new PermanentError(`receiver ${job.receiver.metadata.name}: Config ${job.config?.metadata.name ?? ''} email.tls.clientCertificate needs both cert and key`, {
-      code: 'email:invalid-tls',
-    });
+    throw targetError(job, 'invalid-tls', `Config ${job.config?.metadata.name ?? ''} email.tls.clientCertificate needs both cert and key`);
   }
   const rootCA = job.credential(tls.rootCA);
   return {
@@ -48,13 +40,9 @@ function maxReceiversOf(job: DeliveryJob): number | undefined {
 
 /** The SMTP target of a job; a missing Config or an empty `to` is a PermanentError naming the receiver. */
 export function emailTargetOf(job: DeliveryJob): EmailTarget {
-  const name = job.receiver.metadata.name;
   const to = recipientsOf(job);
-  if (to.length === 0) throw new PermanentError(`receiver ${name}: email.to names no recipient`, { code: 'email:no-recipient' });
-  const cfg = job.config?.spec.email;
-  if (!job.config || !cfg) {
-    throw new PermanentError(`receiver ${name}: no Config with an email section qualifies (email needs from and smartHost)`, { code: 'email:no-config' });
-  }
+  if (to.length === 0) throw targetError(job, 'no-recipient', 'email.to names no recipient');
+  const { section: cfg } = configOf(job, job.config?.spec.email, 'an email section', 'email needs from and smartHost');
   const authPassword = job.credential(cfg.authPassword);
   const authSecret = job.credential(cfg.authSecret);
   const tls = tlsOf(job, cfg.tls);
@@ -74,7 +62,7 @@ export function emailTargetOf(job: DeliveryJob): EmailTarget {
     to,
     format: emailFormatOf(job),
     ...(batchSize !== undefined ? { batchSize } : {}),
-    ...(job.notificationTimeoutMs !== undefined ? { timeoutMs: job.notificationTimeoutMs } : {}),
+    ...timeoutOf(job),
   };
 }
 

@@ -3,10 +3,9 @@
  * service reference, method, headers, credentials resolved from Secrets (bearer token, basic auth,
  * TLS), and `options.webhook.notificationTimeout` as the timeout. Webhooks need no Config.
  */
-import { PermanentError } from '@nm/errors';
 import { DEFAULT_WEBHOOK_TIMEOUT_MS, redactUrl, webhookUrl, type WebhookTarget } from '@nm/channels';
 import type { WebhookReceiver } from '@nm/model';
-import type { DeliveryJob } from '@nm/sender-kit';
+import { targetError, type DeliveryJob } from '@nm/sender-kit';
 
 /** The request target of a job: the receiver's webhook section with its credentials resolved. */
 export function webhookTargetOf(job: DeliveryJob): WebhookTarget {
@@ -15,11 +14,7 @@ export function webhookTargetOf(job: DeliveryJob): WebhookTarget {
   const tls = http?.tlsConfig;
   const cert = job.credential(tls?.clientCertificate?.cert);
   const key = job.credential(tls?.clientCertificate?.key);
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new PermanentError(`receiver ${job.receiver.metadata.name}: tlsConfig.clientCertificate needs both cert and key`, {
-      code: 'webhook:invalid-tls',
-    });
-  }
+  if ((cert === undefined) !== (key === undefined)) throw targetError(job, 'invalid-tls', 'tlsConfig.clientCertificate needs both cert and key');
   return {
     url: section.url,
     service: section.service,

@@ -5,54 +5,38 @@
  * post and needs no Config. `options.wechat.messageMaxSize` bounds application messages and
  * `options.wechat.notificationTimeout` becomes the target's per-request `timeoutMs`.
  */
-import { PermanentError } from '@nm/errors';
 import type { WechatTarget } from '@nm/channels';
 import type { WechatReceiver } from '@nm/model';
-import type { DeliveryJob } from '@nm/sender-kit';
-import { channelFormat } from '@nm/templates';
-
-const text = (v: unknown): string | undefined => (typeof v === 'string' && v.trim() !== '' ? v : undefined);
-const ids = (list: readonly string[] | undefined): string[] => (list ?? []).map((s) => s.trim()).filter((s) => s !== '');
+import { chatbotWebhookOf, configOf, idsOf, requireFields, targetError, textOf, timeoutOf, tmplTypeOf, type DeliveryJob } from '@nm/sender-kit';
 
 /** The template type rendering uses: the receiver's, else `options.wechat.tmplType`, else text. */
 export function wechatFormatOf(job: DeliveryJob): 'text' | 'markdown' {
-  const type = channelFormat('wechat', text(job.section['tmplType']) ?? text(job.channelOptions?.['tmplType'])).tmplType;
-  return type === 'markdown' ? 'markdown' : 'text';
+  return tmplTypeOf(job) === 'markdown' ? 'markdown' : 'text';
 }
 
 function recipientsOf(job: DeliveryJob): { toUser: string[]; toParty: string[]; toTag: string[] } {
   const s = job.section as WechatReceiver;
-  return { toUser: ids(s.toUser), toParty: ids(s.toParty), toTag: ids(s.toTag) };
+  return { toUser: idsOf(s.toUser), toParty: idsOf(s.toParty), toTag: idsOf(s.toTag) };
 }
 
 function appOf(job: DeliveryJob): WechatTarget['app'] {
-  const name = job.receiver.metadata.name;
   const { toUser, toParty, toTag } = recipientsOf(job);
   if (toUser.length + toParty.length + toTag.length === 0) return undefined;
-  const cfg = job.config?.spec.wechat;
-  if (!job.config || !cfg) {
-    throw new PermanentError(
-      `receiver ${name}: no Config with a wechat section qualifies (toUser, toParty and toTag need wechatApiCorpId, wechatApiAgentId and wechatApiSecret)`,
-      { code: 'wechat:no-config' },
-    );
-  }
-  const secret = job.credential(cfg.wechatApiSecret);
-  const missing = [
-    ...(cfg.wechatApiCorpId ? [] : ['wechatApiCorpId']),
-    ...(cfg.wechatApiAgentId ? [] : ['wechatApiAgentId']),
-    ...(secret ? [] : ['wechatApiSecret']),
-  ];
-  if (missing.length > 0 || !secret) {
-    throw new PermanentError(`receiver ${name}: Config ${job.config.metadata.name} has no wechat.${missing.join(', wechat.')}`, { code: 'wechat:invalid-config' });
-  }
+  const needs = 'toUser, toParty and toTag need wechatApiCorpId, wechatApiAgentId and wechatApiSecret';
+  const { config, section: cfg } = configOf(job, job.config?.spec.wechat, 'a wechat section', needs);
+  const { wechatApiCorpId, wechatApiAgentId, wechatApiSecret } = requireFields(job, config, 'wechat', {
+    wechatApiCorpId: cfg.wechatApiCorpId,
+    wechatApiAgentId: cfg.wechatApiAgentId,
+    wechatApiSecret: job.credential(cfg.wechatApiSecret),
+  });
   const maxBytes = job.channelOptions?.['messageMaxSize'];
-  const apiUrl = text(cfg.wechatApiUrl)?.trim();
+  const apiUrl = textOf(cfg.wechatApiUrl)?.trim();
   return {
     config: {
       ...(apiUrl ? { apiUrl } : {}),
-      corpId: cfg.wechatApiCorpId,
-      agentId: cfg.wechatApiAgentId,
-      secret,
+      corpId: wechatApiCorpId,
+      agentId: wechatApiAgentId,
+      secret: wechatApiSecret,
     },
     ...(toUser.length ? { toUser } : {}),
     ...(toParty.length ? { toParty } : {}),
@@ -64,12 +48,9 @@ function appOf(job: DeliveryJob): WechatTarget['app'] {
 function chatbotOf(job: DeliveryJob): WechatTarget['chatbot'] {
   const bot = (job.section as WechatReceiver).chatbot;
   if (!bot) return undefined;
-  const webhookUrl = job.credential(bot.webhook)?.trim();
-  if (!webhookUrl) {
-    throw new PermanentError(`receiver ${job.receiver.metadata.name}: wechat.chatbot.webhook is empty`, { code: 'wechat:invalid-chatbot' });
-  }
-  const atUsers = ids(bot.atUsers);
-  const atMobiles = ids(bot.atMobiles);
+  const webhookUrl = chatbotWebhookOf(job, bot.webhook);
+  const atUsers = idsOf(bot.atUsers);
+  const atMobiles = idsOf(bot.atMobiles);
   return { webhookUrl, ...(atUsers.length ? { atUsers } : {}), ...(atMobiles.length ? { atMobiles } : {}) };
 }
 
@@ -77,14 +58,12 @@ function chatbotOf(job: DeliveryJob): WechatTarget['chatbot'] {
 export function wechatTargetOf(job: DeliveryJob): WechatTarget {
   const app = appOf(job);
   const chatbot = chatbotOf(job);
-  if (!app && !chatbot) {
-    throw new PermanentError(`receiver ${job.receiver.metadata.name}: wechat names none of toUser, toParty, toTag or chatbot`, { code: 'wechat:no-destination' });
-  }
+  if (!app && !chatbot) throw targetError(job, 'no-destination', 'wechat names none of toUser, toParty, toTag or chatbot');
   return {
     format: wechatFormatOf(job),
     ...(app ? { app } : {}),
     ...(chatbot ? { chatbot } : {}),
-    ...(job.notificationTimeoutMs !== undefined ? { timeoutMs: job.notificationTimeoutMs } : {}),
+    ...timeoutOf(job),
   };
 }
 
