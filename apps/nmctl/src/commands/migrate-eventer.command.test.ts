@@ -106,11 +106,11 @@ describe('nmctl migrate-eventer: the sink strings of kube-eventer\'s documentati
       'ops',
       '--configmap',
       cm,
-      'webhook:http://10.0.1.202:7777?level=Warning&kinds=Pod&method=POST&header=Content-Type=application/json&custom_body_configmap=kubeeventer-webhook&custom_body_configmap_namespace=kube-system',
+      'webhook:http://127.0.0.1:7777?level=Warning&kinds=Pod&method=POST&header=Content-Type=application/json&custom_body_configmap=kubeeventer-webhook&custom_body_configmap_namespace=kube-system',
     );
     expect([r.code, r.err]).toEqual([0, '']);
     const receiver = r.docs[1] as Receiver;
-    expect(receiver.spec.webhook).toMatchObject({ url: 'http://10.0.1.202:7777/', method: 'POST', headers: { 'Content-Type': 'application/json' } });
+    expect(receiver.spec.webhook).toMatchObject({ url: 'http://127.0.0.1:7777/', method: 'POST', headers: { 'Content-Type': 'application/json' } });
     const body = webhookBody(receiver, [alertOf({ ...sampleEvent, source: { component: 'kubelet', host: 'node-1' }, message: 'Back-off "web"' }, { eventer_ops: 'true' })]);
     expect(JSON.parse(body)).toEqual({
       msgtype: 'text',
