@@ -11,8 +11,17 @@ export function consumeWhenConfigured(rt: Runtime, start: () => Promise<Consumer
   let stopped = false;
   const handle = (async (): Promise<ConsumerHandle | undefined> => {
     await rt.configLoaded();
-    if (stopped) return undefined;
-    return start();
+    // A consumer that fails to start (NATS away at that moment) is retried: a stage that silently
+    // never consumed would leave its stream to fill.
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        return await start();
+      } catch (err) {
+        rt.logger.error({ err: (err as Error).message, attempt }, 'consumer did not start; retrying');
+        await new Promise((r) => setTimeout(r, Math.min(30_000, 500 * 2 ** Math.min(attempt, 6))));
+      }
+    }
+    return undefined;
   })();
   handle.catch((err: unknown) => {
     if (!stopped) rt.logger.error({ err: (err as Error).message }, 'consumer did not start');
