@@ -177,10 +177,10 @@ async function main() {
     if (r.status !== 0) throw new Error('build failed');
   }
   if (stopping) return;
-  const nats = await track(ensureNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', local, (c) => servers.push(c)));
+  const nats = await track(ensureNats(process.env.NATS_URL ?? 'nats://127.0.0.1:4222', local, (c) => servers.push(c), [port, demoPort]));
   log(`NATS:  ${nats.url}${nats.started ? ' (private nats-server started)' : ' (reused)'}`);
   if (stopping) return;
-  const redis = await track(ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', local, (c) => servers.push(c)));
+  const redis = await track(ensureRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', local, (c) => servers.push(c), [port, demoPort]));
   log(`Redis: ${redis.url}${redis.started ? ' (private redis-server started)' : ' (reused)'}`);
   if (stopping) return;
 
