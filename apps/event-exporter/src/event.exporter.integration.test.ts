@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,8 @@ function kubeEvent(opts: { name?: string; namespace?: string; type?: string; rea
 const eventRule = (name: string, spec: Record<string, unknown>) => ({ kind: 'EventRule' as const, name, body: { apiVersion: API, kind: 'EventRule', metadata: { name }, spec } });
 
 describe('event exporter against the fake API server, nats-server and redis-server', () => {
+  // Tests of leader hand-over chain several bounded waits (each up to 20 s on a loaded machine).
+  jest.setTimeout(90_000);
   let nats: PrivateNats;
   let redis: PrivateRedis;
   let kube: FakeKube;
