@@ -51,7 +51,9 @@ export type { HttpClientOptions, HttpReply, HttpRequest } from './http.client.js
 export {
   DEFAULT_DINGTALK_API_URL,
   DEFAULT_FEISHU_API_URL,
+  DEFAULT_PUSHOVER_API_URL,
   DEFAULT_SLACK_API_URL,
+  DEFAULT_TELEGRAM_API_URL,
   DEFAULT_WECHAT_API_URL,
   LARK_API_URL,
   ChannelUrlEnvSchema,
@@ -76,3 +78,38 @@ export { feishuSign } from './feishu.post.js';
 export type { FeishuFormat } from './feishu.post.js';
 export { DEFAULT_WEBHOOK_TIMEOUT_MS, WebhookSender, webhookUrl } from './webhook.sender.js';
 export type { WebhookHttpConfig, WebhookSenderOptions, WebhookServiceRef, WebhookTarget, WebhookTlsConfig } from './webhook.sender.js';
+export { splitChars, splitMessageByChars, truncateChars, truncateCharsVisibly } from './char.splitter.js';
+export type { CharSplitOptions } from './char.splitter.js';
+export { PUSHOVER_EMERGENCY, PUSHOVER_MAX_MESSAGE_CHARS, PUSHOVER_MAX_TITLE_CHARS, PushoverSender, maskUserKey } from './pushover.sender.js';
+export type { PushoverProfile, PushoverSenderOptions, PushoverTarget } from './pushover.sender.js';
+export { DISCORD_MAX_CONTENT_CHARS, DISCORD_MAX_EMBED_DESCRIPTION_CHARS, DiscordSender, discordMentions } from './discord.sender.js';
+export type { DiscordMessageType, DiscordSenderOptions, DiscordTarget } from './discord.sender.js';
+export { TELEGRAM_MAX_TEXT_CHARS, TelegramSender, telegramMentions } from './telegram.sender.js';
+export type { TelegramSenderOptions, TelegramTarget } from './telegram.sender.js';
+export { SmsSender, SmsUrlEnvSchema } from './sms.sender.js';
+export type { SmsSenderOptions, SmsTarget } from './sms.sender.js';
+export {
+  DEFAULT_ALIYUN_SMS_URL,
+  DEFAULT_AWS_SNS_URL,
+  DEFAULT_HUAWEI_SMS_URL,
+  DEFAULT_TENCENT_SMS_URL,
+  SMS_BATCH_SIZE,
+  SMS_PROVIDERS,
+  awsSnsUrl,
+  huaweiNumber,
+  huaweiTemplateParas,
+} from './sms.providers.js';
+export type { AliyunSmsProvider, AwsSmsProvider, HuaweiSmsProvider, SmsProvider, SmsProviderName, TencentSmsProvider } from './sms.providers.js';
+export {
+  HUAWEI_WSSE_AUTHORIZATION,
+  aliyunRpcSignature,
+  amzDate,
+  canonicalQuery,
+  huaweiCreated,
+  huaweiPasswordDigest,
+  huaweiWsseHeader,
+  percentEncode,
+  sigV4Authorization,
+  tc3Authorization,
+} from './sms.signing.js';
+export type { SigV4Input, Tc3Input } from './sms.signing.js';
