@@ -6,7 +6,7 @@ import type { HandlerContext, Publisher } from '@nm/bus';
 import { emptySnapshot, type ConfigSnapshot, type Receiver } from '@nm/model';
 import { createLogger, Metrics } from '@nm/telemetry';
 import { createRouterHandler } from './router.handler.js';
-import { TenantSidecarClient } from './tenant.sidecar.js';
+import { TenantSidecarClient, tenantSidecarResolver, tenantSidecarUrlOf } from './tenant.sidecar.js';
 
 const ctx = { logger: createLogger('t', 'silent'), childTraceparent: undefined } as unknown as HandlerContext;
 const receiver = (name: string, labels: Record<string, string>): Receiver =>
@@ -31,7 +31,7 @@ const admitted = (alerts: Alert[], extra: Partial<AdmittedBatch> = {}): Admitted
   ...extra,
 });
 
-function setup(snapshot: ConfigSnapshot, sidecar?: TenantSidecarClient) {
+function setup(snapshot: ConfigSnapshot, sidecar?: TenantSidecarClient, sidecarOf?: Parameters<typeof createRouterHandler>[0]['sidecarOf']) {
   const out: RoutedBatch[] = [];
   const publisher: Publisher = {
     publish: (_s, p) => {
@@ -39,7 +39,7 @@ function setup(snapshot: ConfigSnapshot, sidecar?: TenantSidecarClient) {
       return Promise.resolve({ seq: out.length, duplicate: false });
     },
   };
-  return { out, handler: createRouterHandler({ snapshot: () => snapshot, publisher, metrics: new Metrics('t'), ...(sidecar ? { sidecar } : {}) }) };
+  return { out, handler: createRouterHandler({ snapshot: () => snapshot, publisher, metrics: new Metrics('t'), ...(sidecar ? { sidecar } : {}), ...(sidecarOf ? { sidecarOf } : {}) }) };
 }
 const targets = (b: RoutedBatch): Record<string, string[]> =>
   Object.fromEntries(b.routes.map((r) => [r.alert.id, r.receivers.map((i) => b.receivers[i]!.name).sort()]));
@@ -147,6 +147,55 @@ describe('router handler', () => {
       const failures = await metrics.registry.getSingleMetricAsString('nm_tenant_lookup_failures_total');
       expect(failures).toContain('reason="http-404"');
       expect(failures).toContain('reason="bad-response"');
+    });
+
+    const userNm = (sidecars?: Record<string, unknown>): ConfigSnapshot['notificationManager'] => ({
+      apiVersion: 'notification.kubesphere.io/v2beta2',
+      kind: 'NotificationManager',
+      metadata: { name: 'nm' },
+      spec: {
+        receivers: { tenantKey: 'user', globalReceiverSelector: { matchLabels: { type: 'global' } }, tenantReceiverSelector: { matchLabels: { type: 'tenant' } } },
+        ...(sidecars ? { sidecars } : {}),
+      },
+    });
+
+    it("honours the NotificationManager's spec.sidecars.tenant: the lookup is on only while it is declared, at the container's tenant port", async () => {
+      const port = (server.address() as AddressInfo).port;
+      const asked: string[] = [];
+      // The declared URL is http://localhost:<port>; the test server listens on 127.0.0.1 only.
+      const sidecarOf = tenantSidecarResolver(new Metrics('t'), undefined, (u) => {
+        asked.push(u);
+        return new TenantSidecarClient(u.replace('localhost', '127.0.0.1'), new Metrics('t'));
+      });
+      const receivers = [receiver('g', { type: 'global' }), receiver('alice', { type: 'tenant', user: 'alice' })];
+      let snap: ConfigSnapshot = { ...emptySnapshot(3), notificationManager: userNm({ tenant: { type: 'kubesphere', name: 'tenant-sidecar', ports: [{ name: 'other', containerPort: 1 }, { name: 'tenant', containerPort: port }] } }), receivers };
+      const out: RoutedBatch[] = [];
+      const publisher: Publisher = { publish: (_s, p) => Promise.resolve({ seq: out.push(RoutedBatchSchema.parse(p)), duplicate: false }) };
+      const handler = createRouterHandler({ snapshot: () => snap, publisher, metrics: new Metrics('t'), sidecarOf });
+      const batch = admitted([alert('1', { alertname: 'X', namespace: 'proj', cluster: 'c1' })]);
+      await handler(batch, ctx);
+      expect(asked).toEqual([`http://localhost:${port}`]);
+      expect(targets(out[0]!)).toEqual({ '1': ['alice', 'g'] });
+      // Without the sidecar, tenantKey user falls back to RoleBindings (none here): global only.
+      snap = { ...emptySnapshot(4), notificationManager: userNm(), receivers };
+      await handler(batch, ctx);
+      expect(targets(out[1]!)).toEqual({ '1': ['g'] });
+      expect(asked).toHaveLength(1);
+    });
+
+    it('NM_TENANT_SIDECAR_URL overrides the declared sidecar and applies without one', () => {
+      const resolve = tenantSidecarResolver(new Metrics('t'), url);
+      expect(resolve(userNm()?.spec)).toBeInstanceOf(TenantSidecarClient);
+      expect(resolve(userNm({ tenant: { type: 'kubesphere' } })?.spec)).toBe(resolve(undefined));
+      expect(tenantSidecarResolver(new Metrics('t'))(userNm()?.spec)).toBeUndefined();
+    });
+
+    it('derives the declared URL as notification-manager does (localhost, port 19094 unless the container says otherwise)', () => {
+      expect(tenantSidecarUrlOf({ sidecars: { tenant: { type: 'kubesphere' } } })).toBe('http://localhost:19094');
+      expect(tenantSidecarUrlOf({ sidecars: { tenant: { type: 'x', ports: [{ containerPort: 8080 }] } } })).toBe('http://localhost:8080');
+      expect(tenantSidecarUrlOf({ sidecars: { tenant: null } })).toBeUndefined();
+      expect(tenantSidecarUrlOf({ sidecars: { other: { type: 'x' } } })).toBeUndefined();
+      expect(tenantSidecarUrlOf(undefined)).toBeUndefined();
     });
   });
 });

@@ -1,6 +1,6 @@
 import { receiverKey, subjects, type AdmittedBatch, type Alert, type ReceiverRef, type RoutedBatch } from '@nm/contracts';
 import { publishFitted, type HandlerContext, type Publisher } from '@nm/bus';
-import { buildRoutingIndex, routeAlert, type ConfigSnapshot, type RoutingIndex } from '@nm/model';
+import { buildRoutingIndex, routeAlert, type ConfigSnapshot, type NotificationManager, type RoutingIndex } from '@nm/model';
 import type { Metrics } from '@nm/telemetry';
 import type { TenantSidecarClient } from './tenant.sidecar.js';
 
@@ -12,7 +12,10 @@ export function createRouterHandler(deps: {
   snapshot: () => ConfigSnapshot;
   publisher: Publisher;
   metrics: Metrics;
+  /** A fixed tenant sidecar (tests); otherwise `sidecarOf` picks one from the NotificationManager. */
   sidecar?: TenantSidecarClient;
+  /** The tenant sidecar of the current NotificationManager (`spec.sidecars.tenant`, or an override). */
+  sidecarOf?: (spec: NotificationManager['spec'] | undefined) => TenantSidecarClient | undefined;
   now?: () => Date;
 }): (batch: AdmittedBatch, ctx: HandlerContext) => Promise<void> {
   const muted = deps.metrics.counter('nm_alerts_muted_total', 'Alerts muted, by stage, kind and object', ['stage', 'kind', 'name'] as const);
@@ -25,11 +28,12 @@ export function createRouterHandler(deps: {
     const index = cached;
     const now = deps.now?.() ?? new Date();
     let lookup: ((c: string, ns: string) => string[] | undefined) | undefined;
-    if (deps.sidecar && index.settings.tenantKey !== 'namespace') {
+    const sidecar = deps.sidecar ?? deps.sidecarOf?.(snap.notificationManager?.spec);
+    if (sidecar && index.settings.tenantKey !== 'namespace') {
       const pairs: Array<[string, string]> = [];
       for (const a of batch.alerts)
         if (a.labels.namespace) pairs.push([a.labels.cluster ?? index.settings.cluster, a.labels.namespace]);
-      lookup = await deps.sidecar.prefetch(pairs);
+      lookup = await sidecar.prefetch(pairs);
     }
     const receivers: ReceiverRef[] = [];
     const positions = new Map<string, number>();

@@ -3,10 +3,13 @@ import { AdmittedBatchSchema, consumers } from '@nm/contracts';
 import { startConsumer } from '@nm/bus';
 import { consumeWhenConfigured, type Runtime, type ServiceDefinition } from '@nm/service-kit';
 import { createRouterHandler } from './router.handler.js';
-import { TenantSidecarClient } from './tenant.sidecar.js';
+import { tenantSidecarResolver } from './tenant.sidecar.js';
 
 export interface RouterOptions {
-  /** Base URL of a notification-manager-compatible tenant sidecar (tenantKey other than namespace). */
+  /**
+   * Base URL of a notification-manager-compatible tenant sidecar (tenantKey other than namespace).
+   * Overrides the NotificationManager's `spec.sidecars.tenant` (which means `http://localhost:19094`).
+   */
   tenantSidecarUrl?: string;
   concurrency?: number;
 }
@@ -17,7 +20,7 @@ export async function startRouter(rt: Runtime, opts: RouterOptions = {}): Promis
     snapshot: () => rt.config.current(),
     publisher: rt.publisher,
     metrics: rt.metrics,
-    ...(opts.tenantSidecarUrl ? { sidecar: new TenantSidecarClient(opts.tenantSidecarUrl, rt.metrics) } : {}),
+    sidecarOf: tenantSidecarResolver(rt.metrics, opts.tenantSidecarUrl),
   });
   const consumer = consumeWhenConfigured(rt, () =>
     startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {

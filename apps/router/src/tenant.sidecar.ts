@@ -60,3 +60,43 @@ export class TenantSidecarClient {
     }
   }
 }
+
+/** Port notification-manager's tenant sidecar listens on (its API is fixed at `:19094/api/v2/tenant`). */
+export const TENANT_SIDECAR_PORT = 19094;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The tenant sidecar a NotificationManager declares: `spec.sidecars.tenant` (any non-null value)
+ * turns the lookup on, as in notification-manager, at `http://localhost:<port>` where the port is
+ * the container's port named `tenant`, else its first container port, else 19094. Undefined when
+ * the object declares no tenant sidecar.
+ */
+export function tenantSidecarUrlOf(spec: { sidecars?: Record<string, unknown> | undefined } | undefined): string | undefined {
+  const sidecar = spec?.sidecars?.['tenant'];
+  if (sidecar === undefined || sidecar === null) return undefined;
+  const ports = isRecord(sidecar) && Array.isArray(sidecar['ports']) ? sidecar['ports'].filter(isRecord) : [];
+  const named = ports.find((p) => p['name'] === 'tenant') ?? ports[0];
+  const port = typeof named?.['containerPort'] === 'number' && Number.isInteger(named['containerPort']) ? named['containerPort'] : TENANT_SIDECAR_PORT;
+  return `http://localhost:${port}`;
+}
+
+/**
+ * Picks the tenant sidecar client for the current configuration: `overrideUrl`
+ * (`NM_TENANT_SIDECAR_URL`) always wins; otherwise the NotificationManager's `spec.sidecars.tenant`
+ * decides (see `tenantSidecarUrlOf`). One client (and cache) per URL.
+ */
+export function tenantSidecarResolver(
+  metrics: Metrics,
+  overrideUrl?: string,
+  makeClient: (url: string) => TenantSidecarClient = (url) => new TenantSidecarClient(url, metrics),
+): (spec: { sidecars?: Record<string, unknown> | undefined } | undefined) => TenantSidecarClient | undefined {
+  const clients = new Map<string, TenantSidecarClient>();
+  return (spec) => {
+    const url = overrideUrl ?? tenantSidecarUrlOf(spec);
+    if (!url) return undefined;
+    let client = clients.get(url);
+    if (!client) clients.set(url, (client = makeClient(url)));
+    return client;
+  };
+}

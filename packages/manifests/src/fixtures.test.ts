@@ -12,7 +12,8 @@ describe('notification-manager documentation examples (test/fixtures/nm-docs)', 
   it("all load without any problem but the NotificationManager's operator fields (set in the chart here)", async () => {
     const r = await loadManifests([fixture('nm-docs')]);
     expect(r.problems.map((p) => [p.severity, p.kind, p.field, p.message.split(':')[0]])).toEqual([
-      ['warning', 'NotificationManager', 'spec', "deployment fields image, imagePullPolicy, replicas, resources, serviceAccountName, portName, volumes, volumeMounts, sidecars are for notification-manager's operator and are not applied"],
+      ['warning', 'NotificationManager', 'spec', "deployment fields image, imagePullPolicy, replicas, resources, serviceAccountName, portName, volumes, volumeMounts are for notification-manager's operator and are not applied"],
+      ['warning', 'NotificationManager', 'spec.sidecars.tenant', 'tenant lookups (tenantKey other than namespace) go to http'],
     ]);
     const count: Record<string, number> = {};
     for (const o of r.objects) count[o.kind] = (count[o.kind] ?? 0) + 1;

@@ -172,9 +172,12 @@ describe('NotificationManager deployment fields', () => {
     const r = validateManifest(nm({ image: 'kubesphere/notification-manager:v2.6.0', replicas: 2, resources: { limits: { cpu: '1' } }, env: [{ name: 'TZ', value: 'UTC' }], volumes: [], sidecars: { tenant: { type: 'kubesphere' } } }));
     expect(r.object).toBeDefined();
     expect(brief(r.problems)).toEqual([
-      "warning spec: deployment fields image, replicas, resources, env, volumes, sidecars are for notification-manager's operator and are not applied: " +
-        "set these in the chart's values (image.repository, image.tag; <service>.replicas; <service>.resources; extraEnv; extraVolumes; tenantSidecarUrl)",
+      "warning spec: deployment fields image, replicas, resources, env, volumes are for notification-manager's operator and are not applied: " +
+        "set these in the chart's values (image.repository, image.tag; <service>.replicas; <service>.resources; extraEnv; extraVolumes)",
+      "warning spec.sidecars.tenant: tenant lookups (tenantKey other than namespace) go to http://localhost:19094/api/v2/tenant (the container's port named tenant if it declares one); " +
+        "its container is not deployed here: run it in the router's pod, or set the chart's tenantSidecarUrl (NM_TENANT_SIDECAR_URL) to where it runs",
     ]);
+    expect(brief(validateManifest(nm({ sidecars: { logger: { type: 'x' } } })).problems)).toEqual(['warning spec.sidecars.logger: only the tenant sidecar is used; this entry is ignored']);
   });
 
   it('are not mentioned when absent', () => {

@@ -228,8 +228,10 @@ export const OPERATOR_FIELDS: Readonly<Record<string, string>> = {
   args: '<service>.env',
   annotations: 'podAnnotations',
   labels: 'podLabels',
-  sidecars: 'tenantSidecarUrl',
 };
+
+/** Where the router asks a tenant sidecar declared in `spec.sidecars.tenant` (notification-manager's fixed address). */
+export const DECLARED_TENANT_SIDECAR = 'http://localhost:19094/api/v2/tenant';
 
 function checkNotificationManager(c: Collector, nm: NotificationManager): void {
   const s = nm.spec;
@@ -240,6 +242,16 @@ function checkNotificationManager(c: Collector, nm: NotificationManager): void {
       `deployment fields ${deployment.join(', ')} are for notification-manager's operator and are not applied: ` +
         `set these in the chart's values (${deployment.map((f) => OPERATOR_FIELDS[f]).join('; ')})`,
     );
+  }
+  for (const key of Object.keys(s.sidecars ?? {})) {
+    if (key !== 'tenant') c.warn(`spec.sidecars.${key}`, 'only the tenant sidecar is used; this entry is ignored');
+    else if (s.sidecars?.['tenant'] != null) {
+      c.warn(
+        'spec.sidecars.tenant',
+        `tenant lookups (tenantKey other than namespace) go to ${DECLARED_TENANT_SIDECAR} (the container's port named tenant if it declares one); ` +
+          "its container is not deployed here: run it in the router's pod, or set the chart's tenantSidecarUrl (NM_TENANT_SIDECAR_URL) to where it runs",
+      );
+    }
   }
   for (const sel of ['globalReceiverSelector', 'tenantReceiverSelector'] as const) {
     if (nonEmpty(s.receivers[sel]?.matchExpressions)) c.warn(`spec.receivers.${sel}.matchExpressions`, 'only matchLabels of this selector is used');
