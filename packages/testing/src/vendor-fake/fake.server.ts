@@ -11,8 +11,12 @@ import type { RecordedRequest, RouteName, ScriptRule, Vendor, VendorFake, Vendor
 import { feishuRoutes } from './feishu.routes.js';
 import { slackRoutes } from './slack.routes.js';
 import { wecomRoutes } from './wecom.routes.js';
+import { smsRoutes } from './sms.routes.js';
+import { pushoverRoutes } from './pushover.routes.js';
+import { discordRoutes } from './discord.routes.js';
+import { telegramRoutes } from './telegram.routes.js';
 
-const ROUTE_TABLE: RouteDef[] = [...slackRoutes, ...wecomRoutes, ...dingtalkRoutes, ...feishuRoutes];
+const ROUTE_TABLE: RouteDef[] = [...slackRoutes, ...wecomRoutes, ...dingtalkRoutes, ...feishuRoutes, ...smsRoutes, ...pushoverRoutes, ...discordRoutes, ...telegramRoutes];
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -170,6 +174,12 @@ export async function startVendorFake(opts: VendorFakeOptions = {}): Promise<Ven
       wecomApi: `${base}/wecom/cgi-bin/`,
       dingtalkApi: `${base}/dingtalk/`,
       feishuApi: `${base}/feishu/open-apis/`,
+      aliyunSms: `${base}/aliyun/`,
+      tencentSms: `${base}/tencent/`,
+      awsSns: `${base}/aws/`,
+      huaweiSms: `${base}/huawei/sms/batchSendSms/v1`,
+      pushoverApi: `${base}/pushover/1/`,
+      telegramApi: `${base}/telegram/`,
     },
     requests,
     requestsTo: (route: RouteName) => requests.filter((r) => r.route === route),
@@ -180,6 +190,7 @@ export async function startVendorFake(opts: VendorFakeOptions = {}): Promise<Ven
     wecomBotUrl: (key) => `${base}/wecom/cgi-bin/webhook/send?key=${encodeURIComponent(key)}`,
     dingtalkRobotUrl: (token) => `${base}/dingtalk/robot/send?access_token=${encodeURIComponent(token)}`,
     feishuBotUrl: (id) => `${base}/feishu/open-apis/bot/v2/hook/${encodeURIComponent(id)}`,
+    discordWebhookUrl: (path) => `${base}/discord/api/webhooks/${path}`,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -12,13 +12,32 @@ export const ROUTES = [
   'feishu.bot',
   'feishu.token',
   'feishu.batch',
+  'aliyun.sendSms',
+  'tencent.sendSms',
+  'huawei.batchSendSms',
+  'aws.publish',
+  'pushover.messages',
+  'discord.webhook',
+  'telegram.sendMessage',
 ] as const;
 export type RouteName = (typeof ROUTES)[number];
-export type Vendor = 'slack' | 'wecom' | 'dingtalk' | 'feishu';
+/** The SMS providers the fake plays. */
+export type SmsVendor = 'aliyun' | 'tencent' | 'huawei' | 'aws';
+export type Vendor = SmsVendor | 'slack' | 'wecom' | 'dingtalk' | 'feishu' | 'pushover' | 'discord' | 'telegram';
 
 export interface RateWindow {
   limit: number;
   windowMs: number;
+}
+
+/** One SMS provider in the fake. */
+export interface SmsProviderFake {
+  /** Access key id → secret (Aliyun AccessKeyId, Tencent SecretId, Huawei appKey, AWS access key id); others are refused. */
+  keys?: Record<string, string>;
+  /** Numbers the provider refuses, as sent (Huawei and SNS numbers carry their `+`). */
+  failNumbers?: string[];
+  /** Sends per number and window before the provider's flow-control answer; default none. */
+  numberRateLimit?: RateWindow | false;
 }
 
 export interface VendorFakeOptions {
@@ -67,6 +86,27 @@ export interface VendorFakeOptions {
     users?: string[];
     departments?: string[];
   };
+  pushover?: {
+    /** Accepted application tokens; unset = any 30-character token. */
+    tokens?: string[];
+    /** Known user/group keys with their devices; unset = any 30-character key and any device. */
+    users?: Record<string, string[]>;
+  };
+  discord?: {
+    /** Known webhooks as `<id>/<token>` after `/discord/api/webhooks/`; unset = any. */
+    webhooks?: string[];
+  };
+  telegram?: {
+    /** Accepted bot tokens; unset = any `<digits>:<secret>` token. */
+    tokens?: string[];
+    /** Known chat ids and @channel names; unset = any. */
+    chats?: string[];
+  };
+  /** SMS: Aliyun SendSms (RPC signature), Tencent SendSms (TC3), Huawei batchSendSms (WSSE), SNS Publish (SigV4). */
+  aliyun?: SmsProviderFake;
+  tencent?: SmsProviderFake;
+  huawei?: SmsProviderFake;
+  aws?: SmsProviderFake;
 }
 
 export interface RecordedRequest {
@@ -120,6 +160,18 @@ export interface VendorFakeUrls {
   dingtalkApi: string;
   /** `NM_FEISHU_API_URL` value. */
   feishuApi: string;
+  /** `NM_PUSHOVER_API_URL` value. */
+  pushoverApi: string;
+  /** `NM_TELEGRAM_API_URL` value. */
+  telegramApi: string;
+  /** `NM_ALIYUN_SMS_URL` value. */
+  aliyunSms: string;
+  /** `NM_TENCENT_SMS_URL` value. */
+  tencentSms: string;
+  /** `NM_AWS_SNS_URL` value (any region). */
+  awsSns: string;
+  /** Huawei Config `url` (batchSendSms). */
+  huaweiSms: string;
 }
 
 export interface VendorFake {
@@ -139,5 +191,7 @@ export interface VendorFake {
   wecomBotUrl(key: string): string;
   dingtalkRobotUrl(accessToken: string): string;
   feishuBotUrl(hookId: string): string;
+  /** A Discord webhook URL for `<id>/<token>`. */
+  discordWebhookUrl(path: string): string;
   close(): Promise<void>;
 }
