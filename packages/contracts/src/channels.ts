@@ -10,6 +10,10 @@ export const CHANNELS = [
   'feishu',
   'discord',
   'telegram',
+  'teams',
+  'pagerduty',
+  'opsgenie',
+  'googlechat',
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 

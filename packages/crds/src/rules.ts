@@ -6,6 +6,11 @@ import {
   EmailConfigSchema,
   EmailReceiverSchema,
   FeishuReceiverSchema,
+  OPSGENIE_PRIORITIES,
+  OPSGENIE_RESPONDER_TYPES,
+  OpsgenieReceiverSchema,
+  PAGERDUTY_SEVERITIES,
+  PagerDutyReceiverSchema,
   AUDIT_STAGES,
   AuditFilterSchema,
   EVENT_LEVELS,
@@ -137,6 +142,11 @@ function build(): Map<z.ZodType, SchemaExtras> {
   add(schemaAt(FeishuReceiverSchema, 'department'), { maxItems: 200 });
   enumAt(FeishuReceiverSchema, 'tmplType', ['post', 'text']);
   add(TelegramReceiverSchema, { rules: [{ rule: 'size(self.channels) > 0', message: 'channels: at least one channel is required' }] });
+
+  // Extension channels (Teams, Google Chat, PagerDuty, Opsgenie).
+  enumAt(PagerDutyReceiverSchema, 'severity', PAGERDUTY_SEVERITIES);
+  enumAt(OpsgenieReceiverSchema, 'priority', OPSGENIE_PRIORITIES);
+  enumAt(OpsgenieReceiverSchema, 'responders[].type', OPSGENIE_RESPONDER_TYPES);
 
   // Config sections.
   add(EmailConfigSchema, { rules: [{ rule: "self.from.contains('@')", message: 'from: must be one email address' }] });

@@ -39,6 +39,13 @@ export {
   FeishuReceiverSchema,
   DiscordReceiverSchema,
   TelegramReceiverSchema,
+  TeamsReceiverSchema,
+  GoogleChatReceiverSchema,
+  PAGERDUTY_SEVERITIES,
+  PagerDutyReceiverSchema,
+  OPSGENIE_PRIORITIES,
+  OPSGENIE_RESPONDER_TYPES,
+  OpsgenieReceiverSchema,
   ReceiverSpecSchema,
   ReceiverSchema,
 } from './crd/receiver.schema.js';
@@ -53,6 +60,10 @@ export type {
   FeishuReceiver,
   DiscordReceiver,
   TelegramReceiver,
+  TeamsReceiver,
+  GoogleChatReceiver,
+  PagerDutyReceiver,
+  OpsgenieReceiver,
   ReceiverSpec,
   Receiver,
   ReceiverSectionCommon,
@@ -68,6 +79,7 @@ export {
   PushoverConfigSchema,
   FeishuConfigSchema,
   TelegramConfigSchema,
+  OpsgenieConfigSchema,
   ConfigSpecSchema,
   ConfigSchema,
 } from './crd/config.schema.js';
@@ -81,6 +93,7 @@ export type {
   PushoverConfig,
   FeishuConfig,
   TelegramConfig,
+  OpsgenieConfig,
   ConfigSpec,
   Config,
 } from './crd/config.schema.js';
@@ -145,7 +158,7 @@ export { fingerprint } from './fingerprint.js';
 export { labelSetString, isPlainObject } from './labels.js';
 
 // Snapshot, settings, classification, config resolution.
-export { emptySnapshot, effectiveSettings, objectKey, DEFAULTS } from './snapshot.js';
+export { emptySnapshot, effectiveSettings, objectKey, DEFAULTS, CLUSTER_NAME_ANNOTATION } from './snapshot.js';
 export type { ConfigSnapshot, EffectiveSettings, AggregationSettings } from './snapshot.js';
 export { classify, tenantIdOf } from './classify.js';
 export type { Classification } from './classify.js';

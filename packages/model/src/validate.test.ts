@@ -71,6 +71,28 @@ describe('validateManifest', () => {
     ['dingtalk conversation without chatids', receiverWith({ dingtalk: { conversation: {} } }), ['error spec.dingtalk.conversation.chatids: at least one chat id is required when conversation is set']],
     ['feishu needs a target', receiverWith({ feishu: {} }), ['error spec.feishu: one of user, department or chatbot is required']],
     ['telegram channels', receiverWith({ telegram: { channels: [] } }), ['error spec.telegram.channels: at least one channel is required']],
+    ['teams webhook ok', receiverWith({ teams: { webhook: { valueFrom: { secretKeyRef: { name: 'teams', key: 'url' } } } } }), []],
+    ['teams webhook not a URL', receiverWith({ teams: { webhook: { value: 'teams.example/x' } } }), ['error spec.teams.webhook.value: not a valid http(s) URL']],
+    ['teams webhook missing', receiverWith({ teams: {} }), ['error spec.teams.webhook: required field is missing']],
+    ['googlechat webhook not http', receiverWith({ googlechat: { webhook: { value: 'ftp://chat.example/x' } } }), ['error spec.googlechat.webhook.value: not a valid http(s) URL']],
+    ['pagerduty routingKey missing', receiverWith({ pagerduty: { severity: 'error' } }), ['error spec.pagerduty.routingKey: required field is missing']],
+    [
+      'pagerduty severity and clientURL',
+      receiverWith({ pagerduty: { routingKey: { value: 'k' }, severity: 'high', clientURL: 'nope' } }),
+      ['error spec.pagerduty.severity: "high" is not one of critical, error, warning, info', 'error spec.pagerduty.clientURL: not a valid http(s) URL'],
+    ],
+    [
+      'opsgenie priority and responders',
+      receiverWith({ opsgenie: { priority: 'P0', responders: [{ type: 'group', name: 'ops' }, { type: 'team' }, { type: 'team', username: 'a@b' }], tags: ['ok', ' '] } }),
+      [
+        'error spec.opsgenie.priority: "P0" is not one of P1, P2, P3, P4, P5',
+        'error spec.opsgenie.responders[0].type: "group" is not one of team, user, escalation, schedule',
+        'error spec.opsgenie.responders[1]: one of id, name or username is required',
+        'error spec.opsgenie.responders[2].username: only a responder of type user has a username',
+        'error spec.opsgenie.tags[1]: must not be empty',
+      ],
+    ],
+    ['opsgenie config apiKey', configWith({ opsgenie: { apiKey: { valueFrom: { secretKeyRef: { name: 'og', key: 'key' } } } } }), []],
     ['sms phone numbers', receiverWith({ sms: { phoneNumbers: ['+8613', '12-34'] } }), ['warning spec.sms.phoneNumbers[1]: not digits with an optional leading +; it will be skipped']],
     [
       'pushover profile checks',

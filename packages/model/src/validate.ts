@@ -24,7 +24,14 @@ import {
 import { AUDIT_STAGES, EVENT_LEVELS, EventRuleSchema, type EventRule } from './crd/event-rule.schema.js';
 import { InhibitRuleSchema, type InhibitRule } from './crd/inhibit-rule.schema.js';
 import { NotificationManagerSchema, type NotificationManager } from './crd/notification-manager.schema.js';
-import { PUSHOVER_SOUNDS, ReceiverSchema, type Receiver } from './crd/receiver.schema.js';
+import {
+  OPSGENIE_PRIORITIES,
+  OPSGENIE_RESPONDER_TYPES,
+  PAGERDUTY_SEVERITIES,
+  PUSHOVER_SOUNDS,
+  ReceiverSchema,
+  type Receiver,
+} from './crd/receiver.schema.js';
 import { RouterSchema, type Router } from './crd/router.schema.js';
 import { SilenceSchema, type Silence } from './crd/silence.schema.js';
 import { parseDuration } from './duration.js';
@@ -344,6 +351,41 @@ function checkReceiver(c: Collector, r: Receiver): void {
     oneOf(c, 'spec.feishu.tmplType', f.tmplType, ['post', 'text']);
   }
   if (s.telegram && !nonEmpty(s.telegram.channels)) c.error('spec.telegram.channels', 'at least one channel is required');
+  if (s.teams) checkCredentialUrl(c, s.teams.webhook, 'spec.teams.webhook');
+  if (s.googlechat) checkCredentialUrl(c, s.googlechat.webhook, 'spec.googlechat.webhook');
+  if (s.pagerduty) {
+    const p = s.pagerduty;
+    oneOf(c, 'spec.pagerduty.severity', p.severity, PAGERDUTY_SEVERITIES);
+    if (p.clientURL !== undefined) checkUrl(c, p.clientURL, 'spec.pagerduty.clientURL');
+  }
+  if (s.opsgenie) {
+    const o = s.opsgenie;
+    oneOf(c, 'spec.opsgenie.priority', o.priority, OPSGENIE_PRIORITIES);
+    (o.responders ?? []).forEach((r, i) => {
+      const path = `spec.opsgenie.responders[${i}]`;
+      oneOf(c, `${path}.type`, r.type, OPSGENIE_RESPONDER_TYPES);
+      if (!r.id && !r.name && !r.username) c.error(path, 'one of id, name or username is required');
+      if (r.username && r.type !== 'user') c.error(`${path}.username`, 'only a responder of type user has a username');
+    });
+    (o.tags ?? []).forEach((t, i) => {
+      if (t.trim() === '') c.error(`spec.opsgenie.tags[${i}]`, 'must not be empty');
+    });
+  }
+}
+
+function checkUrl(c: Collector, raw: string, path: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) c.error(path, 'not a valid http(s) URL');
+}
+
+/** A webhook URL held in a Credential: an inline one must be an http(s) URL (a Secret's is checked when sent). */
+function checkCredentialUrl(c: Collector, cred: { value?: string | undefined }, path: string): void {
+  if (cred.value !== undefined && cred.value.trim() !== '') checkUrl(c, cred.value, `${path}.value`);
 }
 
 function checkRouter(c: Collector, r: Router): void {

@@ -57,6 +57,14 @@ const SPECS: Readonly<Record<Channel, ChannelSpec>> = {
   sms: textOnly,
   discord: textOnly,
   telegram: textOnly,
+  // Microsoft Teams: the body is the text of an Adaptive Card TextBlock (its markdown subset), the title its heading.
+  teams: { types: { adaptivecard: { kind: 'markdown', body: BUILTIN_NAMES.markdown, title: titleTitle } }, defaultType: 'adaptivecard' },
+  // Google Chat: a space webhook's plain `text` message.
+  googlechat: textOnly,
+  // PagerDuty: the title is the event's summary, the body its custom details.
+  pagerduty: { types: { text: { kind: 'text', body: BUILTIN_NAMES.text, title: titleTitle } }, defaultType: 'text' },
+  // Opsgenie: the title is the alert's message, the body its description.
+  opsgenie: { types: { text: { kind: 'text', body: BUILTIN_NAMES.text, title: titleTitle } }, defaultType: 'text' },
 };
 
 /**

@@ -111,6 +111,12 @@ export const TelegramConfigSchema = z.looseObject({
   telegramTokenSecret: CredentialSchema.optional(),
 });
 
+/** Extension: the Opsgenie API key (an API integration's key), sent as `Authorization: GenieKey <key>`. */
+export const OpsgenieConfigSchema = z.looseObject({
+  ...configSectionCommon,
+  apiKey: CredentialSchema.optional(),
+});
+
 export const ConfigSpecSchema = z.looseObject({
   dingtalk: DingTalkConfigSchema.optional(),
   email: EmailConfigSchema.optional(),
@@ -121,6 +127,7 @@ export const ConfigSpecSchema = z.looseObject({
   pushover: PushoverConfigSchema.optional(),
   feishu: FeishuConfigSchema.optional(),
   telegram: TelegramConfigSchema.optional(),
+  opsgenie: OpsgenieConfigSchema.optional(),
 });
 
 export const ConfigSchema = z.looseObject({
@@ -139,5 +146,6 @@ export type SmsConfig = z.infer<typeof SmsConfigSchema>;
 export type PushoverConfig = z.infer<typeof PushoverConfigSchema>;
 export type FeishuConfig = z.infer<typeof FeishuConfigSchema>;
 export type TelegramConfig = z.infer<typeof TelegramConfigSchema>;
+export type OpsgenieConfig = z.infer<typeof OpsgenieConfigSchema>;
 export type ConfigSpec = z.infer<typeof ConfigSpecSchema>;
 export type Config = z.infer<typeof ConfigSchema>;

@@ -82,6 +82,10 @@ export const ReceiverOptionsSchema = z.looseObject({
     .optional(),
   discord: z.looseObject({ ...optionCommon }).optional(),
   telegram: z.looseObject({ ...optionCommon }).optional(),
+  teams: z.looseObject({ ...optionCommon, titleTemplate: z.string().optional() }).optional(),
+  pagerduty: z.looseObject({ ...optionCommon, titleTemplate: z.string().optional() }).optional(),
+  opsgenie: z.looseObject({ ...optionCommon, titleTemplate: z.string().optional() }).optional(),
+  googlechat: z.looseObject({ ...optionCommon }).optional(),
 });
 export type ReceiverOptions = z.infer<typeof ReceiverOptionsSchema>;
 

@@ -132,6 +132,69 @@ export const TelegramReceiverSchema = z.looseObject({
   mentionedUsers: z.array(z.string()).optional(),
 });
 
+/** Extension: Microsoft Teams through a Workflows (or legacy incoming) webhook, as an Adaptive Card. Needs no Config. */
+export const TeamsReceiverSchema = z.looseObject({
+  ...receiverSectionCommon,
+  /** The webhook URL (it carries its own signature, so it is a Credential). */
+  webhook: CredentialSchema,
+  /** The card's heading (default `nm.default.subject`). */
+  titleTemplate: z.string().optional(),
+});
+
+/** Extension: a Google Chat space webhook, as a text message. Needs no Config. */
+export const GoogleChatReceiverSchema = z.looseObject({
+  ...receiverSectionCommon,
+  /** The space webhook URL (its `key` and `token` query parameters are secret, so it is a Credential). */
+  webhook: CredentialSchema,
+});
+
+export const PAGERDUTY_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
+
+/** Extension: PagerDuty Events API v2 (trigger on firing, resolve on resolved, dedup key = the group key). Needs no Config. */
+export const PagerDutyReceiverSchema = z.looseObject({
+  ...receiverSectionCommon,
+  /** The integration (routing) key of a PagerDuty service's Events API v2 integration. */
+  routingKey: CredentialSchema,
+  /** The event's summary (default `nm.default.subject`), cut to 1024 characters. */
+  titleTemplate: z.string().optional(),
+  /** Severity when no alert has a `severity` label PagerDuty knows (default `error`). */
+  severity: z.string().optional(),
+  /** `payload.source` (default the alert's `cluster`, `instance` or `namespace`, else `notification-manager`). */
+  source: z.string().optional(),
+  component: z.string().optional(),
+  group: z.string().optional(),
+  class: z.string().optional(),
+  client: z.string().optional(),
+  clientURL: z.string().optional(),
+});
+
+export const OPSGENIE_PRIORITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
+export const OPSGENIE_RESPONDER_TYPES = ['team', 'user', 'escalation', 'schedule'] as const;
+
+/** Extension: Opsgenie alerts (create on firing, close on resolved, alias = the group key), with the API key of its Config. */
+export const OpsgenieReceiverSchema = z.looseObject({
+  ...receiverSectionCommon,
+  opsgenieConfigSelector: LabelSelectorSchema.optional(),
+  /** The alert's message (default `nm.default.subject`), cut to 130 characters. */
+  titleTemplate: z.string().optional(),
+  /** Who is notified: each by `id`, `name` or (users) `username`, and its `type`. */
+  responders: z
+    .array(
+      z.looseObject({
+        type: z.string(),
+        id: z.string().optional(),
+        name: z.string().optional(),
+        username: z.string().optional(),
+      }),
+    )
+    .optional(),
+  tags: z.array(z.string()).optional(),
+  /** P1 (highest) … P5; default Opsgenie's P3. */
+  priority: z.string().optional(),
+  entity: z.string().optional(),
+  source: z.string().optional(),
+});
+
 export const ReceiverSpecSchema = z.looseObject({
   dingtalk: DingTalkReceiverSchema.optional(),
   email: EmailReceiverSchema.optional(),
@@ -143,6 +206,10 @@ export const ReceiverSpecSchema = z.looseObject({
   feishu: FeishuReceiverSchema.optional(),
   discord: DiscordReceiverSchema.optional(),
   telegram: TelegramReceiverSchema.optional(),
+  teams: TeamsReceiverSchema.optional(),
+  pagerduty: PagerDutyReceiverSchema.optional(),
+  opsgenie: OpsgenieReceiverSchema.optional(),
+  googlechat: GoogleChatReceiverSchema.optional(),
 });
 
 export const ReceiverSchema = z.looseObject({
@@ -162,6 +229,10 @@ export type PushoverReceiver = z.infer<typeof PushoverReceiverSchema>;
 export type FeishuReceiver = z.infer<typeof FeishuReceiverSchema>;
 export type DiscordReceiver = z.infer<typeof DiscordReceiverSchema>;
 export type TelegramReceiver = z.infer<typeof TelegramReceiverSchema>;
+export type TeamsReceiver = z.infer<typeof TeamsReceiverSchema>;
+export type GoogleChatReceiver = z.infer<typeof GoogleChatReceiverSchema>;
+export type PagerDutyReceiver = z.infer<typeof PagerDutyReceiverSchema>;
+export type OpsgenieReceiver = z.infer<typeof OpsgenieReceiverSchema>;
 export type ReceiverSpec = z.infer<typeof ReceiverSpecSchema>;
 export type Receiver = z.infer<typeof ReceiverSchema>;
 
