@@ -11,11 +11,12 @@ import type { RecordedRequest, RouteName, ScriptRule, Vendor, VendorFake, Vendor
 import { feishuRoutes } from './feishu.routes.js';
 import { slackRoutes } from './slack.routes.js';
 import { wecomRoutes } from './wecom.routes.js';
+import { smsRoutes } from './sms.routes.js';
 import { pushoverRoutes } from './pushover.routes.js';
 import { discordRoutes } from './discord.routes.js';
 import { telegramRoutes } from './telegram.routes.js';
 
-const ROUTE_TABLE: RouteDef[] = [...slackRoutes, ...wecomRoutes, ...dingtalkRoutes, ...feishuRoutes, ...pushoverRoutes, ...discordRoutes, ...telegramRoutes];
+const ROUTE_TABLE: RouteDef[] = [...slackRoutes, ...wecomRoutes, ...dingtalkRoutes, ...feishuRoutes, ...smsRoutes, ...pushoverRoutes, ...discordRoutes, ...telegramRoutes];
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -173,6 +174,10 @@ export async function startVendorFake(opts: VendorFakeOptions = {}): Promise<Ven
       wecomApi: `${base}/wecom/cgi-bin/`,
       dingtalkApi: `${base}/dingtalk/`,
       feishuApi: `${base}/feishu/open-apis/`,
+      aliyunSms: `${base}/aliyun/`,
+      tencentSms: `${base}/tencent/`,
+      awsSns: `${base}/aws/`,
+      huaweiSms: `${base}/huawei/sms/batchSendSms/v1`,
       pushoverApi: `${base}/pushover/1/`,
       telegramApi: `${base}/telegram/`,
     },

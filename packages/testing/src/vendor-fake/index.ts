@@ -10,6 +10,8 @@ export type {
   RecordedRequest,
   RouteName,
   ScriptRule,
+  SmsProviderFake,
+  SmsVendor,
   Vendor,
   VendorFake,
   VendorFakeOptions,
