@@ -6,7 +6,7 @@ import { startConfigSync } from './service.js';
 
 runMain('config-sync', async () => {
   const env = parseConfigSyncEnv(process.env);
-  const rt = createRuntime({ service: 'config-sync', natsUrl: env.NATS_URL, redisUrl: env.REDIS_URL, secretKey: env.NM_SECRET_KEY, logLevel: env.LOG_LEVEL, readConfig: false });
+  const rt = createRuntime({ service: 'config-sync', natsUrl: env.NATS_URL, redisUrl: env.REDIS_URL, secretKey: env.NM_SECRET_KEY, previousSecretKeys: env.NM_SECRET_KEY_PREVIOUS, logLevel: env.LOG_LEVEL, readConfig: false });
   const health = await startHealthServer({ port: env.NM_HEALTH_PORT, host: env.NM_HEALTH_HOST, health: rt.health, metrics: rt.metrics });
   const kubernetes =
     env.source === 'kubernetes'

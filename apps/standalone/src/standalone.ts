@@ -55,6 +55,7 @@ export async function startStandalone(env: StandaloneEnv): Promise<{ ingestPort:
       natsUrl: env.NATS_URL,
       redisUrl: env.REDIS_URL,
       secretKey: env.NM_SECRET_KEY,
+      previousSecretKeys: env.NM_SECRET_KEY_PREVIOUS,
       logger: root.child({ service }),
       metrics,
       readConfig,

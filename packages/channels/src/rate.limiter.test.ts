@@ -72,4 +72,17 @@ describe('RedisRateLimiter (two replicas, private redis-server)', () => {
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as RetryableError).retryAfterMs).toBeGreaterThan(59_000);
   });
+
+  it('with keyId, names the Redis key by kind and keyed id (no text of the limiter key), and errors name only the kind', async () => {
+    const keyId = (m: string): string => `id${m.length}`;
+    const a = new RedisRateLimiter(redis.connect(), { prefix: 'rl3:', keyId });
+    const key = 'wechat-bot:https://qyapi.example/cgi-bin/webhook/send?key=planted';
+    await a.acquire(key, 1, 60_000);
+    const client = redis.connect();
+    expect(await client.keys('rl3:*')).toEqual([`rl3:wechat-bot:id${key.length}`]);
+    const err = (await a.acquire(key, 1, 60_000, { maxWaitMs: 10 }).catch((e: unknown) => e)) as Error;
+    expect(err.message).toMatch(/^rate limit of wechat-bot is exhausted/);
+    expect(err.message).not.toContain('planted');
+  });
 });
+

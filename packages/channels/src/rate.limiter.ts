@@ -39,7 +39,8 @@ export function throttle(limiter: RateLimiter, key: string, limit: RateLimit | f
 }
 
 function overLimit(key: string, waitMs: number): WaitError {
-  return new WaitError(`rate limit of ${key} is exhausted; next slot in ${waitMs} ms`, {
+  // the kind only (`wechat-bot`): the rest of a key is derived from a webhook URL or an app key
+  return new WaitError(`rate limit of ${key.split(':')[0] ?? key} is exhausted; next slot in ${waitMs} ms`, {
     code: 'ratelimit:wait-exceeded',
     retryAfterMs: waitMs,
   });
@@ -102,17 +103,31 @@ export class RedisRateLimiter implements RateLimiter {
   private readonly prefix: string;
   private readonly clock: Clock;
 
+  private readonly keyId: ((material: string) => string) | undefined;
+
+  /**
+   * `keyId` (the SecretBox's HMAC) names the Redis key of a limiter key, whose text can be derived
+   * from a webhook URL or an app key: `<prefix><kind>:<keyId(key)>`, where kind is the part before
+   * the first `:` (`wechat-bot`). Without it (unit tests), the key is used as it is.
+   */
   constructor(
     private readonly redis: Redis,
-    opts: { prefix?: string; clock?: Clock } = {},
+    opts: { prefix?: string; clock?: Clock; keyId?: (material: string) => string } = {},
   ) {
     this.prefix = opts.prefix ?? 'nm:ratelimit:';
     this.clock = opts.clock ?? systemClock;
+    this.keyId = opts.keyId;
+  }
+
+  private redisKey(key: string): string {
+    if (!this.keyId) return `${this.prefix}${key}`;
+    const colon = key.indexOf(':');
+    return `${this.prefix}${colon > 0 ? `${key.slice(0, colon)}:` : ''}${this.keyId(key)}`;
   }
 
   async acquire(key: string, limit: number, windowMs: number, opts: AcquireOptions = {}): Promise<void> {
     const deadline = this.clock.now() + (opts.maxWaitMs ?? DEFAULT_MAX_WAIT_MS);
-    const redisKey = `${this.prefix}${key}`;
+    const redisKey = this.redisKey(key);
     const member = randomUUID();
     for (;;) {
       const now = this.clock.now();

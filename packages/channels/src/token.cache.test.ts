@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
 import { MemoryTokenCache, RedisTokenCache, tokenTtlSec, withTokenRefresh, type FetchedToken } from './token.cache.js';
 import { RecordingClock } from './test-support/fixtures.js';
 import { startRedisSocket, type PrivateRedisSocket } from './test-support/redis.server.js';
@@ -100,4 +101,47 @@ describe('RedisTokenCache (two replicas, private redis-server)', () => {
     await a.invalidate('k', 'tok-1');
     expect(await b.get('k', c.fetch)).toBe('tok-2');
   });
+
+  it('with a sealer, stores the token sealed under an HMAC id of the credentials and invalidates exactly the stale token', async () => {
+    const sealer = testSealer('cache-key');
+    const a = new RedisTokenCache(redis.connect(), { prefix: 't3:', sealer });
+    const b = new RedisTokenCache(redis.connect(), { prefix: 't3:', sealer });
+    const c = counter(7200, 10);
+    const creds = 'corp-id|planted-app-secret';
+    expect(await Promise.all([a.get(creds, c.fetch), b.get(creds, c.fetch)])).toEqual(['tok-1', 'tok-1']);
+    const client = redis.connect();
+    const keys = await client.keys('t3:*');
+    expect(keys).toEqual([`t3:${sealer.keyId(creds)}`]);
+    expect(keys[0]).not.toContain(createHash('sha256').update(creds).digest('hex').slice(0, 40));
+    const stored = (await client.get(keys[0]!))!;
+    expect(stored).not.toContain('tok-1');
+    expect(sealer.open(stored)).toBe('tok-1');
+    await a.invalidate(creds, 'another-token');
+    expect(await b.get(creds, c.fetch)).toBe('tok-1');
+    await a.invalidate(creds, 'tok-1');
+    expect(await b.get(creds, c.fetch)).toBe('tok-2');
+    // a value sealed with another key (after a rotation) is a miss, not an error
+    const rotated = new RedisTokenCache(redis.connect(), { prefix: 't3:', sealer: { ...testSealer('new-key'), keyId: sealer.keyId } });
+    expect(await rotated.get(creds, c.fetch)).toBe('tok-3');
+  });
 });
+
+/** AES-256-GCM with a random IV, like the SecretBox the services pass. */
+function testSealer(secret: string): { seal: (p: string) => string; open: (s: string) => string; keyId: (m: string) => string } {
+  const key = createHash('sha256').update(secret).digest();
+  return {
+    seal: (p) => {
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', key, iv);
+      const ct = Buffer.concat([c.update(p, 'utf8'), c.final()]);
+      return [iv, c.getAuthTag(), ct].map((b) => b.toString('base64url')).join('.');
+    },
+    open: (s) => {
+      const [iv, tag, ct] = s.split('.').map((p) => Buffer.from(p, 'base64url'));
+      const d = createDecipheriv('aes-256-gcm', key, iv!);
+      d.setAuthTag(tag!);
+      return Buffer.concat([d.update(ct!), d.final()]).toString('utf8');
+    },
+    keyId: (m) => createHmac('sha256', key).update(m).digest('hex').slice(0, 40),
+  };
+}

@@ -33,7 +33,7 @@ export function tokenTtlSec(expiresInSec: number, marginSec: number): number {
   return Math.max(1, Math.floor(Math.max(life - marginSec, life / 2)));
 }
 
-/** Cache keys hold credentials (corp id + secret): only their hash is ever stored. */
+/** Cache keys hold credentials (corp id + secret): in process, only their hash is kept (Redis keys use the sealer's HMAC). */
 export const hashKey = (key: string): string => createHash('sha256').update(key).digest('hex').slice(0, 40);
 
 abstract class SingleFlight {
@@ -79,8 +79,24 @@ export class MemoryTokenCache extends SingleFlight implements TokenCache {
   }
 }
 
+/**
+ * Seals what is stored in Redis and names keys derived from secrets (a SecretBox of
+ * @nm/config-store, keyed by `NM_SECRET_KEY`). Every production cache has one.
+ */
+export interface TokenSealer {
+  seal(plaintext: string): string;
+  open(sealed: string): string;
+  /** A keyed, non-reversible id of secret material (an HMAC; never a plain hash). */
+  keyId(material: string): string;
+}
+
 export interface RedisTokenCacheOptions extends TokenCacheOptions {
   prefix?: string;
+  /**
+   * Tokens are stored sealed and their keys are HMAC ids of the app credentials. Without one
+   * (unit tests only), tokens are stored in clear under a SHA-256 of the credentials.
+   */
+  sealer?: TokenSealer;
   /** How long one replica may hold the fetch lock (default 10 s). */
   lockTtlMs?: number;
   /** How often waiting replicas look for the token (default 50 ms). */
@@ -93,6 +109,7 @@ const COMPARE_AND_DELETE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return
 /** Cache shared by every replica through Redis. */
 export class RedisTokenCache extends SingleFlight implements TokenCache {
   private readonly prefix: string;
+  private readonly sealer: TokenSealer | undefined;
   private readonly marginSec: number;
   private readonly lockTtlMs: number;
   private readonly pollMs: number;
@@ -104,16 +121,31 @@ export class RedisTokenCache extends SingleFlight implements TokenCache {
   ) {
     super();
     this.prefix = opts.prefix ?? 'nm:token:';
+    this.sealer = opts.sealer;
     this.marginSec = opts.marginSec ?? 300;
     this.lockTtlMs = opts.lockTtlMs ?? 10_000;
     this.pollMs = opts.pollMs ?? 50;
     this.clock = opts.clock ?? systemClock;
   }
 
+  private idOf(key: string): string {
+    return this.sealer ? this.sealer.keyId(key) : hashKey(key);
+  }
+
+  /** The token of a stored value; a value that no longer opens (the key changed) counts as absent. */
+  private read(stored: string | null): string | null {
+    if (stored === null || !this.sealer) return stored;
+    try {
+      return this.sealer.open(stored);
+    } catch {
+      return null;
+    }
+  }
+
   async get(key: string, fetch: () => Promise<FetchedToken>): Promise<string> {
-    const id = hashKey(key);
+    const id = this.idOf(key);
     const tokenKey = `${this.prefix}${id}`;
-    const cached = await this.redis.get(tokenKey);
+    const cached = this.read(await this.redis.get(tokenKey));
     if (cached !== null) return cached;
     return this.once(id, () => this.fetchShared(tokenKey, fetch));
   }
@@ -126,17 +158,18 @@ export class RedisTokenCache extends SingleFlight implements TokenCache {
       const locked = await this.redis.set(lockKey, owner, 'PX', this.lockTtlMs, 'NX');
       if (locked === 'OK') {
         try {
-          const again = await this.redis.get(tokenKey);
+          const again = this.read(await this.redis.get(tokenKey));
           if (again !== null) return again;
           const t = await fetch();
-          await this.redis.set(tokenKey, t.token, 'EX', tokenTtlSec(t.expiresInSec, this.marginSec));
+          const stored = this.sealer ? this.sealer.seal(t.token) : t.token;
+          await this.redis.set(tokenKey, stored, 'EX', tokenTtlSec(t.expiresInSec, this.marginSec));
           return t.token;
         } finally {
           await this.redis.eval(COMPARE_AND_DELETE, 1, lockKey, owner);
         }
       }
       await this.clock.sleep(this.pollMs);
-      const now = await this.redis.get(tokenKey);
+      const now = this.read(await this.redis.get(tokenKey));
       if (now !== null) return now;
     }
     // another replica still fetching is a wait, not an attempt of the message
@@ -146,9 +179,15 @@ export class RedisTokenCache extends SingleFlight implements TokenCache {
   }
 
   async invalidate(key: string, staleToken?: string): Promise<void> {
-    const tokenKey = `${this.prefix}${hashKey(key)}`;
-    if (staleToken === undefined) await this.redis.del(tokenKey);
-    else await this.redis.eval(COMPARE_AND_DELETE, 1, tokenKey, staleToken);
+    const tokenKey = `${this.prefix}${this.idOf(key)}`;
+    if (staleToken === undefined) {
+      await this.redis.del(tokenKey);
+      return;
+    }
+    // sealed values differ on every seal: compare the token inside, then delete exactly that stored value
+    const stored = await this.redis.get(tokenKey);
+    if (stored === null || this.read(stored) !== staleToken) return;
+    await this.redis.eval(COMPARE_AND_DELETE, 1, tokenKey, stored);
   }
 }
 

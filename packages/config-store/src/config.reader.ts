@@ -4,6 +4,11 @@ import type { Logger } from '@nm/telemetry';
 import { keys } from './layout.js';
 import type { SecretBox } from './secret.crypto.js';
 
+/** A stored object body: sealed, or JSON as written before bodies were sealed (read during an upgrade). */
+export function openObject(box: SecretBox, stored: string): string {
+  return stored.startsWith('{') ? stored : box.open(stored);
+}
+
 export type SnapshotListener = (snapshot: ConfigSnapshot) => void;
 
 /**
@@ -75,7 +80,13 @@ export class ConfigStoreReader {
       const next = emptySnapshot(revision);
       for (const [field, json] of Object.entries(objects)) {
         const kind = field.slice(0, field.indexOf('/'));
-        const body = JSON.parse(json) as never;
+        let body: never;
+        try {
+          body = JSON.parse(openObject(this.box, json)) as never;
+        } catch (err) {
+          this.logger.error({ field, err: (err as Error).message }, 'stored object unreadable, ignored');
+          continue;
+        }
         switch (kind) {
           case 'NotificationManager':
             next.notificationManager = body;

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { keys, type StoredKind } from './layout.js';
 import type { SecretBox } from './secret.crypto.js';
@@ -33,7 +32,13 @@ export function objectField(o: Pick<StoredObject, 'kind' | 'name' | 'namespace'>
   return o.namespace ? `${o.kind}/${o.namespace}/${o.name}` : `${o.kind}/${o.name}`;
 }
 
-/** Writes a complete configuration atomically (MULTI) and announces the new revision. */
+/**
+ * Writes a complete configuration atomically (MULTI) and announces the new revision. Object
+ * bodies and Secret data are sealed with the SecretBox (a Receiver's webhook URL and headers, a
+ * Config's credentials are in its body); field names (`<Kind>/<name>`) stay readable. The digest
+ * that detects "nothing changed" is an HMAC keyed by the current key, so after a key rotation the
+ * first write re-encrypts everything with the new key.
+ */
 export class ConfigStoreWriter {
   constructor(
     private readonly redis: Redis,
@@ -52,14 +57,14 @@ export class ConfigStoreWriter {
       secrets: [...content.secrets].sort((a, b) => `${a.namespace}/${a.name}`.localeCompare(`${b.namespace}/${b.name}`)),
       problems: content.problems,
     };
-    const digest = createHash('sha256').update(JSON.stringify(sorted)).digest('hex');
+    const digest = this.box.keyId(JSON.stringify(sorted));
     const digestKey = `${keys.revision}:digest`;
     const [current, rev] = await this.redis.mget(digestKey, keys.revision);
     if (current === digest && rev) return { revision: Number(rev), changed: false };
 
     const tx = this.redis.multi();
     tx.del(keys.objects, keys.secrets, keys.problems);
-    for (const o of sorted.objects) tx.hset(keys.objects, objectField(o), JSON.stringify(o.body));
+    for (const o of sorted.objects) tx.hset(keys.objects, objectField(o), this.box.seal(JSON.stringify(o.body)));
     for (const s of sorted.secrets) tx.hset(keys.secrets, `${s.namespace}/${s.name}`, this.box.seal(JSON.stringify(s.data)));
     for (const p of content.problems) tx.hset(keys.problems, `${p.source}#${p.kind}/${p.name}`, JSON.stringify(p.problems));
     tx.set(digestKey, digest);

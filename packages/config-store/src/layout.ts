@@ -2,7 +2,7 @@
 export const keys = {
   /** Integer, incremented on every change. */
   revision: 'nm:config:revision',
-  /** Hash `<Kind>/<name>` → JSON of a validated object (Credential values left as references). */
+  /** Hash `<Kind>/<name>` → sealed JSON of a validated object (Credential values left as references). */
   objects: 'nm:config:objects',
   /** Hash `<namespace>/<name>` → sealed JSON of the Secret's decoded data. */
   secrets: 'nm:config:secrets',

@@ -44,7 +44,12 @@ export function senderService<S extends z.ZodObject, Target>(app: SenderApp<S, T
   };
 }
 
-/** Access-token caches and rate-limit windows in Redis, so every replica of a sender shares them. */
+/**
+ * Access-token caches and rate-limit windows in Redis, so every replica of a sender shares them.
+ * Tokens are sealed with the runtime's SecretBox (`NM_SECRET_KEY`); keys derived from credentials
+ * or webhook URLs are its HMAC ids.
+ */
 export function sharedPorts(rt: Runtime): { tokenCache: TokenCache; rateLimiter: RateLimiter } {
-  return { tokenCache: new RedisTokenCache(rt.redis), rateLimiter: new RedisRateLimiter(rt.redis) };
+  const keyId = (material: string): string => rt.secretBox.keyId(material);
+  return { tokenCache: new RedisTokenCache(rt.redis, { sealer: rt.secretBox }), rateLimiter: new RedisRateLimiter(rt.redis, { keyId }) };
 }

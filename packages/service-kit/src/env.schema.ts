@@ -10,6 +10,8 @@ export const CommonEnvSchema = z.object({
   NM_SECRET_KEY: z
     .string({ error: (issue) => (issue.input === undefined ? 'is required (no default): set it to a long random value, e.g. $(openssl rand -hex 32)' : undefined) })
     .min(16, 'must be at least 16 characters (it encrypts mirrored secrets)'),
+  /** During a key rotation: the key(s) data in Redis may still be sealed with, comma-separated (docs/security.md). */
+  NM_SECRET_KEY_PREVIOUS: z.string().optional(),
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Port of /-/healthy, /-/ready and /metrics for services without their own HTTP API. */
   NM_HEALTH_PORT: port.default(8080),

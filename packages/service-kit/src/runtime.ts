@@ -13,7 +13,7 @@ import {
   type BusConnection,
   type Publisher,
 } from '@nm/bus';
-import { ConfigStoreReader, SecretBox, startHeartbeat } from '@nm/config-store';
+import { ConfigStoreReader, SecretBox, parsePreviousKeys, startHeartbeat } from '@nm/config-store';
 import { createHealth, createLogger, Metrics, type Health, type Logger } from '@nm/telemetry';
 
 export interface RuntimeOptions {
@@ -21,6 +21,8 @@ export interface RuntimeOptions {
   natsUrl: string;
   redisUrl: string;
   secretKey: string;
+  /** `NM_SECRET_KEY_PREVIOUS`: keys still accepted for reading during a rotation (comma-separated). */
+  previousSecretKeys?: string | undefined;
   logLevel?: string;
   /** Read mirrored configuration (every service except config-sync). */
   readConfig?: boolean;
@@ -66,7 +68,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const redisOpts = { maxRetriesPerRequest: 3, enableOfflineQueue: true, retryStrategy: (n: number) => Math.min(2000, n * 100) };
   const redis = new Redis(opts.redisUrl, redisOpts);
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis error'));
-  const secretBox = new SecretBox(opts.secretKey);
+  const secretBox = new SecretBox(opts.secretKey, parsePreviousKeys(opts.previousSecretKeys));
   const subscriber = opts.readConfig === false ? undefined : new Redis(opts.redisUrl, redisOpts);
   subscriber?.on('error', () => undefined);
   const config = new ConfigStoreReader(redis, subscriber, secretBox, logger);

@@ -47,6 +47,7 @@ export function runService<S extends z.ZodObject>(def: ServiceDefinition<S>, sou
       natsUrl: env.NATS_URL,
       redisUrl: env.REDIS_URL,
       secretKey: env.NM_SECRET_KEY,
+      previousSecretKeys: env.NM_SECRET_KEY_PREVIOUS,
       logLevel: env.LOG_LEVEL,
       ...(def.readConfig === false ? { readConfig: false } : {}),
     });

@@ -149,7 +149,7 @@ describe('config-sync in Kubernetes mode against a fake API server', () => {
     // The reference names the namespace, so senders resolve it whatever their default namespace.
     expect(resolveCredential(hook.spec.webhook?.httpConfig?.bearerToken, snap, 'default')).toBe('first-token');
     // No server-owned metadata or status in what is mirrored.
-    const stored = JSON.parse((await client().hget(keys.objects, 'Receiver/global-hook'))!) as { metadata: Record<string, unknown> };
+    const stored = JSON.parse(box.open((await client().hget(keys.objects, 'Receiver/global-hook'))!)) as { metadata: Record<string, unknown> };
     expect(Object.keys(stored.metadata).sort()).toEqual(['labels', 'name']);
     expect(routed(snap, { namespace: 'team-a' })).toEqual(['global-hook', 'team-a']);
     expect(routed(snap, { namespace: 'team-b' })).toEqual(['global-hook']);
