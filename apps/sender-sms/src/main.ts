@@ -1,0 +1,4 @@
+import { runService } from '@nm/service-kit';
+import { smsService } from './service.js';
+
+runService(smsService);
