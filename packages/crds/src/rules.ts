@@ -134,6 +134,7 @@ function build(): Map<z.ZodType, SchemaExtras> {
   add(schemaAt(PushoverReceiverSchema, 'profiles[].userKey'), { pattern: '^[A-Za-z0-9]{30}$' });
   add(schemaAt(PushoverReceiverSchema, 'profiles[].devices[]'), { pattern: '^[A-Za-z0-9_-]{1,25}$' });
   enumAt(PushoverReceiverSchema, 'profiles[].sound', PUSHOVER_SOUNDS);
+  add(schemaAt(PushoverReceiverSchema, 'profiles[].priority'), { minimum: -2, maximum: 2 });
   add(SmsReceiverSchema, { rules: [{ rule: 'size(self.phoneNumbers) > 0', message: 'phoneNumbers: at least one phone number is required' }] });
   add(FeishuReceiverSchema, {
     rules: [{ rule: `${present('user')} || ${present('department')} || has(self.chatbot)`, message: 'one of user, department or chatbot is required' }],

@@ -335,6 +335,7 @@ function checkReceiver(c: Collector, r: Receiver): void {
         if (!/^[A-Za-z0-9_-]{1,25}$/.test(d)) c.error(`${path}.devices[${j}]`, 'must be 1-25 letters, digits, _ or -');
       });
       oneOf(c, `${path}.sound`, p.sound, PUSHOVER_SOUNDS);
+      if (p.priority !== undefined && (p.priority < -2 || p.priority > 2)) c.error(`${path}.priority`, 'must be -2, -1, 0, 1 or 2');
     });
   }
   if (s.sms) {

@@ -98,6 +98,8 @@ export const PushoverReceiverSchema = z.looseObject({
       sound: z.string().optional(),
       /** Deprecated upstream; kept for compatibility. */
       title: z.string().optional(),
+      /** Extension: Pushover priority, -2 (lowest) … 2 (emergency, repeated until acknowledged). */
+      priority: z.number().int().optional(),
     }),
   ),
 });
