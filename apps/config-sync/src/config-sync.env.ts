@@ -27,6 +27,8 @@ export const ConfigSyncEnvSchema = CommonEnvSchema.extend({
   NM_LEASE_NAME: z.string().min(1).default('notification-manager-config-sync'),
   NM_LEASE_DURATION: duration('15s').refine((ms) => ms >= 1000, 'must be at least 1s'),
   NM_LEASE_RENEW: duration('5s').refine((ms) => ms > 0, 'must be above 0'),
+  /** This cluster's name for alerts without a `cluster` label, instead of the one found in KubeSphere's configuration. */
+  NM_CLUSTER_NAME: z.string().trim().min(1).optional(),
   KUBERNETES_SERVICE_HOST: z.string().optional(),
   KUBECONFIG: z.string().optional(),
 });

@@ -2,6 +2,7 @@ import type { FileProblem, LoadedObject, LoadResult } from '@nm/manifests';
 import type { ConfigStoreWriter } from '@nm/config-store';
 import type { Logger, Metrics } from '@nm/telemetry';
 import { toContent } from './config.content.js';
+import { withClusterName, type ClusterNameSource } from './cluster.name.js';
 import { countMissingImplementations, missingSenderProblems } from './sender.coverage.js';
 
 export interface MirrorResult {
@@ -29,6 +30,8 @@ export class ConfigMirror {
     private readonly metrics: Metrics,
     /** Called after every successful write with the mirrored revision and the valid objects. */
     private readonly onMirrored?: (revision: number, objects: readonly LoadedObject[]) => void,
+    /** The cluster name recorded on the mirrored NotificationManager (see `withClusterName`). */
+    private readonly clusterName?: ClusterNameSource,
   ) {
     this.objectsGauge = metrics.gauge('nm_config_objects', 'Valid configuration objects, by kind', ['kind'] as const);
     this.problemsGauge = metrics.gauge('nm_config_problems', 'Configuration problems, by severity', ['severity'] as const);
@@ -44,7 +47,9 @@ export class ConfigMirror {
   async mirror(manifests: LoadResult, context: Record<string, unknown> = {}): Promise<MirrorResult> {
     try {
       // Receivers of channels no sender exists for are valid (they route), but nothing delivers them.
-      const loaded = { ...manifests, problems: [...manifests.problems, ...missingSenderProblems(manifests.objects)] };
+      const cluster = await this.clusterName?.current();
+      const objects = withClusterName(manifests.objects, cluster?.name);
+      const loaded = { objects, problems: [...manifests.problems, ...missingSenderProblems(objects)] };
       countMissingImplementations(this.metrics, loaded.objects);
       this.logProblems(loaded.problems);
       const counts = new Map<string, number>();

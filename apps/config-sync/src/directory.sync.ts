@@ -4,6 +4,7 @@ import { loadManifests, type LoadedObject } from '@nm/manifests';
 import type { ConfigStoreWriter } from '@nm/config-store';
 import type { Logger, Metrics } from '@nm/telemetry';
 import { ConfigMirror } from './config.mirror.js';
+import type { ClusterNameSource } from './cluster.name.js';
 
 export { toContent } from './config.content.js';
 
@@ -45,8 +46,10 @@ export class DirectorySync {
     private readonly pollMs = 1000,
     /** Called after every successful sync with the mirrored revision and the valid objects. */
     onMirrored?: (revision: number, objects: readonly LoadedObject[]) => void,
+    /** The cluster name recorded on the NotificationManager (`NM_CLUSTER_NAME`). */
+    clusterName?: ClusterNameSource,
   ) {
-    this.mirror = new ConfigMirror(writer, logger, metrics, onMirrored);
+    this.mirror = new ConfigMirror(writer, logger, metrics, onMirrored, clusterName);
   }
 
   async start(): Promise<void> {

@@ -9,3 +9,5 @@ export * from './kubernetes/index.js';
 export { extractInlineCredentials, INLINE_NAMESPACE } from './inline.credentials.js';
 export { SENDER_CHANNELS, SenderLiveness, missingSenderProblems, receiverChannels } from './sender.coverage.js';
 export type { SenderLivenessOptions, ReceiverChannel } from './sender.coverage.js';
+export { ClusterNameSource, detectKubesphereClusterName, clusterNameOfKubesphereYaml, withClusterName } from './cluster.name.js';
+export type { DetectedClusterName } from './cluster.name.js';

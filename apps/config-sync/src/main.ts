@@ -16,7 +16,7 @@ runMain('config-sync', async () => {
           lease: { name: env.NM_LEASE_NAME, durationMs: env.NM_LEASE_DURATION, renewMs: env.NM_LEASE_RENEW },
         }
       : undefined;
-  const svc = await startConfigSync(rt, { configDir: env.NM_CONFIG_DIR, pollMs: env.NM_CONFIG_POLL_MS, kubernetes });
+  const svc = await startConfigSync(rt, { configDir: env.NM_CONFIG_DIR, pollMs: env.NM_CONFIG_POLL_MS, kubernetes, clusterName: env.NM_CLUSTER_NAME });
   onShutdown(rt.logger, async () => {
     await svc.stop();
     await rt.close();

@@ -1,6 +1,7 @@
 import { ConfigStoreWriter } from '@nm/config-store';
 import type { Runtime } from '@nm/service-kit';
 import { ConfigMirror } from './config.mirror.js';
+import { ClusterNameSource, detectKubesphereClusterName } from './cluster.name.js';
 import { DirectorySync } from './directory.sync.js';
 import { kubeApis, KubernetesSync, type KubernetesSyncOptions } from './kubernetes/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -12,6 +13,8 @@ export interface ConfigSyncOptions {
   pollMs?: number;
   /** Kubernetes mode: the cluster to watch and how. */
   kubernetes?: Omit<KubernetesSyncOptions, 'identity' | 'pollMs'> & { kubeConfig: KubeConfig; identity?: string };
+  /** `NM_CLUSTER_NAME`: this cluster's name, instead of the one found in KubeSphere's configuration. */
+  clusterName?: string | undefined;
   /** Checks that the channels the Receivers use have a live sender (heartbeats). */
   senderLiveness?: SenderLivenessOptions;
 }
@@ -29,9 +32,11 @@ export async function startConfigSync(rt: Runtime, opts: ConfigSyncOptions): Pro
 
   if (opts.kubernetes) {
     const { kubeConfig, identity, ...k } = opts.kubernetes;
+    const apis = kubeApis(kubeConfig);
+    const clusterName = new ClusterNameSource(rt.logger, { override: opts.clusterName, detect: () => detectKubesphereClusterName(apis.core, rt.logger) });
     const sync = new KubernetesSync(
-      kubeApis(kubeConfig),
-      new ConfigMirror(writer, rt.logger, rt.metrics, onMirrored),
+      apis,
+      new ConfigMirror(writer, rt.logger, rt.metrics, onMirrored, clusterName),
       rt.logger,
       rt.metrics,
       { ...k, identity: identity ?? rt.instance, pollMs: opts.pollMs },
@@ -51,7 +56,8 @@ export async function startConfigSync(rt: Runtime, opts: ConfigSyncOptions): Pro
   }
 
   if (!opts.configDir) throw new Error('config-sync needs a directory of manifests (configDir) or a Kubernetes cluster');
-  const sync = new DirectorySync(opts.configDir, writer, rt.logger, rt.metrics, opts.pollMs, onMirrored);
+  const clusterName = opts.clusterName ? new ClusterNameSource(rt.logger, { override: opts.clusterName }) : undefined;
+  const sync = new DirectorySync(opts.configDir, writer, rt.logger, rt.metrics, opts.pollMs, onMirrored, clusterName);
   await sync.start();
   liveness.start();
   rt.logger.info({ dir: opts.configDir }, 'config-sync watching directory');

@@ -32,6 +32,7 @@ const OwnEnvSchema = CommonEnvSchema.extend({
   /** Directory of manifests (directory mode); unset when another config-sync feeds Redis. */
   NM_CONFIG_DIR: z.string().min(1).optional(),
   NM_CONFIG_POLL_MS: ConfigSyncEnvSchema.shape.NM_CONFIG_POLL_MS,
+  NM_CLUSTER_NAME: ConfigSyncEnvSchema.shape.NM_CLUSTER_NAME,
   /** Also export Kubernetes events as alerts (the cluster of KUBECONFIG, as config-sync reads it). */
   NM_EVENTS_ENABLED: z.stringbool().default(false),
 });
@@ -64,7 +65,7 @@ export async function startStandalone(env: StandaloneEnv): Promise<{ ingestPort:
     return r;
   };
   const started: Stoppable[] = [];
-  if (env.NM_CONFIG_DIR) started.push(await startConfigSync(rt('config-sync', false), { configDir: env.NM_CONFIG_DIR, pollMs: env.NM_CONFIG_POLL_MS }));
+  if (env.NM_CONFIG_DIR) started.push(await startConfigSync(rt('config-sync', false), { configDir: env.NM_CONFIG_DIR, pollMs: env.NM_CONFIG_POLL_MS, clusterName: env.NM_CLUSTER_NAME }));
   const ingest = await startIngest(rt('ingest'), {
     ...ingestOptionsFromEnv(env),
     port: env.NM_INGEST_PORT,

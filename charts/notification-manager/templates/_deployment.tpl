@@ -167,6 +167,9 @@ into floats).
 {{- $out = append $out (dict "component" "router" "key" "router" "port" 8080 "portName" "http" "env" $routerEnv) -}}
 {{- $out = append $out (dict "component" "aggregator" "key" "aggregator" "port" 8080 "portName" "http" "env" (list $health)) -}}
 {{- $csEnv := list $health (dict "name" "NM_CONFIG_SOURCE" "value" "kubernetes") (dict "name" "NM_NAMESPACE" "valueFrom" (dict "fieldRef" (dict "fieldPath" "metadata.namespace"))) (dict "name" "NM_LEASE_NAME" "value" (include "nm.componentName" (dict "root" . "component" "config-sync"))) -}}
+{{- if $v.clusterName -}}
+{{- $csEnv = append $csEnv (dict "name" "NM_CLUSTER_NAME" "value" $v.clusterName) -}}
+{{- end -}}
 {{- $out = append $out (dict "component" "config-sync" "key" "configSync" "port" 8080 "portName" "http" "env" $csEnv "configSync" true) -}}
 {{- if $v.eventExporter.enabled -}}
 {{- $evEnv := list $health (dict "name" "NM_NAMESPACE" "valueFrom" (dict "fieldRef" (dict "fieldPath" "metadata.namespace"))) (dict "name" "NM_EVENTS_LEASE_NAME" "value" (include "nm.componentName" (dict "root" . "component" "event-exporter"))) (dict "name" "NM_EVENTS_API" "value" $v.eventExporter.api) -}}

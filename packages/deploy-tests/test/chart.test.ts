@@ -26,6 +26,7 @@ const MATRIX: Record<string, Record<string, unknown>> = {
     extraVolumes: [{ name: 'ca', configMap: { name: 'ca' } }],
     extraVolumeMounts: [{ name: 'ca', mountPath: '/etc/ssl/extra', readOnly: true }],
     tenantSidecarUrl: 'http://tenant-sidecar.kubesphere-system:19094',
+    clusterName: 'host',
     ingest: {
       replicas: 3,
       env: { NM_INGEST_DEDUP_WINDOW: '1m' },
@@ -181,6 +182,8 @@ describe('services', () => {
     expect(e['REDIS_URL']).toEqual({ secretKeyRef: { name: 'redis-url', key: 'url' } });
     expect(e['NM_SECRET_KEY']).toEqual({ secretKeyRef: { name: 'my-secret-key', key: 'NM_SECRET_KEY' } });
     expect(e['NM_TENANT_SIDECAR_URL']).toBe('http://tenant-sidecar.kubesphere-system:19094');
+    expect(envOf(deployment(defaults, 'config-sync'))['NM_CLUSTER_NAME']).toBeUndefined();
+    expect(envOf(deployment(rendered['everything']!, 'config-sync'))['NM_CLUSTER_NAME']).toBe('host');
     expect(e['TZ']).toBe('Asia/Shanghai');
     expect(envOf(deployment(rendered['everything']!, 'sender-wechat'))['NM_SENDER_CONCURRENCY']).toBe('32');
     expect(envOf(deployment(rendered['everything']!, 'ingest'))['NM_READY_REQUIRES']).toBe('config-sync,router');
@@ -263,9 +266,9 @@ describe('autoscaling and disruption budgets', () => {
 });
 
 describe('RBAC', () => {
-  const rulesOf = (o: K8sObject): Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> => o['rules'] as never;
+  const rulesOf = (o: K8sObject): Array<{ apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }> => o['rules'] as never;
 
-  it('config-sync alone may read the configuration kinds, write their status, read Secrets, ConfigMaps and RoleBindings, and hold a Lease in its namespace', () => {
+  it("config-sync alone may read the configuration kinds, write their status, read Secrets, ConfigMaps, RoleBindings and KubeSphere's namespace, and hold a Lease in its namespace", () => {
     const [cr] = byKind(defaults, 'ClusterRole');
     expect(byKind(defaults, 'ClusterRole')).toHaveLength(1);
     const kinds = ['notificationmanagers', 'configs', 'receivers', 'routers', 'silences', 'inhibitrules', 'eventrules'];
@@ -273,6 +276,7 @@ describe('RBAC', () => {
       { apiGroups: ['notification.kubesphere.io'], resources: kinds, verbs: ['get', 'list', 'watch'] },
       { apiGroups: ['notification.kubesphere.io'], resources: kinds.map((k) => `${k}/status`), verbs: ['get', 'update', 'patch'] },
       { apiGroups: [''], resources: ['secrets', 'configmaps'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['namespaces'], resourceNames: ['kubesphere-system'], verbs: ['get'] },
       { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['get', 'list', 'watch'] },
     ]);
     const [role] = byKind(defaults, 'Role');

@@ -110,6 +110,13 @@ function durationMs(v: string | number | undefined, fallback: number): number {
 }
 
 /**
+ * Annotation config-sync puts on the mirrored NotificationManager with the cluster name it found
+ * (`NM_CLUSTER_NAME`, else KubeSphere's cluster configuration). `receivers.options.global.cluster`
+ * still comes first, as in notification-manager.
+ */
+export const CLUSTER_NAME_ANNOTATION = 'notification.kubesphere.io/cluster-name';
+
+/**
  * Settings with defaults. Invalid durations (which validation rejects) fall back to defaults
  * rather than throwing, so a decision never fails on a value that slipped through.
  */
@@ -149,7 +156,7 @@ export function effectiveSettings(nm?: NotificationManager): EffectiveSettings {
     batchMaxSize: s.batchMaxSize && s.batchMaxSize > 0 ? s.batchMaxSize : DEFAULTS.batchMaxSize,
     batchMaxWaitMs: durationMs(s.batchMaxWait, DEFAULTS.batchMaxWaitMs),
     routePolicy: s.routePolicy ?? DEFAULTS.routePolicy,
-    cluster: s.receivers?.options?.global?.cluster || DEFAULTS.cluster,
+    cluster: s.receivers?.options?.global?.cluster || nm.metadata.annotations?.[CLUSTER_NAME_ANNOTATION] || DEFAULTS.cluster,
     timeZone: s.timeZone,
     language: s.template?.language || DEFAULTS.language,
     aggregation,
