@@ -6,14 +6,63 @@
 import { isAxiosError } from 'axios';
 import { ClassifiedError, PermanentError, RetryableError } from '@nm/errors';
 
-/** Retry-After is either delta-seconds or an HTTP date. Returns milliseconds from `now`. */
-export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
+/** The longest `Retry-After` honoured by default (`NM_RETRY_AFTER_MAX`): 5 minutes. */
+export const DEFAULT_RETRY_AFTER_MAX_MS = 5 * 60_000;
+
+/** `NM_RETRY_AFTER_MAX`: `300`, `300s`, `5m`, `1h` or `1500ms`; throws naming the variable. */
+export function retryAfterMaxFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.NM_RETRY_AFTER_MAX?.trim();
+  if (!raw) return DEFAULT_RETRY_AFTER_MAX_MS;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw);
+  if (!m) throw new Error(`NM_RETRY_AFTER_MAX: "${raw}" is not a duration (e.g. 300, 90s, 5m, 1h)`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(m[1]) * unit);
+}
+
+let retryAfterMaxMs: number | undefined;
+
+/** The cap on waits a server or vendor asks for; set once by a service from its environment. */
+export function setRetryAfterMax(ms: number | undefined): void {
+  retryAfterMaxMs = ms;
+}
+
+export function retryAfterMax(): number {
+  retryAfterMaxMs ??= retryAfterMaxFromEnv();
+  return retryAfterMaxMs;
+}
+
+/**
+ * Retry-After is either delta-seconds or an HTTP date. Returns milliseconds from `now`, capped at
+ * {@link retryAfterMax} (a server cannot park a notification for days).
+ */
+export function parseRetryAfter(value: unknown, now: number = Date.now(), maxMs: number = retryAfterMax()): number | undefined {
   if (typeof value !== 'string' && typeof value !== 'number') return undefined;
   const text = String(value).trim();
   if (text === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  let ms: number | undefined;
+  if (/^\d+(\.\d+)?$/.test(text)) ms = Math.round(Number(text) * 1000);
+  else {
+    const at = Date.parse(text);
+    ms = Number.isNaN(at) ? undefined : Math.max(0, at - now);
+  }
+  return ms === undefined ? undefined : Math.min(ms, maxMs);
+}
+
+/** An error, or the classified error it was raised from (an agent's refusal inside an axios error). */
+function classifiedCause(error: unknown): ClassifiedError | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
+    if (e instanceof ClassifiedError) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** A reply detail as error messages carry it: short and code-like, or dropped. */
+export function shortDetail(detail: string | undefined): string | undefined {
+  const flat = detail?.replace(/\s+/g, ' ').trim();
+  if (!flat) return undefined;
+  return flat.length <= 80 && /^[\w .:,()/'#-]+$/.test(flat) ? flat : `${Buffer.byteLength(flat, 'utf8')}-byte detail withheld`;
 }
 
 /** A non-success HTTP reply, as handed to {@link classifyHttpError}. */
@@ -69,7 +118,9 @@ export function classifyHttpError(failure: unknown, vendor = 'http', now: number
   if (failure instanceof ClassifiedError) return failure;
   if (isHttpFailure(failure)) {
     const { status } = failure;
-    const detail = failure.detail ? `: ${failure.detail}` : '';
+    // a reply's text never reaches history: a short code-like detail, or its size
+    const short = shortDetail(failure.detail);
+    const detail = short ? `: ${short}` : '';
     const message = `${vendor} answered HTTP ${status}${detail}`;
     if (status === 408 || status === 425 || status === 429 || status >= 500) {
       const retryAfterMs = parseRetryAfter(failure.headers?.['retry-after'], now);
@@ -83,8 +134,17 @@ export function classifyHttpError(failure: unknown, vendor = 'http', now: number
   if (isAxiosError(failure) && failure.response) {
     return classifyHttpError({ status: failure.response.status, headers: {} }, vendor, now);
   }
+  // refused by the egress guard, a proxy or the resolver: the agent's own classification stands
+  const inner = classifiedCause(failure);
+  if (inner) return inner;
   const code = errorCodeOf(failure) ?? 'UNKNOWN';
   const text = failure instanceof Error ? failure.message : String(failure);
+  const tooLarge = /maxContentLength size of (\d+) exceeded/.exec(text);
+  if (tooLarge) {
+    return new PermanentError(`${vendor} answer is larger than ${tooLarge[1]} bytes (NM_HTTP_MAX_RESPONSE_BYTES); not read`, {
+      code: `${vendor}:response-too-large`,
+    });
+  }
   // A sanitised cause: axios errors hold the request config (URLs with keys, bearer headers).
   const cause = Object.assign(new Error(text), { code });
   if (isTlsVerificationCode(code)) {
@@ -146,7 +206,8 @@ export function classifyVendorError(
   const full = `${vendor}:${c}`;
   const text = `${vendor} error ${c}${message ? `: ${message}` : ''}`;
   if (RETRYABLE_VENDOR_CODES[vendor]?.has(c)) {
-    const wait = retryAfterMs ?? VENDOR_RETRY_AFTER_MS[full];
+    const asked = retryAfterMs ?? VENDOR_RETRY_AFTER_MS[full];
+    const wait = asked === undefined ? undefined : Math.min(asked, retryAfterMax());
     return new RetryableError(text, { code: full, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
   }
   return new PermanentError(text, { code: full });
@@ -154,6 +215,8 @@ export function classifyVendorError(
 
 /** SMTP replies: 4xx is transient, 5xx permanent; connection failures retry, TLS/auth problems do not. */
 export function classifySmtpError(error: unknown): RetryableError | PermanentError {
+  // refused by the egress guard or the resolver before any SMTP was spoken
+  if (error instanceof RetryableError || error instanceof PermanentError) return error;
   const e = (typeof error === 'object' && error !== null ? error : {}) as {
     responseCode?: unknown;
     code?: unknown;

@@ -2,9 +2,11 @@
  * Email over SMTP (nodemailer). Unlike notification-manager: TLS certificates are verified unless
  * `insecureSkipVerify` says otherwise, and one message goes to many recipients (`batchSize` per
  * message: the target's `maxEmailReceivers`, else the sender's) instead of one session per recipient.
- * Port 465 is implicit TLS; otherwise STARTTLS is used when offered and required with `requireTLS`.
+ * Port 465 is implicit TLS; otherwise STARTTLS is used when offered, and required whenever the
+ * Config carries credentials (unless it sets `requireTLS: false` explicitly) or sets `requireTLS`.
+ * The connection is opened to an address the egress guard allowed (egress.ts).
  */
-import { isIP } from 'node:net';
+import { connect as netConnect, isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
 import { PermanentError } from '@nm/errors';
@@ -12,6 +14,7 @@ import { classifySmtpError } from './channel.errors.js';
 import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { systemClock, type Clock } from './clock.js';
 import { runUnits, unitsFor, type InlineRetryPolicy, type UnitSuccess } from './delivery.runner.js';
+import { defaultEgressGuard, guardedSocket, type EgressConnector, type EgressGuard } from './egress.js';
 import { splitMessage, type MessageChunk } from './message.splitter.js';
 
 export interface EmailTlsConfig {
@@ -36,6 +39,10 @@ export interface EmailTransportConfig {
   authPassword?: string;
   /** Shared secret for CRAM-MD5. */
   authSecret?: string;
+  /**
+   * Require STARTTLS. Unset: required when credentials are configured (they never cross an
+   * unencrypted connection), opportunistic otherwise; `false` allows credentials in clear.
+   */
   requireTLS?: boolean;
   tls?: EmailTlsConfig;
 }
@@ -59,6 +66,10 @@ export interface EmailSenderOptions {
   clock?: Clock;
   retry?: Partial<InlineRetryPolicy>;
   concurrency?: number;
+  /** The egress guard of the SMTP connections (default: the process's). */
+  egressGuard?: EgressGuard;
+  /** Opens the connections the guard allowed (tests inject one). */
+  connector?: EgressConnector;
 }
 
 /** nodemailer options for a Config's `email` section. Exported for tests and diagnostics. */
@@ -68,11 +79,12 @@ export function smtpTransportOptions(cfg: EmailTransportConfig, timeoutMs = 10_0
   const servername = tls.serverName ?? (isIP(host) ? undefined : host);
   const password = cfg.authPassword ?? cfg.authSecret;
   const identity = cfg.authIdentify;
+  const withCredentials = Boolean(cfg.authUsername && password);
   return {
     host,
     port,
     secure: port === 465,
-    requireTLS: cfg.requireTLS ?? false,
+    requireTLS: cfg.requireTLS ?? withCredentials,
     ...(cfg.hello ? { name: cfg.hello } : {}),
     connectionTimeout: timeoutMs,
     greetingTimeout: timeoutMs,
@@ -108,6 +120,8 @@ export function smtpTransportOptions(cfg: EmailTransportConfig, timeoutMs = 10_0
   };
 }
 
+const defaultSmtpConnector: EgressConnector = ({ host, port, family }) => netConnect({ host, port, family });
+
 export class EmailSender implements ChannelSender<EmailTarget> {
   readonly channel = 'email' as const;
 
@@ -137,7 +151,30 @@ export class EmailSender implements ChannelSender<EmailTarget> {
   }
 
   private async deliver(cfg: EmailTransportConfig, to: string[], format: 'html' | 'text', chunk: MessageChunk, timeoutMs: number | undefined): Promise<UnitSuccess> {
-    const transport = createTransport(smtpTransportOptions(cfg, timeoutMs));
+    const guard = this.opts.egressGuard ?? defaultEgressGuard();
+    const connector = this.opts.connector;
+    const transport = createTransport({
+      ...smtpTransportOptions(cfg, timeoutMs),
+      // nodemailer connects (and upgrades to TLS, by the smart host's name) over this socket
+      getSocket: (_opts, callback) => {
+        guardedSocket(guard, connector ?? defaultSmtpConnector, cfg.smartHost.host, cfg.smartHost.port).then(
+          (socket) => {
+            if (!socket.connecting) return callback(null, { connection: socket });
+            const onError = (err: Error): void => {
+              socket.off('connect', onConnect);
+              callback(err);
+            };
+            const onConnect = (): void => {
+              socket.off('error', onError);
+              callback(null, { connection: socket });
+            };
+            socket.once('connect', onConnect);
+            socket.once('error', onError);
+          },
+          (err: Error) => callback(err),
+        );
+      },
+    });
     try {
       const info = await transport.sendMail({
         from: cfg.from,

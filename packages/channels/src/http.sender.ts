@@ -3,6 +3,7 @@ import type { Channel } from '@nm/contracts';
 import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { systemClock, type Clock } from './clock.js';
 import { runUnits, type DeliveryUnit, type InlineRetryPolicy } from './delivery.runner.js';
+import type { EgressConnector, EgressGuard } from './egress.js';
 import { createHttpClient } from './http.client.js';
 import { MemoryRateLimiter, type RateLimiter } from './rate.limiter.js';
 import { MemoryTokenCache, type TokenCache } from './token.cache.js';
@@ -19,6 +20,10 @@ export interface HttpSenderOptions {
   retry?: Partial<InlineRetryPolicy>;
   /** Destinations sent to concurrently (default 4). */
   concurrency?: number;
+  /** The egress guard of the default http client (default: the process's). */
+  egressGuard?: EgressGuard;
+  /** Opens the connections the guard allowed (tests inject one). */
+  connector?: EgressConnector;
 }
 
 /** Senders that fetch access tokens. */
@@ -40,7 +45,13 @@ export abstract class HttpChannelSender<Target, O extends HttpSenderOptions = Ht
   protected readonly clock: Clock;
 
   protected constructor(protected readonly opts: O) {
-    this.http = opts.http ?? createHttpClient(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs });
+    this.http =
+      opts.http ??
+      createHttpClient({
+        ...(opts.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+        ...(opts.egressGuard ? { egressGuard: opts.egressGuard } : {}),
+        ...(opts.connector ? { connector: opts.connector } : {}),
+      });
     this.clock = opts.clock ?? systemClock;
   }
 

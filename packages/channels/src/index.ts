@@ -19,6 +19,9 @@ export {
   classifySmtpError,
   classifyVendorError,
   parseRetryAfter,
+  retryAfterMax,
+  retryAfterMaxFromEnv,
+  setRetryAfterMax,
 } from './channel.errors.js';
 export type { HttpFailure } from './channel.errors.js';
 export {
@@ -44,7 +47,24 @@ export { MemoryRateLimiter, RedisRateLimiter, throttle } from './rate.limiter.js
 export type { AcquireOptions, RateLimit, RateLimiter } from './rate.limiter.js';
 export { systemClock } from './clock.js';
 export type { Clock } from './clock.js';
-export { createHttpClient, httpRequest, redactUrl } from './http.client.js';
+export { DEFAULT_MAX_RESPONSE_BYTES, createHttpClient, httpRequest, maxResponseBytesFromEnv, redactUrl } from './http.client.js';
+export {
+  BUILT_IN_EGRESS_DENY,
+  EGRESS_DENIED_CODE,
+  EgressDeniedError,
+  EgressGuard,
+  GuardedHttpAgent,
+  GuardedHttpsAgent,
+  canonicalAddress,
+  connectTunnel,
+  defaultEgressGuard,
+  egressGuardFromEnv,
+  guardedSocket,
+  parseCidrList,
+  selfEndpointsFromEnv,
+  setDefaultEgressGuard,
+} from './egress.js';
+export type { EgressConnector, EgressEnv, EgressGuardOptions, EgressResolver, ResolvedAddress, SelfEndpoint, TunnelProxy } from './egress.js';
 export { VendorTokenClient, gettokenApi, parseErrcodeReply, vendorResult, withAccessTokenQuery } from './vendor.token.client.js';
 export type { AppCredentials, CallOptions, ErrcodeReply, TokenApi, TokenVendor, VendorReply } from './vendor.token.client.js';
 export type { HttpClientOptions, HttpReply, HttpRequest } from './http.client.js';

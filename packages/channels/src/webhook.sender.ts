@@ -7,12 +7,13 @@
  * notification id as `Idempotency-Key` so receivers can drop a redelivered notification.
  */
 import { createHash } from 'node:crypto';
-import { Agent as HttpsAgent } from 'node:https';
+import type { Agent as HttpsAgent } from 'node:https';
 import type { AxiosProxyConfig } from 'axios';
 import { PermanentError } from '@nm/errors';
 import { classifyHttpError } from './channel.errors.js';
 import type { OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { unitsFor, type UnitSuccess } from './delivery.runner.js';
+import { GuardedHttpsAgent, defaultEgressGuard, type TunnelProxy } from './egress.js';
 import { excerpt, redactUrl } from './http.client.js';
 import { HttpChannelSender, type HttpSenderOptions } from './http.sender.js';
 import { splitMessage, type MessageChunk } from './message.splitter.js';
@@ -42,7 +43,11 @@ export interface WebhookHttpConfig {
   /** Wins over `basicAuth` when both are set. */
   bearerToken?: string | undefined;
   basicAuth?: { username?: string | undefined; password?: string | undefined } | undefined;
-  /** `http://[user:pass@]host:port` proxy; used for `http://` targets only (no CONNECT tunnelling). */
+  /**
+   * `http(s)://[user:pass@]host:port` proxy: `http://` targets are sent to it as absolute-form
+   * requests, `https://` targets through a CONNECT tunnel (TLS to the target inside it). The egress
+   * guard checks the proxy's address, and the target as far as this host can resolve it.
+   */
   proxyUrl?: string | undefined;
   tlsConfig?: WebhookTlsConfig | undefined;
 }
@@ -61,7 +66,7 @@ export interface WebhookTarget {
 }
 
 export interface WebhookSenderOptions extends HttpSenderOptions {
-  /** TLS agents kept for reuse (one per distinct TLS config); default 64. */
+  /** TLS agents kept for reuse (one per distinct TLS config and proxy); default 64. */
   maxAgents?: number;
 }
 
@@ -95,6 +100,10 @@ export function webhookUrl(target: Pick<WebhookTarget, 'url' | 'service'>): stri
     throw new PermanentError(`webhook: unsupported URL scheme ${url.protocol}`, { code: 'webhook:invalid-url' });
   }
   return url.toString();
+}
+
+function tunnelOf(p: AxiosProxyConfig): TunnelProxy {
+  return { host: p.host, port: p.port, ...(p.auth ? { auth: p.auth } : {}), tls: p.protocol === 'https' };
 }
 
 function proxyOf(raw: string): AxiosProxyConfig {
@@ -138,6 +147,7 @@ interface PreparedRequest {
   headers: Record<string, string>;
   timeoutMs: number;
   httpsAgent?: HttpsAgent;
+  /** Absolute-form proxying of an `http://` target (an `https://` one tunnels in its agent). */
   proxy?: AxiosProxyConfig;
 }
 
@@ -181,9 +191,7 @@ export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSende
 
     const isHttps = url.startsWith('https:');
     const proxyUrl = target.httpConfig?.proxyUrl?.trim();
-    if (proxyUrl && isHttps) {
-      throw new PermanentError('webhook: proxyUrl is supported for http:// targets only', { code: 'webhook:proxy-unsupported' });
-    }
+    const proxy = proxyUrl ? proxyOf(proxyUrl) : undefined;
     const timeoutMs = target.timeoutMs ?? this.opts.timeoutMs ?? DEFAULT_WEBHOOK_TIMEOUT_MS;
     return {
       url,
@@ -191,12 +199,12 @@ export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSende
       method,
       headers,
       timeoutMs,
-      ...(isHttps ? { httpsAgent: this.agentFor(target.httpConfig?.tlsConfig) } : {}),
-      ...(proxyUrl ? { proxy: proxyOf(proxyUrl) } : {}),
+      ...(isHttps ? { httpsAgent: this.agentFor(target.httpConfig?.tlsConfig, proxy) } : {}),
+      ...(proxy && !isHttps ? { proxy } : {}),
     };
   }
 
-  private agentFor(tls: WebhookTlsConfig | undefined): HttpsAgent {
+  private agentFor(tls: WebhookTlsConfig | undefined, proxy: AxiosProxyConfig | undefined): HttpsAgent {
     const opts = {
       keepAlive: true,
       rejectUnauthorized: tls?.insecureSkipVerify !== true,
@@ -204,15 +212,21 @@ export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSende
       ...(tls?.clientCertificate ? { cert: tls.clientCertificate.cert, key: tls.clientCertificate.key } : {}),
       ...(tls?.serverName ? { servername: tls.serverName } : {}),
     };
+    const tunnel = proxy ? tunnelOf(proxy) : undefined;
     // Keyed by a digest, so no key material is held as a map key.
-    const id = createHash('sha256').update(JSON.stringify(opts)).digest('hex');
+    const id = createHash('sha256').update(JSON.stringify({ opts, tunnel })).digest('hex');
     let agent = this.agents.get(id);
     if (agent) {
       this.agents.delete(id);
       this.agents.set(id, agent); // most recently used last
       return agent;
     }
-    agent = new HttpsAgent(opts);
+    agent = new GuardedHttpsAgent({
+      ...opts,
+      ...(this.opts.egressGuard ? { guard: this.opts.egressGuard } : {}),
+      ...(this.opts.connector ? { connector: this.opts.connector } : {}),
+      ...(tunnel ? { proxy: tunnel } : {}),
+    });
     this.agents.set(id, agent);
     const max = this.opts.maxAgents ?? 64;
     for (const [oldest, a] of this.agents) {
@@ -230,6 +244,11 @@ export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSende
     const withBody = req.method !== 'GET';
     let res;
     try {
+      if (req.proxy) {
+        // the proxy resolves the target itself; refuse what this host can already see is denied
+        const target = new URL(req.url);
+        await (this.opts.egressGuard ?? defaultEgressGuard()).checkProxiedTarget(target.hostname, Number(target.port) || 80);
+      }
       res = await this.http.request<string>({
         method: req.method,
         url: req.url,

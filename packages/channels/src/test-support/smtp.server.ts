@@ -39,6 +39,8 @@ export interface ReceivedMail {
 export interface SmtpSink {
   port: number;
   received: ReceivedMail[];
+  /** Usernames of every AUTH the server saw, and whether the connection was encrypted then. */
+  auths: { user: string | undefined; secure: boolean }[];
   close(): Promise<void>;
 }
 
@@ -50,10 +52,13 @@ export interface SmtpSinkOptions {
   rcptCodes?: Record<string, number>;
   /** Answer DATA with this code, once per entry. */
   dataCodes?: number[];
+  /** Offer no STARTTLS (and accept AUTH in clear), like a misconfigured or downgraded server. */
+  noStartTls?: boolean;
 }
 
 export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
   const received: ReceivedMail[] = [];
+  const auths: SmtpSink['auths'] = [];
   const users = opts.users ?? { 'alert@example.com': 'pa55' };
   const authzids = new WeakMap<object, string | undefined>();
   const serverOpts: SMTPServerOptions = {
@@ -62,7 +67,9 @@ export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
     cert: opts.tls.cert,
     authMethods: opts.authMethods ?? ['PLAIN', 'LOGIN', 'CRAM-MD5'],
     logger: false,
+    ...(opts.noStartTls ? { disabledCommands: ['STARTTLS'], allowInsecureAuth: true } : {}),
     onAuth(auth, session, callback) {
+      auths.push({ user: auth.username, secure: session.secure });
       const expected = auth.username ? users[auth.username] : undefined;
       const ok = expected !== undefined && (auth.method === 'CRAM-MD5' ? auth.validatePassword(expected) : auth.password === expected);
       if (!ok) return callback(new Error('Invalid username or password'));
@@ -99,5 +106,5 @@ export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
   const server = new SMTPServer(serverOpts);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as AddressInfo;
-  return { port, received, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  return { port, received, auths, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
