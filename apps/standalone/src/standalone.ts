@@ -13,6 +13,7 @@ import { dingtalkService } from '@nm/sender-dingtalk';
 import { emailService } from '@nm/sender-email';
 import { feishuService } from '@nm/sender-feishu';
 import { slackService } from '@nm/sender-slack';
+import { smsService } from '@nm/sender-sms';
 import { webhookService } from '@nm/sender-webhook';
 import { wechatService } from '@nm/sender-wechat';
 import { silencerService } from '@nm/silencer';
@@ -21,7 +22,7 @@ import { createLogger, Metrics, parseEnv } from '@nm/telemetry';
 
 /** The services that start from their definition, in start order (after config-sync, ingest). */
 export const DEFINED_SERVICES: readonly ServiceDefinition[] = [silencerService, routerService];
-export const SENDER_SERVICES: readonly ServiceDefinition[] = [webhookService, emailService, slackService, wechatService, dingtalkService, feishuService];
+export const SENDER_SERVICES: readonly ServiceDefinition[] = [webhookService, emailService, slackService, wechatService, dingtalkService, feishuService, smsService];
 
 /** What the single process reads itself: the common variables, and ingest's, the aggregator's and config-sync's. */
 const OwnEnvSchema = CommonEnvSchema.extend({
