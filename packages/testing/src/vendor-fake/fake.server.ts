@@ -9,6 +9,11 @@ import { dingtalkRoutes } from './dingtalk.routes.js';
 import { FakeState, type FakeRequest, type Reply, type RouteDef } from './fake.state.js';
 import type { RecordedRequest, RouteName, ScriptRule, Vendor, VendorFake, VendorFakeOptions } from './fake.types.js';
 import { feishuRoutes } from './feishu.routes.js';
+import { googlechatRoutes } from './googlechat.routes.js';
+import type { IncidentVendor } from './incident.book.js';
+import { opsgenieRoutes } from './opsgenie.routes.js';
+import { pagerdutyRoutes } from './pagerduty.routes.js';
+import { teamsRoutes } from './teams.routes.js';
 import { slackRoutes } from './slack.routes.js';
 import { wecomRoutes } from './wecom.routes.js';
 import { smsRoutes } from './sms.routes.js';
@@ -16,7 +21,7 @@ import { pushoverRoutes } from './pushover.routes.js';
 import { discordRoutes } from './discord.routes.js';
 import { telegramRoutes } from './telegram.routes.js';
 
-const ROUTE_TABLE: RouteDef[] = [...slackRoutes, ...wecomRoutes, ...dingtalkRoutes, ...feishuRoutes, ...smsRoutes, ...pushoverRoutes, ...discordRoutes, ...telegramRoutes];
+const ROUTE_TABLE: RouteDef[] = [...slackRoutes, ...wecomRoutes, ...dingtalkRoutes, ...feishuRoutes, ...smsRoutes, ...pushoverRoutes, ...discordRoutes, ...telegramRoutes, ...teamsRoutes, ...googlechatRoutes, ...pagerdutyRoutes, ...opsgenieRoutes];
 
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -84,6 +89,10 @@ export async function startVendorFake(opts: VendorFakeOptions = {}): Promise<Ven
     if (path === '/_fake/expire-tokens' && req.method === 'POST') {
       state.expireTokens(body.vendor as Vendor | undefined);
       return write(res, { status: 200, body: { ok: true } });
+    }
+    if (path === '/_fake/incidents' && req.method === 'GET') {
+      const vendor = new URL(req.url ?? '/', base).searchParams.get('vendor');
+      return write(res, { status: 200, body: state.incidents.all((vendor as IncidentVendor | null) ?? undefined) });
     }
     if (path === '/_fake/reset' && req.method === 'POST') {
       reset();
@@ -180,6 +189,8 @@ export async function startVendorFake(opts: VendorFakeOptions = {}): Promise<Ven
       huaweiSms: `${base}/huawei/sms/batchSendSms/v1`,
       pushoverApi: `${base}/pushover/1/`,
       telegramApi: `${base}/telegram/`,
+      pagerdutyApi: `${base}/pagerduty/`,
+      opsgenieApi: `${base}/opsgenie/`,
     },
     requests,
     requestsTo: (route: RouteName) => requests.filter((r) => r.route === route),
@@ -191,6 +202,9 @@ export async function startVendorFake(opts: VendorFakeOptions = {}): Promise<Ven
     dingtalkRobotUrl: (token) => `${base}/dingtalk/robot/send?access_token=${encodeURIComponent(token)}`,
     feishuBotUrl: (id) => `${base}/feishu/open-apis/bot/v2/hook/${encodeURIComponent(id)}`,
     discordWebhookUrl: (path) => `${base}/discord/api/webhooks/${path}`,
+    teamsWebhookUrl: (id, sig) => `${base}/teams/workflows/${encodeURIComponent(id)}${sig ? `?api-version=2016-06-01&sig=${encodeURIComponent(sig)}` : ''}`,
+    googlechatWebhookUrl: (space, key, token) => `${base}/googlechat/v1/spaces/${encodeURIComponent(space)}/messages?key=${encodeURIComponent(key)}&token=${encodeURIComponent(token)}`,
+    incidents: (vendor?: IncidentVendor) => state.incidents.all(vendor),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -1,5 +1,6 @@
 /** State shared by the fake's routes: issued tokens and rate windows. */
 import { randomBytes } from 'node:crypto';
+import { IncidentBook } from './incident.book.js';
 import type { RateWindow, RouteName, Vendor, VendorFakeOptions } from './fake.types.js';
 
 export interface Reply {
@@ -38,10 +39,15 @@ export class FakeState {
   private readonly tokens = new Map<string, { vendor: Vendor; expiresAt: number; expired: boolean }>();
   private readonly windows = new Map<string, number[]>();
 
+  /** PagerDuty and Opsgenie incidents by dedup key / alias. */
+  readonly incidents: IncidentBook;
+
   constructor(
     readonly opts: VendorFakeOptions,
     readonly now: () => number,
-  ) {}
+  ) {
+    this.incidents = new IncidentBook(now);
+  }
 
   issueToken(vendor: Vendor, ttlSec: number, prefix = ''): string {
     const token = `${prefix}${vendor}-${randomBytes(12).toString('hex')}`;
@@ -73,6 +79,7 @@ export class FakeState {
   }
 
   reset(): void {
+    this.incidents.reset();
     this.tokens.clear();
     this.windows.clear();
   }

@@ -1,4 +1,7 @@
 /** Public shapes of the vendor fake. */
+import type { FakeIncident, IncidentVendor } from './incident.book.js';
+
+export type { FakeIncident, IncidentVendor } from './incident.book.js';
 
 export const ROUTES = [
   'slack.postMessage',
@@ -19,11 +22,16 @@ export const ROUTES = [
   'pushover.messages',
   'discord.webhook',
   'telegram.sendMessage',
+  'teams.webhook',
+  'googlechat.webhook',
+  'pagerduty.enqueue',
+  'opsgenie.create',
+  'opsgenie.close',
 ] as const;
 export type RouteName = (typeof ROUTES)[number];
 /** The SMS providers the fake plays. */
 export type SmsVendor = 'aliyun' | 'tencent' | 'huawei' | 'aws';
-export type Vendor = SmsVendor | 'slack' | 'wecom' | 'dingtalk' | 'feishu' | 'pushover' | 'discord' | 'telegram';
+export type Vendor = SmsVendor | 'slack' | 'wecom' | 'dingtalk' | 'feishu' | 'pushover' | 'discord' | 'telegram' | 'teams' | 'googlechat' | 'pagerduty' | 'opsgenie';
 
 export interface RateWindow {
   limit: number;
@@ -102,6 +110,22 @@ export interface VendorFakeOptions {
     /** Known chat ids and @channel names; unset = any. */
     chats?: string[];
   };
+  teams?: {
+    /** Known Workflows webhook ids (after `/teams/workflows/`) with the `sig` each requires (empty = none); unset = any. */
+    webhooks?: Record<string, string>;
+  };
+  googlechat?: {
+    /** Known spaces with the webhook `key` and `token` each requires; unset = any space with any non-empty pair. */
+    spaces?: Record<string, { key: string; token: string }>;
+  };
+  pagerduty?: {
+    /** Accepted Events API v2 routing keys; unset = any 32-character key. */
+    routingKeys?: string[];
+  };
+  opsgenie?: {
+    /** Accepted API keys (`Authorization: GenieKey <key>`); unset = any. */
+    apiKeys?: string[];
+  };
   /** SMS: Aliyun SendSms (RPC signature), Tencent SendSms (TC3), Huawei batchSendSms (WSSE), SNS Publish (SigV4). */
   aliyun?: SmsProviderFake;
   tencent?: SmsProviderFake;
@@ -172,6 +196,10 @@ export interface VendorFakeUrls {
   awsSns: string;
   /** Huawei Config `url` (batchSendSms). */
   huaweiSms: string;
+  /** `NM_PAGERDUTY_API_URL` value. */
+  pagerdutyApi: string;
+  /** `NM_OPSGENIE_API_URL` value. */
+  opsgenieApi: string;
 }
 
 export interface VendorFake {
@@ -193,5 +221,11 @@ export interface VendorFake {
   feishuBotUrl(hookId: string): string;
   /** A Discord webhook URL for `<id>/<token>`. */
   discordWebhookUrl(path: string): string;
+  /** A Teams Workflows webhook URL for `id` (with `sig` when given). */
+  teamsWebhookUrl(id: string, sig?: string): string;
+  /** A Google Chat space webhook URL. */
+  googlechatWebhookUrl(space: string, key: string, token: string): string;
+  /** PagerDuty and Opsgenie incidents (open and closed), oldest first; also at `GET /_fake/incidents?vendor=`. */
+  incidents(vendor?: IncidentVendor): FakeIncident[];
   close(): Promise<void>;
 }

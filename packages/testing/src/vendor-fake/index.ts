@@ -6,6 +6,8 @@ export { startVendorFake } from './fake.server.js';
 export { dingtalkSignature, feishuSignature } from './fake.signing.js';
 export { ROUTES } from './fake.types.js';
 export type {
+  FakeIncident,
+  IncidentVendor,
   RateWindow,
   RecordedRequest,
   RouteName,
