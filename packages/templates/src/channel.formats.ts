@@ -84,7 +84,25 @@ export function channelTmplTypes(channel: Channel): string[] {
   return Object.keys(SPECS[channel].types);
 }
 
-export function escapeModeOf(kind: MessageKind): EscapeMode {
+/**
+ * How alert values are escaped in a channel's text and markdown bodies: by the markup the vendor
+ * reads in them (see escape.functions.ts). A channel or kind not listed inserts values as they are
+ * (email text, SMS, Pushover, PagerDuty and Opsgenie show plain text and read no mentions).
+ */
+export const CHANNEL_ESCAPES: Readonly<Partial<Record<Channel, Partial<Record<MessageKind, EscapeMode>>>>> = {
+  slack: { text: 'slack', markdown: 'slack' },
+  dingtalk: { text: 'mentions', markdown: 'markdown' },
+  wechat: { text: 'mentions', markdown: 'markdown' },
+  feishu: { text: 'feishu-text', markdown: 'markdown' },
+  // plain text (no parse_mode): only `@user` is read
+  telegram: { text: 'mentions', markdown: 'markdown' },
+  discord: { text: 'discord', markdown: 'discord' },
+  teams: { text: 'markdown', markdown: 'markdown' },
+  googlechat: { text: 'googlechat' },
+};
+
+/** The escaping of `{{name}}` values in a body of `kind` for `channel` (html and JSON bodies whatever the channel). */
+export function escapeModeOf(kind: MessageKind, channel?: Channel): EscapeMode {
   switch (kind) {
     case 'html':
       return 'html';
@@ -93,6 +111,6 @@ export function escapeModeOf(kind: MessageKind): EscapeMode {
       return 'json';
     case 'text':
     case 'markdown':
-      return 'none';
+      return (channel === undefined ? undefined : CHANNEL_ESCAPES[channel]?.[kind]) ?? 'none';
   }
 }

@@ -26,7 +26,8 @@ export { ENGLISH, ZH_CN } from './language.packs.js';
 export type { LanguagePackSource, Language } from './language.packs.js';
 export { DEFAULT_TRUNCATE_LENGTH } from './lambdas.js';
 export { DEFAULT_TIME_ZONE, formatTimestamp } from './time.format.js';
-export { escapeHtml, escapeJson } from './escape.functions.js';
+export { ESCAPERS, ESCAPE_MODES, escapeFor, escapeHtml, escapeJson } from './escape.functions.js';
+export type { EscapeMode } from './escape.functions.js';
 export {
   TemplateError,
   TemplateParseError,

@@ -120,13 +120,16 @@ describe('escaping', () => {
     }
   });
 
-  it('does not escape the email subject or text channels', () => {
+  it('does not escape the email subject or plain-text channels; chat channels escape only their own markup (channel.escaping.test.ts)', () => {
     const email = renderNotification(registry, input('email', hostile));
     expect(email.title).toBe(`[FIRING] ${HOSTILE}`);
+    const sms = renderNotification(registry, input('sms', hostile));
+    expect(sms.body).toBe(`[FIRING] ${HOSTILE}\n  alertname: X\n  pod: ${HOSTILE}\n  description: ${HOSTILE}`);
+    const slackEscaped = HOSTILE.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     const slack = renderNotification(registry, input('slack', hostile));
-    expect(slack.body).toBe(`[FIRING] ${HOSTILE}\n  alertname: X\n  pod: ${HOSTILE}\n  description: ${HOSTILE}`);
+    expect(slack.body).toBe(`[FIRING] ${slackEscaped}\n  alertname: X\n  pod: ${slackEscaped}\n  description: ${slackEscaped}`);
     const md = renderNotification(registry, input('wechat', hostile, { tmplType: 'markdown' }));
-    expect(md.body.startsWith(`### [FIRING] ${HOSTILE}\n`)).toBe(true);
+    expect(md.body.startsWith(`### [FIRING] ${HOSTILE.replace(/</g, '<\u200b')}\n`)).toBe(true);
   });
 
   it('keeps the Feishu post valid JSON with hostile values and a multi-line message override', () => {
@@ -195,7 +198,7 @@ describe('languages', () => {
 
 describe('lambdas', () => {
   const one = [alert({ alertname: 'A', namespace: 'n' }, { message: 'a <b> & c '.repeat(20) })];
-  const render = (template: string, channel: 'slack' | 'email' | 'webhook' = 'slack', language?: string): string =>
+  const render = (template: string, channel: 'slack' | 'sms' | 'email' | 'webhook' = 'slack', language?: string): string =>
     renderNotification(registry, input(channel, one, { templates: { receiver: { template } }, ...(language ? { language } : {}) })).body;
 
   it('translate looks words up in the receiver language', () => {
@@ -203,10 +206,12 @@ describe('lambdas', () => {
     expect(render('{{#translate}}firing{{/translate}}')).toBe('FIRING');
   });
   it('truncate cuts to 100 characters by default, or to a given length', () => {
-    const def = render('{{#alerts}}{{#truncate}}{{message}}{{/truncate}}{{/alerts}}');
+    const def = render('{{#alerts}}{{#truncate}}{{message}}{{/truncate}}{{/alerts}}', 'sms');
     expect(Array.from(def)).toHaveLength(100);
     expect(def.endsWith('…')).toBe(true);
-    expect(render('{{#alerts}}{{#truncate}}8:{{message}}{{/truncate}}{{/alerts}}')).toBe('a <b> &…');
+    expect(render('{{#alerts}}{{#truncate}}8:{{message}}{{/truncate}}{{/alerts}}', 'sms')).toBe('a <b> &…');
+    // Slack: cut first, then escaped for mrkdwn
+    expect(render('{{#alerts}}{{#truncate}}8:{{message}}{{/truncate}}{{/alerts}}')).toBe('a &lt;b&gt; &amp;…');
     expect(render('{{#truncate}}50:short{{/truncate}}')).toBe('short');
   });
   it('truncate cuts characters, not escapes, in HTML and JSON', () => {

@@ -232,7 +232,7 @@ export function renderNotification(registry: TemplateRegistry, input: RenderInpu
   const kind: MessageKind = bodyChoice.kind === 'marker' ? 'json' : format.kind;
   const ctx = new RenderContext(registry, full, language, state, scopeOf(registry, input));
 
-  let body = renderChoice(bodyChoice, escapeModeOf(kind), ctx, full);
+  let body = renderChoice(bodyChoice, escapeModeOf(kind, format.channel), ctx, full);
   if (kind === 'post-json') body = normalisePost(body, bodyChoice.name);
 
   const title = selection.title === undefined ? undefined : renderChoice(selection.title, 'none', ctx, full);
