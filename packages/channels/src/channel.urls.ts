@@ -9,6 +9,8 @@ export const DEFAULT_FEISHU_API_URL = 'https://open.feishu.cn/open-apis/';
 export const LARK_API_URL = 'https://open.larksuite.com/open-apis/';
 export const DEFAULT_PUSHOVER_API_URL = 'https://api.pushover.net/1/';
 export const DEFAULT_TELEGRAM_API_URL = 'https://api.telegram.org/';
+export const DEFAULT_PAGERDUTY_API_URL = 'https://events.pagerduty.com/';
+export const DEFAULT_OPSGENIE_API_URL = 'https://api.opsgenie.com/';
 
 /** A base URL with exactly one trailing slash, so `new URL(path, base)` keeps its path. */
 export function withTrailingSlash(url: string): string {
@@ -45,7 +47,7 @@ export function apiUrlVariable(fallback: string): z.ZodType<string, string | und
 
 /**
  * `NM_SLACK_API_URL`, `NM_DINGTALK_API_URL`, `NM_FEISHU_API_URL`, `NM_PUSHOVER_API_URL` and
- * `NM_TELEGRAM_API_URL`, defaulting to the vendors'
+ * `NM_TELEGRAM_API_URL`, `NM_PAGERDUTY_API_URL` and `NM_OPSGENIE_API_URL`, defaulting to the vendors'
  * URLs; each sender service reads its own. WeCom's base URL comes from its Config (`wechatApiUrl`).
  */
 export const ChannelUrlEnvSchema = z.object({
@@ -54,4 +56,6 @@ export const ChannelUrlEnvSchema = z.object({
   NM_FEISHU_API_URL: apiUrlVariable(DEFAULT_FEISHU_API_URL),
   NM_PUSHOVER_API_URL: apiUrlVariable(DEFAULT_PUSHOVER_API_URL),
   NM_TELEGRAM_API_URL: apiUrlVariable(DEFAULT_TELEGRAM_API_URL),
+  NM_PAGERDUTY_API_URL: apiUrlVariable(DEFAULT_PAGERDUTY_API_URL),
+  NM_OPSGENIE_API_URL: apiUrlVariable(DEFAULT_OPSGENIE_API_URL),
 });

@@ -133,3 +133,14 @@ export {
   tc3Authorization,
 } from './sms.signing.js';
 export type { SigV4Input, Tc3Input } from './sms.signing.js';
+export { DEFAULT_OPSGENIE_API_URL, DEFAULT_PAGERDUTY_API_URL } from './channel.urls.js';
+export { TEAMS_MAX_BYTES, TeamsSender, teamsCard } from './teams.sender.js';
+export type { TeamsSenderOptions, TeamsTarget } from './teams.sender.js';
+export { GOOGLECHAT_MAX_CHARS, GoogleChatSender } from './googlechat.sender.js';
+export type { GoogleChatSenderOptions, GoogleChatTarget } from './googlechat.sender.js';
+export { PAGERDUTY_DEDUP_KEY_MAX_CHARS, PAGERDUTY_MAX_EVENT_BYTES, PAGERDUTY_SUMMARY_MAX_CHARS, PagerDutySender, pagerdutySeverity } from './pagerduty.sender.js';
+export type { PagerDutySenderOptions, PagerDutySeverity, PagerDutyTarget } from './pagerduty.sender.js';
+export { OPSGENIE_LIMITS, OpsgenieSender } from './opsgenie.sender.js';
+export type { OpsgenieResponder, OpsgenieSenderOptions, OpsgenieTarget } from './opsgenie.sender.js';
+export { cutChars, incidentKey, wholeMessage } from './incident.common.js';
+export type { IncidentStatus, WholeMessage } from './incident.common.js';
