@@ -175,7 +175,7 @@ into floats).
 {{- $evEnv := list $health (dict "name" "NM_NAMESPACE" "valueFrom" (dict "fieldRef" (dict "fieldPath" "metadata.namespace"))) (dict "name" "NM_EVENTS_LEASE_NAME" "value" (include "nm.componentName" (dict "root" . "component" "event-exporter"))) (dict "name" "NM_EVENTS_API" "value" $v.eventExporter.api) -}}
 {{- $out = append $out (dict "component" "event-exporter" "key" "eventExporter" "port" 8080 "portName" "http" "env" $evEnv "eventExporter" true) -}}
 {{- end -}}
-{{- range $channel := list "webhook" "email" "slack" "wechat" "dingtalk" "feishu" -}}
+{{- range $channel := list "webhook" "email" "slack" "wechat" "dingtalk" "feishu" "sms" -}}
 {{- $s := index $v.senders $channel -}}
 {{- if and $s $s.enabled -}}
 {{- $out = append $out (dict "component" (printf "sender-%s" $channel) "key" "senders" "port" 8080 "portName" "http" "env" (list $health) "channel" $channel) -}}
