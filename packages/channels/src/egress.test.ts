@@ -97,11 +97,14 @@ describe('EgressGuard lists', () => {
       { NM_INGEST_URL: 'http://nm-ingest.monitoring.svc:19093', NM_INGEST_PORT: '18080', NM_EGRESS_ALLOW: '0.0.0.0/0,::/0' },
       { resolver, localAddresses: () => ['192.0.2.10'] },
     );
+    const kinds: string[] = [];
+    g.onDenied((k) => kinds.push(k));
     await expect(g.resolve('alias.example', 19093)).rejects.toThrow("egress denied: alias.example resolves to 10.96.0.7:19093 (ingest's own address (NM_INGEST_URL))");
     await expect(g.resolve('10.96.0.7', 443)).resolves.toEqual({ address: '10.96.0.7', family: 4 });
     await expect(g.resolve('127.0.0.1', 18080)).rejects.toThrow(EgressDeniedError);
     await expect(g.resolve('192.0.2.10', 18080)).rejects.toThrow("ingest's own address (NM_INGEST_PORT)");
     await expect(g.resolve('127.0.0.1', 18081)).resolves.toEqual({ address: '127.0.0.1', family: 4 });
+    expect(kinds).toEqual(['ingest', 'ingest', 'ingest']);
   });
 });
 

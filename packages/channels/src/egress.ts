@@ -37,6 +37,9 @@ export const BUILT_IN_EGRESS_DENY: readonly string[] = [
   '::/128',
 ];
 
+/** Which rule refused: `NM_EGRESS_DENY`, the built-in list, or ingest's own address. */
+export type EgressDenialKind = 'deny-list' | 'built-in' | 'ingest';
+
 export interface ResolvedAddress {
   address: string;
   family: 4 | 6;
@@ -154,6 +157,7 @@ export class EgressGuard {
   private readonly resolver: EgressResolver;
   private readonly localAddresses: () => readonly string[];
   private readonly selfAddresses = new Map<string, { at: number; addresses: Promise<string[]> }>();
+  private readonly deniedListeners: ((reason: EgressDenialKind) => void)[] = [];
 
   constructor(opts: EgressGuardOptions = {}) {
     this.deny = (opts.deny ?? []).map((c) => parseRule(c, 'NM_EGRESS_DENY'));
@@ -162,6 +166,11 @@ export class EgressGuard {
     this.self = opts.self ?? [];
     this.resolver = opts.resolver ?? systemResolver;
     this.localAddresses = opts.localAddresses ?? systemLocalAddresses;
+  }
+
+  /** Called on every refusal (a metric counts them). */
+  onDenied(listener: (reason: EgressDenialKind) => void): void {
+    this.deniedListeners.push(listener);
   }
 
   /** The lists in force, for the start-up log and docs. */
@@ -208,7 +217,11 @@ export class EgressGuard {
     }
     for (const a of addresses) {
       const reason = (await this.selfReason(a.address, port)) ?? this.verdict(a.address, port);
-      if (reason) throw new EgressDeniedError(bare, canonicalAddress(a.address).address, port, reason);
+      if (reason) {
+        const kind: EgressDenialKind = reason.startsWith('NM_EGRESS_DENY') ? 'deny-list' : reason.startsWith('built-in') ? 'built-in' : 'ingest';
+        for (const l of this.deniedListeners) l(kind);
+        throw new EgressDeniedError(bare, canonicalAddress(a.address).address, port, reason);
+      }
     }
     const first = addresses[0] as ResolvedAddress;
     return { address: first.address, family: first.family };

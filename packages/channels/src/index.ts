@@ -64,7 +64,7 @@ export {
   selfEndpointsFromEnv,
   setDefaultEgressGuard,
 } from './egress.js';
-export type { EgressConnector, EgressEnv, EgressGuardOptions, EgressResolver, ResolvedAddress, SelfEndpoint, TunnelProxy } from './egress.js';
+export type { EgressConnector, EgressDenialKind, EgressEnv, EgressGuardOptions, EgressResolver, ResolvedAddress, SelfEndpoint, TunnelProxy } from './egress.js';
 export { VendorTokenClient, gettokenApi, parseErrcodeReply, vendorResult, withAccessTokenQuery } from './vendor.token.client.js';
 export type { AppCredentials, CallOptions, ErrcodeReply, TokenApi, TokenVendor, VendorReply } from './vendor.token.client.js';
 export type { HttpClientOptions, HttpReply, HttpRequest } from './http.client.js';

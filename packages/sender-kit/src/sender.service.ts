@@ -9,6 +9,7 @@ import type { Channel } from '@nm/contracts';
 import type { Runtime, ServiceDefinition } from '@nm/service-kit';
 import { SENDER_DEFAULTS, startSender } from './sender.runner.js';
 import type { SenderServiceOptions, SenderSpec } from './sender.types.js';
+import { setupSenderTransport } from './transport.setup.js';
 
 /** What every sender service reads. */
 export const SenderEnvSchema = z.object({
@@ -37,6 +38,8 @@ export function senderService<S extends z.ZodObject, Target>(app: SenderApp<S, T
     name,
     env: app.env ? SenderEnvSchema.extend(app.env.shape) : SenderEnvSchema,
     start: (rt, env) => {
+      // before the sender (and its http client) is built: the guard, the caps, their metrics
+      setupSenderTransport(rt, app.channel);
       const spec = app.spec(env as z.infer<S>, rt);
       if (spec.sender.channel !== app.channel) throw new Error(`${name}: its sender delivers ${spec.sender.channel}`);
       return startSender(rt, spec, senderOptionsFromEnv(env as SenderEnv));

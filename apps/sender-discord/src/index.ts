@@ -1,2 +1,0 @@
-export { discordService } from './service.js';
-export { describeDiscordDestination, discordTargetOf } from './discord.target.js';

@@ -1,2 +1,0 @@
-export { pushoverService } from './service.js';
-export { describePushoverDestination, pushoverTargetOf } from './pushover.target.js';

@@ -1,2 +1,0 @@
-export { telegramService } from './service.js';
-export { describeTelegramDestination, telegramTargetOf } from './telegram.target.js';

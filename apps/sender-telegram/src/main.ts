@@ -1,4 +1,0 @@
-import { runService } from '@nm/service-kit';
-import { telegramService } from './service.js';
-
-runService(telegramService);
