@@ -1,0 +1,2 @@
+export { discordService } from './service.js';
+export { describeDiscordDestination, discordTargetOf } from './discord.target.js';

@@ -1,0 +1,2 @@
+export { pushoverService } from './service.js';
+export { describePushoverDestination, pushoverTargetOf } from './pushover.target.js';

@@ -1,0 +1,4 @@
+import { runService } from '@nm/service-kit';
+import { pushoverService } from './service.js';
+
+runService(pushoverService);

@@ -1,0 +1,2 @@
+export { telegramService } from './service.js';
+export { describeTelegramDestination, telegramTargetOf } from './telegram.target.js';

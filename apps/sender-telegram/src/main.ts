@@ -1,0 +1,4 @@
+import { runService } from '@nm/service-kit';
+import { telegramService } from './service.js';
+
+runService(telegramService);
