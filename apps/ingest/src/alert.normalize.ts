@@ -14,5 +14,6 @@ export {
   publishIngested,
   ingestedMessages,
   ingestedMsgId,
+  goLocalTime,
 } from '@nm/intake';
 export type { IngestLimits, NormalizedBatch, NormalizedAlerts, NormalizeOptions, IngestedHeader } from '@nm/intake';

@@ -22,10 +22,10 @@ export const API_PERMISSIONS = {
   'dlq.get': { verb: 'get', resource: 'deadletters', scope: 'cluster' },
   /** `POST /api/v2/dlq/:seq/replay` */
   'dlq.replay': { verb: 'create', resource: 'deadletters', subresource: 'replay', scope: 'cluster' },
-  /** `POST /api/v2/verify` */
-  verify: { verb: 'create', resource: 'receivers', subresource: 'verify', scope: 'cluster' },
-  /** `POST /api/v2/notifications` */
-  notifications: { verb: 'create', resource: 'receivers', subresource: 'notifications', scope: 'cluster' },
+  /** `POST /api/v2/verify`: per tenant of the Receiver in the body (a global one needs the cluster-wide grant). */
+  verify: { verb: 'create', resource: 'receivers', subresource: 'verify', scope: 'tenant' },
+  /** `POST /api/v2/notifications`: as verify. */
+  notifications: { verb: 'create', resource: 'receivers', subresource: 'notifications', scope: 'tenant' },
 } as const satisfies Record<string, { verb: string; resource: string; subresource?: string; scope: 'tenant' | 'cluster' }>;
 
 export type ApiAction = keyof typeof API_PERMISSIONS | 'other';
@@ -106,6 +106,12 @@ export interface ApiAccessOptions {
 
 const PSEUDO_TENANTS = new Set([GLOBAL_TENANT, DEFAULT_TENANT, '']);
 
+/** What a tenant token may do, for its own tenant only. */
+const TENANT_ACTIONS: ReadonlySet<ApiAction> = new Set<ApiAction>(['history', 'receivers', 'verify', 'notifications']);
+
+/** Actions whose handler knows the tenant and decides (the guard only authenticates). */
+export const TENANT_SCOPED_ACTIONS: ReadonlySet<ApiAction> = TENANT_ACTIONS;
+
 /** Kubernetes impersonation (`Impersonate-User`, `-Group`, `-Uid`), authorised the way the API server does it. */
 async function impersonate(
   reviewer: KubeReviewer,
@@ -174,7 +180,7 @@ export function createApiAccess(opts: ApiAccessOptions): ApiAccess {
         case 'admin':
           return true;
         case 'tenant':
-          return (action === 'history' || action === 'receivers') && o.tenant !== undefined && o.tenant === p.tenant;
+          return TENANT_ACTIONS.has(action) && o.tenant !== undefined && o.tenant === p.tenant;
         case 'kube': {
           if (!opts.reviewer) return false;
           const method = o.method ?? 'GET';

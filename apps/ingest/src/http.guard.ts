@@ -1,13 +1,13 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Logger, Metrics } from '@nm/telemetry';
-import { actionOf, describePrincipal, KubeReviewUnavailableError, type ApiAccess, type ApiAction, type Principal } from './api.access.js';
+import { actionOf, describePrincipal, KubeReviewUnavailableError, TENANT_SCOPED_ACTIONS, type ApiAccess, type ApiAction, type Principal } from './api.access.js';
 import { bearerToken, type TokenTable } from './token.source.js';
 
 /** Which routes a listener serves: everything (one port), only ingest, or only the admin and read API. */
 export type Surface = 'all' | 'ingest' | 'admin';
 
 /** Paths served to anyone: probes and metrics. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/-/healthy', '/-/ready', '/metrics']);
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/-/healthy', '/-/live', '/-/ready', '/metrics']);
 export const INGEST_PATH = '/api/v2/alerts';
 /**
  * Every route that takes events in (the data plane): a POST to one of them needs an ingest token
@@ -109,7 +109,7 @@ export function createGuard(deps: GuardDeps): Guard {
       res.locals[PRINCIPAL] = auth.principal;
       const action = actionOf(req.method, path);
       // tenant-scoped actions are decided by their handler, which knows the tenant
-      if (action === 'history' || action === 'receivers') return next();
+      if (TENANT_SCOPED_ACTIONS.has(action)) return next();
       if (await allows(req, res, action)) return next();
     };
     run().catch(next);

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Publisher, StreamReader } from '@nm/bus';
-import { effectiveSettings, explainRoute, type ConfigSnapshot } from '@nm/model';
+import { effectiveSettings, type ConfigSnapshot } from '@nm/model';
 import type { Health, Logger, Metrics } from '@nm/telemetry';
 import { handleHealthRequest } from '@nm/telemetry';
 import { DEFAULT_INGEST_LIMITS, normalizeBody, type IngestLimits, type NormalizedBatch } from './alert.normalize.js';
@@ -10,6 +10,8 @@ import { registerCloudEventRoutes } from './cloudevents.routes.js';
 import type { ReceiptStore } from './receipt.store.js';
 import type { StreamFill } from './stream.fill.js';
 import { registerRecordRoutes } from './records.routes.js';
+import { registerRouteRoutes } from './route.routes.js';
+import { DEFAULT_API_SEND_MAX_ATTEMPTS, DEFAULT_API_SEND_TIMEOUT_MS, registerSendRoutes, type SendRoutesDeps } from './send.routes.js';
 import { describePrincipal, type ApiAccess } from './api.access.js';
 import { createGuard, principalOf, type Surface } from './http.guard.js';
 import type { TokenTable } from './token.source.js';
@@ -59,6 +61,8 @@ export interface IngestDeps {
   ingestTokens?: TokenTable;
   /** Authentication and authorization of the admin and read API; absent = open. */
   access?: ApiAccess;
+  /** `POST /api/v2/verify` and `/api/v2/notifications` (send.routes.ts); absent: they answer 503. */
+  sends?: Pick<SendRoutesDeps, 'seal' | 'inbox' | 'senderAlive'> & Partial<Pick<SendRoutesDeps, 'timeoutMs' | 'maxAttempts'>>;
 }
 
 type Reply = { Status: number; Message: string };
@@ -123,32 +127,33 @@ export function createIngestApp(deps: IngestDeps): express.Express {
   if (surface !== 'admin') registerCloudEventRoutes(app, { acceptor, raw, snapshot: deps.snapshot, limits, now, metrics: deps.metrics, reply });
 
   if (surface !== 'ingest') {
-    /**
-     * Dry run: which receivers an alert reaches and why. Body: one alert `{labels, annotations?, ...}`.
-     * A caller allowed to see every receiver gets the whole report; any other caller gets only the
-     * receivers of the tenants it may see (`{revision, decision: {receivers}, scope: "tenant"}`).
-     */
-    app.post('/api/v2/route', express.json({ limit: deps.maxBodyBytes }), async (req: Request, res: Response) => {
-      const b = req.body as unknown;
-      const alert = Array.isArray(b) ? (b[0] as unknown) : b;
-      const labels = (alert as { labels?: unknown } | undefined)?.labels;
-      if (!alert || typeof labels !== 'object' || labels === null || Object.values(labels).some((v) => typeof v !== 'string'))
-        return reply(res, 400, 'body must be an alert with a "labels" object of strings');
-      const snap = deps.snapshot();
-      const report = explainRoute({ labels: labels as Record<string, string> }, snap, { now: now() });
-      const all = await guard.allows(req, res, 'receivers', undefined, false);
-      if (res.headersSent) return;
-      if (all) {
-        res.status(200).json({ revision: snap.revision, ...report });
-        return;
-      }
-      const tenants = [...new Set(report.decision.receivers.map((r) => r.tenant))];
-      const visible = new Set<string>();
-      for (const t of tenants) {
-        if (await guard.allows(req, res, 'receivers', t, false)) visible.add(t);
-        if (res.headersSent) return;
-      }
-      res.status(200).json({ revision: snap.revision, scope: 'tenant', decision: { receivers: report.decision.receivers.filter((r) => visible.has(r.tenant)) } });
+    // Dry run: which receivers each alert reaches and why (route.routes.ts).
+    registerRouteRoutes(app, {
+      snapshot: deps.snapshot,
+      limits,
+      maxBodyBytes: deps.maxBodyBytes,
+      now,
+      reply,
+      allows: (req, res, tenant) => guard.allows(req, res, 'receivers', tenant, false),
+    });
+
+    // notification-manager's direct-send APIs (send.routes.ts).
+    registerSendRoutes(app, {
+      snapshot: deps.snapshot,
+      publisher: deps.publisher,
+      // without `sends` there is no inbox, so nothing sealed this way is ever published
+      seal: deps.sends?.seal ?? ((plaintext: string): string => plaintext),
+      ...(deps.sends?.inbox ? { inbox: deps.sends.inbox } : {}),
+      senderAlive: deps.sends?.senderAlive ?? ((): Promise<boolean> => Promise.resolve(true)),
+      limits,
+      maxBodyBytes: deps.maxBodyBytes,
+      timeoutMs: deps.sends?.timeoutMs ?? DEFAULT_API_SEND_TIMEOUT_MS,
+      maxAttempts: deps.sends?.maxAttempts ?? DEFAULT_API_SEND_MAX_ATTEMPTS,
+      now,
+      logger: deps.logger,
+      metrics: deps.metrics,
+      reply,
+      authorize: (req, res, kind, tenant) => guard.allows(req, res, kind, tenant),
     });
 
     registerRecordRoutes(app, {
@@ -163,7 +168,7 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     });
   }
 
-  app.get(['/-/healthy', '/-/ready', '/metrics'], async (req: Request, res: Response) => {
+  app.get(['/-/healthy', '/-/live', '/-/ready', '/metrics'], async (req: Request, res: Response) => {
     const r = await handleHealthRequest(req.path, deps.health, deps.metrics);
     res.status(r.status).type(r.type).send(r.body);
   });

@@ -184,11 +184,60 @@ describe('API authorization, token mode', () => {
     expect((await request(app).post('/api/v2/route').send({ labels: { alertname: 'A' } })).status).toBe(401);
   });
 
+  it('route dry run takes the bodies ingest takes and explains every alert, scoped per alert for a tenant', async () => {
+    const { app } = await setup({ apiAuth: 'token' });
+    const payload = {
+      receiver: 'kubesphere',
+      status: 'firing',
+      alerts: [
+        { status: 'firing', labels: { alertname: 'A', namespace: 'team-a' }, annotations: {} },
+        { status: 'firing', labels: { alertname: 'B' }, annotations: {} },
+        { status: 'firing', labels: { alertname: 'C', namespace: 'team-b' }, annotations: {} },
+      ],
+    };
+    const admin = await request(app).post('/api/v2/route').set(...bearer('admin-secret')).send(payload);
+    expect(admin.status).toBe(200);
+    const full = admin.body as { revision: number; alerts: Array<{ index: number; labels: Record<string, string>; decision: { receivers: Array<{ name: string }> }; text: string }> };
+    expect(full.revision).toBe(7);
+    expect(full.alerts.map((a) => [a.index, a.labels['alertname'], a.labels['cluster'], a.decision.receivers.map((r) => r.name).sort()])).toEqual([
+      [0, 'A', 'default', ['ops-pager', 'team-a-hook']],
+      [1, 'B', 'default', ['ops-pager']],
+      [2, 'C', 'default', ['ops-pager']],
+    ]);
+    expect(full.alerts.every((a) => a.text.includes('ops-pager'))).toBe(true);
+    const array = await request(app).post('/api/v2/route').set(...bearer('admin-secret')).send(payload.alerts.slice(1));
+    expect((array.body as typeof full).alerts.map((a) => a.labels['alertname'])).toEqual(['B', 'C']);
+    const tenant = await request(app).post('/api/v2/route').set(...bearer('team-a-secret')).send(payload);
+    expect(tenant.body).toEqual({
+      revision: 7,
+      scope: 'tenant',
+      alerts: [
+        { index: 0, decision: { receivers: [{ name: 'team-a-hook', channel: 'webhook', tenant: 'team-a' }] } },
+        { index: 1, decision: { receivers: [] } },
+        { index: 2, decision: { receivers: [] } },
+      ],
+    });
+    const bad = await request(app).post('/api/v2/route').set(...bearer('admin-secret')).send({ alerts: [{ labels: { alertname: 'A' } }, { labels: { alertname: 7 } }] });
+    expect(bad.status).toBe(400);
+    expect((bad.body as { Message: string }).Message).toContain('alerts[1].labels.alertname');
+    const notJson = await request(app).post('/api/v2/route').set(...bearer('admin-secret')).set('content-type', 'application/json').send('{');
+    expect(notJson.status).toBe(400);
+  });
+
   it('any other path needs a token first (default deny), then answers as before', async () => {
     const { app } = await setup({ apiAuth: 'token' });
     expect((await request(app).get('/api/v2/receivers')).status).toBe(401);
     expect((await request(app).post('/api/v2/verify')).status).toBe(401);
-    expect((await request(app).post('/api/v2/verify').set(...bearer('team-a-secret'))).status).toBe(403);
+    const receiver = (labels: Record<string, string>) => ({ receiver: { metadata: { name: 'r', labels }, spec: { webhook: { url: 'http://127.0.0.1/x' } } } });
+    // verify and notifications: a tenant token for its own tenant's receivers only
+    const global = await request(app).post('/api/v2/verify').set(...bearer('team-a-secret')).send(receiver({ type: 'global' }));
+    expect(global.status).toBe(403);
+    const otherTenant = await request(app).post('/api/v2/notifications').set(...bearer('team-a-secret')).send(receiver({ type: 'tenant', namespace: 'team-b' }));
+    expect(otherTenant.status).toBe(403);
+    // past authorization (this app has no bus: 503)
+    const own = await request(app).post('/api/v2/verify').set(...bearer('team-a-secret')).send(receiver({ type: 'tenant', namespace: 'team-a' }));
+    expect(own.status).toBe(503);
+    expect((await request(app).post('/api/v2/verify').set(...bearer('admin-secret')).send(receiver({ type: 'global' }))).status).toBe(503);
     expect((await request(app).get('/api/v2/receivers').set(...bearer('admin-secret'))).status).toBe(404);
   });
 

@@ -38,6 +38,8 @@ export const IngestEnvSchema = z.object({
   NM_INGEST_IDEMPOTENCY_TTL: duration('24h'),
   NM_INGEST_HIGH_WATER: z.coerce.number().gt(0, 'must be above 0').lte(1, 'must be at most 1').default(0.9),
   NM_INGEST_RETRY_AFTER: duration('5s').refine((ms) => ms >= 1000, 'must be at least 1s'),
+  /** How long POST /api/v2/verify and /api/v2/notifications wait for the senders' outcome before answering 504. */
+  NM_API_SEND_TIMEOUT: duration('30s').refine((ms) => ms >= 1000, 'must be at least 1s'),
 
   // --- security (docs/security.md)
   /** Bearer tokens POST /api/v2/alerts requires (comma-separated); unset with no file = open. */
@@ -75,7 +77,7 @@ export type IngestEnv = z.infer<typeof IngestEnvSchema>;
 
 /** The options of `startIngest` that come from the environment. */
 export type IngestEnvOptions = Required<
-  Pick<IngestOptions, 'maxBodyBytes' | 'limits' | 'dedupWindowMs' | 'idempotencyTtlMs' | 'highWater' | 'retryAfterSeconds' | 'security'>
+  Pick<IngestOptions, 'maxBodyBytes' | 'limits' | 'dedupWindowMs' | 'idempotencyTtlMs' | 'highWater' | 'retryAfterSeconds' | 'security' | 'apiSendTimeoutMs'>
 > &
   Pick<IngestOptions, 'adminPort' | 'adminHost'>;
 
@@ -135,5 +137,6 @@ export function ingestOptionsFromEnv(env: IngestEnv): IngestEnvOptions {
     idempotencyTtlMs: env.NM_INGEST_IDEMPOTENCY_TTL,
     highWater: env.NM_INGEST_HIGH_WATER,
     retryAfterSeconds: Math.ceil(env.NM_INGEST_RETRY_AFTER / 1000),
+    apiSendTimeoutMs: env.NM_API_SEND_TIMEOUT,
   };
 }

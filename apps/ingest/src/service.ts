@@ -10,6 +10,7 @@ import { cachedReviewer, createKubeReviewer, type KubeReviewer } from './kube.re
 import { listen, type Listener, type TlsFiles } from './listener.js';
 import { redisReceiptStore } from './receipt.store.js';
 import { cachedStreamFill } from './stream.fill.js';
+import { natsOutcomeInbox } from './outcome.inbox.js';
 import { TokenTable } from './token.source.js';
 
 /** Authentication, authorization and TLS of ingest's listeners (docs/security.md). */
@@ -62,6 +63,8 @@ export interface IngestOptions {
   adminPort?: number;
   /** Address of the admin listener (default `host`). */
   adminHost?: string;
+  /** How long POST /api/v2/verify and /api/v2/notifications wait for the outcome, ms (default 30 s). */
+  apiSendTimeoutMs?: number;
 }
 
 export const DEFAULT_READY_REQUIRES = ['config-sync', 'silencer', 'router', 'aggregator', 'sender-webhook'] as const;
@@ -165,6 +168,18 @@ export async function startIngest(rt: Runtime, opts: IngestOptions): Promise<{ p
     idempotencyTtlMs: opts.idempotencyTtlMs,
     highWater: opts.highWater,
     retryAfterSeconds: opts.retryAfterSeconds,
+    sends: {
+      seal: (plaintext) => rt.secretBox.seal(plaintext),
+      inbox: natsOutcomeInbox(() => rt.bus()),
+      senderAlive: async (channel) => {
+        try {
+          return (await aliveServices(rt.redis)).has(`sender-${channel}`);
+        } catch {
+          return true; // Redis away: the outcome (or the timeout) answers instead
+        }
+      },
+      ...(opts.apiSendTimeoutMs !== undefined ? { timeoutMs: opts.apiSendTimeoutMs } : {}),
+    },
   };
   const host = opts.host ?? '0.0.0.0';
   const tls = opts.security?.tls;

@@ -78,7 +78,7 @@ export async function provision(
     const cfg = {
       durable_name: c.durable,
       ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
+      deliver_policy: c.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
       filter_subject: c.filterSubject,
       ack_wait: nanos(c.ackWaitSeconds * 1000),
       max_deliver: c.maxDeliver,

@@ -27,8 +27,11 @@ export {
   DeliveryResultSchema,
   HistoryRecordSchema,
   DeadLetterSchema,
+  ApiOutcomeSchema,
   receiverKey,
 } from './payloads.js';
+export { API_SEND_KINDS, ApiSendKindSchema, ApiSendSchema, HistoryAlertSchema } from './api.schema.js';
+export type { ApiSend, ApiSendKind, HistoryAlert } from './api.schema.js';
 export type {
   AlertSource,
   IngestedBatch,
@@ -39,4 +42,5 @@ export type {
   DeliveryResult,
   HistoryRecord,
   DeadLetter,
+  ApiOutcome,
 } from './payloads.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AlertSchema, LabelSetSchema } from './alert.schema.js';
+import { ApiSendSchema } from './api.schema.js';
 import { CHANNELS } from './channels.js';
 
 export const PAYLOAD_VERSION = 1 as const;
@@ -81,8 +82,27 @@ export const NotificationSchema = z.object({
   part: ChunkSchema,
   externalURL: z.string().optional(),
   source: AlertSourceSchema,
+  /** Set when `POST /api/v2/verify` or `/api/v2/notifications` published it (its Receiver came in the request). */
+  api: ApiSendSchema.optional(),
 });
 export type Notification = z.infer<typeof NotificationSchema>;
+
+/**
+ * `nm.api.outcome.<requestId>` (core NATS, not stored): the final outcome of one notification of
+ * an API request, published by the sender once nothing more will be tried.
+ */
+export const ApiOutcomeSchema = z.object({
+  version: z.literal(PAYLOAD_VERSION),
+  requestId: z.string(),
+  notificationId: z.string(),
+  receiver: ReceiverRefSchema,
+  /** `delivered`: every destination got it; `partial`: some did; `failed`: none did. */
+  result: z.enum(['delivered', 'partial', 'failed']),
+  /** What failed, as the sender's error message (secret-free). */
+  error: z.string().optional(),
+  time: z.string(),
+});
+export type ApiOutcome = z.infer<typeof ApiOutcomeSchema>;
 
 export const DeliveryResultSchema = z.enum(['delivered', 'partial', 'failed', 'duplicate']);
 export type DeliveryResult = z.infer<typeof DeliveryResultSchema>;
@@ -103,6 +123,14 @@ export const HistoryRecordSchema = z.object({
   error: z.string().optional(),
   upstreamMessageId: z.string().optional(),
   attempt: z.number().int().min(1),
+  /** Set for deliveries of `POST /api/v2/verify` / `/api/v2/notifications` (the history webhook skips them, as notification-manager does). */
+  api: z.enum(['verify', 'notifications']).optional(),
+  /**
+   * For the history webhook: the alerts this record is the first delivery of within its
+   * notification (a delivered or partial unit), as they were received (without the `receiver`
+   * label added for delivery).
+   */
+  alerts: z.array(AlertSchema).optional(),
 });
 export type HistoryRecord = z.infer<typeof HistoryRecordSchema>;
 

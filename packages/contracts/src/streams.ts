@@ -36,6 +36,8 @@ export interface ConsumerDefinition {
   /** -1 = unlimited; the runner enforces the retry budget itself. */
   readonly maxDeliver: number;
   readonly maxAckPending: number;
+  /** Where a new consumer starts: every stored message (default) or only those published after it was created. */
+  readonly deliverPolicy?: 'all' | 'new';
 }
 
 const MiB = 1024 * 1024;
@@ -157,6 +159,19 @@ export const consumers = {
     ackWaitSeconds: 15,
     maxDeliver: -1,
     maxAckPending: 50000,
+  },
+  /**
+   * Posts the alerts of delivery records to `NotificationManager.spec.history.webhook` (run by
+   * sender-webhook). Starts at the records published after it was created, not 30 days back.
+   */
+  historyWebhook: {
+    stream: streams.history.name,
+    durable: 'history-webhook',
+    filterSubject: subjects.historyAll,
+    ackWaitSeconds: 15,
+    maxDeliver: -1,
+    maxAckPending: 1000,
+    deliverPolicy: 'new',
   },
 } as const satisfies Record<string, ConsumerDefinition>;
 

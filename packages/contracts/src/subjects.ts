@@ -39,7 +39,8 @@ export function fromSubjectToken(token: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
-export const STAGES = ['ingest', 'silencer', 'router', 'aggregator', 'sender'] as const;
+/** Dead-letter stages (besides `sender-<channel>`); `history-webhook` posts NotificationManager.spec.history.webhook. */
+export const STAGES = ['ingest', 'silencer', 'router', 'aggregator', 'sender', 'history-webhook'] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Every subject of the system. Services never write a subject string by hand. */
@@ -54,6 +55,8 @@ export const subjects = {
   historyOfTenant: (tenant: string): string => `nm.history.${subjectToken(tenant)}.*`,
   historyAll: 'nm.history.>',
   dlq: (stage: Stage | `sender-${Channel}`): string => `nm.dlq.${stage}`,
+  /** Core NATS (not stored): the outcome of an API send (`POST /api/v2/verify`, `/api/v2/notifications`). */
+  apiOutcome: (requestId: string): string => `nm.api.outcome.${requestId}`,
   dlqAll: 'nm.dlq.>',
 } as const;
 

@@ -159,7 +159,7 @@ function time(v: unknown, path: string, problems: string[]): string | undefined 
 const isZero = (t: string | undefined): boolean => !t || t.startsWith('0001-01-01');
 
 /** Go's `time.Now().Local().String()` shape, which notification-manager puts in `alerttime`. */
-function goLocalTime(d: Date): string {
+export function goLocalTime(d: Date): string {
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   const off = -d.getTimezoneOffset();
   const sign = off >= 0 ? '+' : '-';

@@ -10,6 +10,7 @@ export {
   TooManyAlertsError,
   DEFAULT_INGEST_LIMITS,
   LIMIT_ENV,
+  goLocalTime,
 } from './alert.normalize.js';
 export type { IngestLimits, NormalizedBatch, NormalizedAlerts, NormalizeOptions } from './alert.normalize.js';
 export { publishIngested, ingestedMessages, ingestedMsgId } from './batch.publish.js';

@@ -81,7 +81,7 @@ describe('buildJob', () => {
         {
           id: 'a1',
           status: 'firing',
-          labels: { alertname: 'KubePodCrashLooping', namespace: 'team-a', pod: 'web-0' },
+          labels: { alertname: 'KubePodCrashLooping', namespace: 'team-a', pod: 'web-0', receiver: 'ops' },
           annotations: { message: 'web-0 restarts' },
           startsAt: '2024-05-14T09:59:00Z',
           endsAt: '0001-01-01T00:00:00Z',
@@ -91,13 +91,21 @@ describe('buildJob', () => {
         },
       ],
       groupLabels: { alertname: 'KubePodCrashLooping' },
-      commonLabels: { alertname: 'KubePodCrashLooping', namespace: 'team-a', pod: 'web-0' },
+      commonLabels: { alertname: 'KubePodCrashLooping', namespace: 'team-a', pod: 'web-0', receiver: 'ops' },
       commonAnnotations: { message: 'web-0 restarts' },
       externalURL: 'http://alertmanager:9093',
       version: '4',
       groupKey: '{}:{alertname="KubePodCrashLooping"}',
       truncatedAlerts: 0,
     });
+  });
+
+  it('labels every delivered alert with receiver=<Receiver name>, keeping a receiver label the alert has', () => {
+    const j = job(snapshot({}), receiver({ url: 'http://hook' }));
+    const own = { ...notification.alerts[0]!, id: 'a2', labels: { alertname: 'X', receiver: 'from-rule' } };
+    const body = JSON.parse(j.render([notification.alerts[0]!, own]).body) as { alerts: Array<{ labels: Record<string, string> }> };
+    expect(body.alerts.map((a) => a.labels['receiver'])).toEqual(['ops', 'from-rule']);
+    expect(notification.alerts[0]!.labels['receiver']).toBeUndefined();
   });
 
   it('renders a receiver template from its tmplText ConfigMap, JSON-escaped, in the receiver language', () => {

@@ -1,7 +1,7 @@
 import type { Alert, Channel, Notification } from '@nm/contracts';
 import { PermanentError, classifyError, errorMessage } from '@nm/errors';
 import { CredentialError, resolveCredential } from '@nm/config-store';
-import { resolveConfig, type Receiver, type ReceiverSectionCommon } from '@nm/model';
+import { resolveConfig, type ConfigIndex, type Receiver, type ReceiverSectionCommon } from '@nm/model';
 import {
   renderNotification,
   type ChannelTemplateOption,
@@ -25,9 +25,23 @@ export interface JobInput {
   logger: Logger;
   /** The rendering time shown in templates (`notificationTime`); default now. */
   now?: Date;
+  /** Configs to pick from instead of the cluster's (an API send's own Config). */
+  configIndex?: ConfigIndex;
 }
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** The label notification-manager (2.5 and later) adds to every alert it delivers: the Receiver's name. */
+export const RECEIVER_LABEL = 'receiver';
+
+/**
+ * Alerts as a receiver's templates and bodies see them: each carries `receiver=<Receiver name>`
+ * unless it has a `receiver` label already (notification-manager's notify stage does the same).
+ */
+export function withReceiverLabel(alerts: readonly Alert[], receiver: string): Alert[] {
+  if (receiver === '') return [...alerts]; // the history webhook's receiver has no name
+  return alerts.map((a) => (a.labels[RECEIVER_LABEL] ? a : { ...a, labels: { ...a.labels, [RECEIVER_LABEL]: receiver } }));
+}
 
 /** The job of one notification against one configuration revision. */
 export function buildJob(state: RevisionState, input: JobInput): DeliveryJob {
@@ -66,7 +80,7 @@ export function buildJob(state: RevisionState, input: JobInput): DeliveryJob {
     notification: n,
     receiver,
     section,
-    config: resolveConfig(receiver, channel, state.configIndex),
+    config: resolveConfig(receiver, channel, input.configIndex ?? state.configIndex),
     channelOptions,
     notificationTimeoutMs: typeof timeoutSec === 'number' && timeoutSec > 0 ? timeoutSec * 1000 : undefined,
     settings: state.settings,
@@ -83,7 +97,7 @@ export function buildJob(state: RevisionState, input: JobInput): DeliveryJob {
     },
     render: (alerts: readonly Alert[]): RenderedMessage => {
       try {
-        return renderNotification(state.registry(), { ...base, alerts });
+        return renderNotification(state.registry(), { ...base, alerts: withReceiverLabel(alerts, receiver.metadata.name) });
       } catch (err) {
         throw new PermanentError(`receiver ${receiver.metadata.name}: ${errorMessage(err)}`, {
           code: classifyError(err, 'TEMPLATE_RENDER').code,

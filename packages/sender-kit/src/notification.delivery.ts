@@ -6,14 +6,15 @@
  */
 import type { SendResult } from '@nm/channels';
 import type { HandlerContext } from '@nm/bus';
-import { subjects, type Channel, type Notification } from '@nm/contracts';
+import { PAYLOAD_VERSION, subjects, type ApiOutcome, type Channel, type Notification } from '@nm/contracts';
 import type { ConfigStoreReader } from '@nm/config-store';
 import { ClassifiedError, PermanentError, RetryableError, WaitError, classifyError, errorMessage } from '@nm/errors';
-import { isEnabled, receiverSection, type Receiver, type ReceiverSectionCommon } from '@nm/model';
+import { isEnabled, receiverSection, type ConfigIndex, type Receiver, type ReceiverSectionCommon } from '@nm/model';
 import type { Logger } from '@nm/telemetry';
 import type { DeliveredStore } from './delivered.store.js';
 import type { DeliveryLeases, HeldLease } from './delivery.lease.js';
 import { buildJob } from './delivery.job.js';
+import { openApiSend, type ApiSendOpener } from './api.send.js';
 import type { HistoryWriter } from './history.writer.js';
 import { NO_UNIT, historyRecord, settle } from './outcome.settle.js';
 import type { RevisionCache, RevisionState } from './revision.cache.js';
@@ -32,6 +33,10 @@ export interface DeliveryParts<Target> {
   maxAttempts: number;
   /** Aborted when the sender stops. */
   stopping: AbortSignal;
+  /** Opens the sealed Receiver/Config of API sends (`POST /api/v2/verify`, `/api/v2/notifications`). */
+  apiSends?: ApiSendOpener;
+  /** Publishes the outcome of an API send to the waiting caller (core NATS; best effort). */
+  reply?: (subject: string, outcome: ApiOutcome) => void;
 }
 
 export class NotificationDelivery<Target> {
@@ -50,41 +55,71 @@ export class NotificationDelivery<Target> {
     }
     if (!parts.config.isLoaded()) throw new WaitError('configuration is not loaded yet', { code: 'CONFIG_NOT_LOADED', retryAfterMs: 1000 });
     const state = parts.cache.of(parts.config.current());
-    const receiver = state.receiver(n.receiver.name);
+    // An API send brings its Receiver (and Config); anything else names a Receiver of the cluster.
+    let receiver: Receiver | undefined;
+    let configIndex: ConfigIndex | undefined;
+    if (n.api) {
+      let inline;
+      try {
+        inline = openApiSend(parts.apiSends, n.api, state.settings, new Date());
+      } catch (err) {
+        return this.failWhole(n, ctx, err, '');
+      }
+      receiver = inline.receiver;
+      configIndex = inline.configIndex;
+    } else receiver = state.receiver(n.receiver.name);
     if (!receiver) return this.failWhole(n, ctx, new PermanentError(`receiver "${n.receiver.name}" not found`, { code: 'RECEIVER_NOT_FOUND' }), '');
     const section = receiverSection(receiver, channel);
     if (!section) {
       const missing = new PermanentError(`receiver "${n.receiver.name}" has no ${channel} section`, { code: 'RECEIVER_SECTION_MISSING' });
       return this.failWhole(n, ctx, missing, '');
     }
-    if (!isEnabled(section)) {
+    // notification-manager's verify and notifications APIs send to the section they are given, enabled or not
+    if (!n.api && !isEnabled(section)) {
       parts.metrics.skipped('disabled');
       log.debug('receiver section disabled, notification skipped');
       return;
     }
     const lease = await parts.leases.claim(n.id, log, parts.stopping);
     if (lease.state === 'done') {
+      this.replyOutcome(n, 'delivered');
       parts.metrics.count('duplicate');
       log.debug('already delivered, acked without sending');
       return;
     }
     try {
-      const result = await this.send(n, ctx, { state, receiver, section, lease, log });
+      const result = await this.send(n, ctx, { state, receiver, section, lease, log, configIndex });
       await this.record(n, ctx, result, lease, log);
     } finally {
       lease.end();
     }
   };
 
-  private lastAttempt(ctx: HandlerContext): boolean {
+  private lastAttempt(ctx: HandlerContext, n?: Notification): boolean {
+    if (n?.api && ctx.attempt >= n.api.maxAttempts) return true;
     return this.parts.maxAttempts > 0 && ctx.attempt >= this.parts.maxAttempts;
+  }
+
+  /** Tells the caller of an API send its final outcome (nothing for other notifications). */
+  private replyOutcome(n: Notification, result: ApiOutcome['result'], error?: string): void {
+    if (!n.api || !this.parts.reply) return;
+    const outcome: ApiOutcome = {
+      version: PAYLOAD_VERSION,
+      requestId: n.api.requestId,
+      notificationId: n.id,
+      receiver: n.receiver,
+      result,
+      ...(error !== undefined ? { error } : {}),
+      time: new Date().toISOString(),
+    };
+    this.parts.reply(subjects.apiOutcome(n.api.requestId), outcome);
   }
 
   /** Builds the job and lets the channel send it; a failure before any unit was tried is recorded and thrown. */
   private async send(
     n: Notification,
     ctx: HandlerContext,
-    to: { state: RevisionState; receiver: Receiver; section: ReceiverSectionCommon; lease: HeldLease; log: Logger },
+    to: { state: RevisionState; receiver: Receiver; section: ReceiverSectionCommon; lease: HeldLease; log: Logger; configIndex?: ConfigIndex | undefined },
   ): Promise<SendResult> {
     const { spec, stopping, metrics } = this.parts;
     const end = metrics.timeDelivery();
@@ -97,9 +132,10 @@ export class NotificationDelivery<Target> {
         section: to.section,
         deliveredKeys: to.lease.deliveredKeys,
         attempt: ctx.attempt,
-        lastAttempt: this.lastAttempt(ctx),
+        lastAttempt: this.lastAttempt(ctx, n),
         signal: stopping,
         logger: to.log,
+        ...(to.configIndex ? { configIndex: to.configIndex } : {}),
       });
       return await spec.sender.send(
         spec.targetOf(job),
@@ -126,13 +162,14 @@ export class NotificationDelivery<Target> {
   /** Records a failure of the whole notification (before any unit was tried) when it is final, and throws it. */
   private async failWhole(n: Notification, ctx: HandlerContext, error: unknown, destination: string): Promise<never> {
     const c = classifyError(error, `${this.channel}:error`);
-    const final = c.kind === 'permanent' || (c.kind === 'retryable' && this.lastAttempt(ctx));
+    const final = c.kind === 'permanent' || (c.kind === 'retryable' && this.lastAttempt(ctx, n));
     if (final) {
-      const sctx = { channel: this.channel, notification: n, attempt: ctx.attempt, lastAttempt: this.lastAttempt(ctx), time: new Date() };
+      const sctx = { channel: this.channel, notification: n, attempt: ctx.attempt, lastAttempt: this.lastAttempt(ctx, n), time: new Date() };
       const record = historyRecord(sctx, { destination, alertIds: n.alerts.map((a) => a.id), result: 'failed', error: c.message });
       const { error: unrecorded } = await this.parts.history.publish([{ key: NO_UNIT, record }], ctx.childTraceparent);
       if (unrecorded) throw new WaitError(`history not recorded: ${errorMessage(unrecorded)}`, { code: 'HISTORY_UNAVAILABLE', cause: unrecorded });
       this.parts.metrics.count('failed');
+      this.replyOutcome(n, 'failed', c.message);
     } else this.parts.metrics.count('retry');
     throw error instanceof ClassifiedError ? error : new RetryableError(c.message, { code: c.code, cause: error });
   }
@@ -140,7 +177,7 @@ export class NotificationDelivery<Target> {
   /** Remembers the delivered units, publishes history, then acks (returns) or throws the failure. */
   private async record(n: Notification, ctx: HandlerContext, result: SendResult, lease: HeldLease, log: Logger): Promise<void> {
     const { store, history, metrics } = this.parts;
-    const s = settle(result, { channel: this.channel, notification: n, attempt: ctx.attempt, lastAttempt: this.lastAttempt(ctx), time: new Date() });
+    const s = settle(result, { channel: this.channel, notification: n, attempt: ctx.attempt, lastAttempt: this.lastAttempt(ctx, n), time: new Date() });
     try {
       await store.markUnits(n.id, s.delivered);
     } catch (err) {
@@ -159,6 +196,7 @@ export class NotificationDelivery<Target> {
       }
     }
     metrics.count(s.result);
+    if (s.result !== 'retry') this.replyOutcome(n, s.failure ? (s.result === 'partial' ? 'partial' : 'failed') : 'delivered', s.failure?.message);
     if (s.failure) throw s.failure;
     try {
       await store.markDone(n.id);

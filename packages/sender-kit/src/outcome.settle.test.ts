@@ -45,6 +45,7 @@ const sent = (outcomes: DeliveryOutcome[]): SendResult => ({ channel: 'webhook',
 
 describe('settle', () => {
   it('records every delivered unit once, with its alerts and fingerprints, and asks for nothing more', () => {
+    // (u2 delivered both alerts in an earlier attempt, so u1's record carries no alert bodies for the history webhook)
     const s = settle(sent([unit('u1', 'delivered', { upstreamMessageId: 'm-1' }), unit('u2', 'duplicate')]), ctx(2));
     expect(s).toEqual({
       delivered: [
@@ -69,6 +70,22 @@ describe('settle', () => {
       failures: [],
       result: 'delivered',
     });
+  });
+
+  it('gives each alert to the first record that delivered it, not to units an earlier attempt delivered', () => {
+    const one = (id: string): Partial<DeliveryOutcome> => ({ alertIds: [id] });
+    const s = settle(
+      sent([unit('u0', 'duplicate', one('a1')), unit('u1', 'delivered'), unit('u2', 'delivered'), unit('u3', 'partial', one('a2'))]),
+      ctx(),
+    );
+    expect(s.delivered.map((d) => [d.key, d.record.alerts?.map((a) => a.id)])).toEqual([
+      ['u1', ['a2']],
+      ['u2', undefined],
+      ['u3', undefined],
+    ]);
+    const api = settle(sent([unit('u1', 'delivered')]), { ...ctx(), notification: { ...notification, api: { kind: 'verify', requestId: 'r-12345678', deadline: '', maxAttempts: 3, sealed: 'x' } } });
+    expect(api.delivered[0]!.record).toMatchObject({ api: 'verify' });
+    expect(api.delivered[0]!.record.alerts).toBeUndefined();
   });
 
   it('calls a notification whose every unit was delivered before a duplicate', () => {

@@ -51,7 +51,24 @@ export function historyRecord(
     ...(fields.error !== undefined ? { error: fields.error } : {}),
     ...(fields.upstreamMessageId ? { upstreamMessageId: fields.upstreamMessageId } : {}),
     attempt: ctx.attempt,
+    ...(ctx.notification.api ? { api: ctx.notification.api.kind } : {}),
   };
+}
+
+/**
+ * Gives each delivered record the alerts it is the first delivery of within the notification
+ * (for the history webhook: notification-manager posts every alert delivered to at least one
+ * destination once). Units delivered by an earlier attempt (`duplicate`) carried theirs already.
+ */
+function withFirstDeliveries(ctx: SettleContext, outcomes: readonly DeliveryOutcome[], delivered: PendingRecord[]): PendingRecord[] {
+  if (ctx.notification.api) return delivered;
+  const seen = new Set(outcomes.filter((o) => o.status === 'duplicate').flatMap((o) => o.alertIds));
+  const byId = new Map(ctx.notification.alerts.map((a) => [a.id, a]));
+  return delivered.map((d) => {
+    const first = d.record.alertIds.filter((id) => !seen.has(id) && byId.has(id));
+    first.forEach((id) => seen.add(id));
+    return first.length === 0 ? d : { ...d, record: { ...d.record, alerts: first.map((id) => byId.get(id)!) } };
+  });
 }
 
 /** Unit key of records about the whole notification (it failed before any unit was tried). */
@@ -76,7 +93,10 @@ export function settle(result: SendResult, ctx: SettleContext): Settlement {
       result: 'failed',
     };
   }
-  const delivered = outcomes
+  const delivered = withFirstDeliveries(
+    ctx,
+    outcomes,
+    outcomes
     .filter((o) => o.status === 'delivered' || o.status === 'partial')
     .map((o) => ({
       key: o.key,
@@ -87,7 +107,8 @@ export function settle(result: SendResult, ctx: SettleContext): Settlement {
         ...(o.status === 'partial' && o.error ? { error: o.error.message } : {}),
         upstreamMessageId: o.upstreamMessageId,
       }),
-    }));
+    })),
+  );
   const failure = failureOf(result);
   if (!failure) return { delivered, failures: [], result: outcomes.every((o) => o.status === 'duplicate') ? 'duplicate' : 'delivered' };
 

@@ -53,6 +53,17 @@ export async function startSender<Target>(rt: Runtime, spec: SenderSpec<Target>,
     metrics,
     maxAttempts,
     stopping: abort.signal,
+    apiSends: rt.secretBox,
+    reply: (subject, outcome) => {
+      const bus = rt.bus();
+      try {
+        if (!bus?.isConnected()) throw new Error('NATS is not connected');
+        bus.nc.publish(subject, JSON.stringify(outcome));
+      } catch (err) {
+        // the caller then answers with its timeout; the delivery itself is recorded in history
+        rt.logger.warn({ err: (err as Error).message, subject }, 'outcome of an API send not published');
+      }
+    },
   });
 
   // Registered first, so it runs after the sender stopped (close hooks run last-registered first).

@@ -33,7 +33,7 @@ export function createHealth(): Health {
   };
 }
 
-/** Answers `/-/healthy`, `/-/ready` and `/metrics`; used by every service without its own HTTP API. */
+/** Answers `/-/healthy` (and its alias `/-/live`), `/-/ready` and `/metrics`; used by every service without its own HTTP API. */
 export async function startHealthServer(opts: {
   port: number;
   host?: string;
@@ -64,7 +64,8 @@ export async function handleHealthRequest(
   metrics: Metrics,
 ): Promise<{ status: number; type: string; body: string }> {
   const path = url.split('?')[0];
-  if (path === '/-/healthy') return { status: 200, type: 'text/plain', body: 'OK\n' };
+  // liveness: the process serves requests (`/-/live` is notification-manager's name for it)
+  if (path === '/-/healthy' || path === '/-/live') return { status: 200, type: 'text/plain', body: 'OK\n' };
   if (path === '/-/ready') {
     const r = await health.isReady();
     return r.ready
