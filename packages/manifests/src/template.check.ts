@@ -1,7 +1,7 @@
 import { validateTemplateText } from '@nm/templates';
 import type { FileProblem } from './problem.format.js';
 import type { LoadedObject } from './snapshot.builder.js';
-import { isPlainObject as isRecord } from '@nm/model';
+import { isPlainObject as isRecord, templateFilesOf } from '@nm/model';
 
 interface CmRef {
   namespace?: string | undefined;
@@ -19,6 +19,7 @@ function templateRefs(objects: readonly LoadedObject[]): CmRef[] {
     if (object.kind === 'NotificationManager') {
       const text = isRecord(spec.template) ? spec.template.text : undefined;
       if (isRecord(text) && typeof text.name === 'string') refs.push(text as unknown as CmRef);
+      for (const f of templateFilesOf(spec)) if (f.configMap) refs.push(f.configMap);
     } else if (object.kind === 'Receiver') {
       for (const section of Object.values(spec)) {
         const t = isRecord(section) ? section.tmplText : undefined;

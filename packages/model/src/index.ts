@@ -159,6 +159,8 @@ export { labelSetString, isPlainObject } from './labels.js';
 
 // Snapshot, settings, classification, config resolution.
 export { emptySnapshot, effectiveSettings, objectKey, DEFAULTS, CLUSTER_NAME_ANNOTATION } from './snapshot.js';
+export { templateFilesOf } from './template.files.js';
+export type { TemplateFileRef } from './template.files.js';
 export type { ConfigSnapshot, EffectiveSettings, AggregationSettings } from './snapshot.js';
 export { classify, tenantIdOf } from './classify.js';
 export type { Classification } from './classify.js';

@@ -1,5 +1,6 @@
 import { ConfigmapKeySelectorSchema, CredentialSchema } from './crd/common.schema.js';
 import { isPlainObject, walkSchema } from './schema.walk.js';
+import { templateFilesOf } from './template.files.js';
 import { schemaFor } from './validate.js';
 
 /** A Secret or ConfigMap an object names (`valueFrom.secretKeyRef`, `tmplText`, `template.text`, `template.languagePack`). */
@@ -42,6 +43,12 @@ export function referencesOf(obj: unknown): ObjectReference[] {
     const ns = typeof ref['namespace'] === 'string' && ref['namespace'] !== '' ? ref['namespace'] : undefined;
     refs.push({ kind, namespace: ns, name: ref['name'] as string, path });
   });
+  // The ConfigMaps behind `templateFile` paths (mounted in notification-manager's pod), in the default namespace.
+  if (isPlainObject(obj) && obj['kind'] === 'NotificationManager') {
+    for (const f of templateFilesOf(obj['spec'])) {
+      if (f.configMap) refs.push({ kind: 'ConfigMap', namespace: undefined, name: f.configMap.name, path: `spec.receivers.options.global.templateFile[${f.index}]` });
+    }
+  }
   return refs;
 }
 

@@ -35,6 +35,7 @@ import {
 import { RouterSchema, type Router } from './crd/router.schema.js';
 import { SilenceSchema, type Silence } from './crd/silence.schema.js';
 import { parseDuration } from './duration.js';
+import { templateFilesOf } from './template.files.js';
 import { InvalidRegexError } from './errors.js';
 import type { Problem } from './problem.js';
 import { tryCompileRegex } from './regex.js';
@@ -249,6 +250,9 @@ function checkNotificationManager(c: Collector, nm: NotificationManager): void {
       `deployment fields ${deployment.join(', ')} are for notification-manager's operator and are not applied: ` +
         `set these in the chart's values (${deployment.map((f) => OPERATOR_FIELDS[f]).join('; ')})`,
     );
+  }
+  for (const f of templateFilesOf(s)) {
+    if (f.problem) c.warn(`spec.receivers.options.global.templateFile[${f.index}]`, `not loaded: ${f.problem}`);
   }
   for (const key of Object.keys(s.sidecars ?? {})) {
     if (key !== 'tenant') c.warn(`spec.sidecars.${key}`, 'only the tenant sidecar is used; this entry is ignored');
@@ -512,6 +516,16 @@ export function validateReferences(objects: readonly CrdObject[], available: Ava
         }
       },
     });
+    if (obj.kind === 'NotificationManager') {
+      for (const f of templateFilesOf(obj.spec)) {
+        if (!f.configMap) continue;
+        const ns = available.defaultNamespace;
+        const hit = lookupRef(available.configMaps, ns, f.configMap.name);
+        const where = `spec.receivers.options.global.templateFile[${f.index}]`;
+        if (!hit) c.warn(where, `${f.path}: ConfigMap ${ns ? `${ns}/` : ''}${f.configMap.name} not found`);
+        else if (!(f.configMap.key! in hit.data)) c.warn(where, `${f.path}: ConfigMap ${hit.key} has no key ${f.configMap.key}`);
+      }
+    }
     problems.push(...c.problems);
   }
   return problems;

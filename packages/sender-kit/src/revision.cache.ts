@@ -8,6 +8,7 @@ import {
   buildConfigIndex,
   effectiveSettings,
   objectKey,
+  templateFilesOf,
   type ConfigIndex,
   type ConfigSnapshot,
   type ConfigmapKeySelector,
@@ -93,9 +94,13 @@ function build(snapshot: ConfigSnapshot, opts: RevisionCacheOptions): RevisionSt
       if (registry) return registry;
       const template = snapshot.notificationManager?.spec.template;
       const globalText = template?.text ? configMapTexts(template.text) : undefined;
+      // notification-manager parsed the deprecated templateFile paths first, then template.text on top.
+      const files = templateFilesOf(snapshot.notificationManager?.spec)
+        .map((f) => (f.configMap ? configMapTexts(f.configMap) : undefined))
+        .filter((t): t is TextSource => t !== undefined);
       const packs = (template?.languagePack ?? []).map(configMapTexts).filter((s): s is TextSource => s !== undefined);
       const built = createTemplateRegistry({
-        globalTexts: globalText ? [globalText] : [],
+        globalTexts: [...files, ...(globalText ? [globalText] : [])],
         languagePacks: packs,
         ...(template?.language ? { defaultLanguage: template.language } : {}),
         ...(snapshot.notificationManager?.spec.timeZone ? { timeZone: snapshot.notificationManager.spec.timeZone } : {}),
