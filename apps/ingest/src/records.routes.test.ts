@@ -203,6 +203,17 @@ describe('DLQ and history API against a real nats-server', () => {
     expect((await request(app).get('/api/v2/history?tenant=nobody')).body).toEqual({ items: [] });
   });
 
+  it('filters history by receiver name (newest first, the limit counting that receiver only)', async () => {
+    const one = await request(app).get('/api/v2/history?tenant=team-a&receiver=r-3');
+    expect((one.body.items as HistoryRecord[]).map((i) => [i.notificationId, i.receiver])).toEqual([['notif-3', 'r-3']]);
+    const limited = await request(app).get('/api/v2/history?tenant=team-a&receiver=r-1&limit=1');
+    expect((limited.body.items as HistoryRecord[]).map((i) => i.notificationId)).toEqual(['notif-1']);
+    // r-2 is team-b's: the tenant still scopes the answer
+    expect((await request(app).get('/api/v2/history?tenant=team-a&receiver=r-2')).body).toEqual({ items: [] });
+    expect((await request(app).get('/api/v2/history?tenant=team-a&channel=slack&receiver=r-3')).body.items).toHaveLength(1);
+    expect((await request(app).get('/api/v2/history?tenant=team-a&receiver=a&receiver=b')).status).toBe(400);
+  });
+
   it('history requires a tenant and a known channel', async () => {
     const res = await request(app).get('/api/v2/history');
     expect(res.status).toBe(400);

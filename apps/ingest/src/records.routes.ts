@@ -40,6 +40,16 @@ const isDlqStage = (v: string): v is DlqStage =>
 
 class BadRequest extends Error {}
 
+/** The `receiver` of a stored history record, undefined when unreadable. */
+function receiverOf(e: StoredEntry): string | undefined {
+  try {
+    const v = (JSON.parse(e.data) as { receiver?: unknown }).receiver;
+    return typeof v === 'string' ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function queryString(req: Request, name: string): string | undefined {
   const v = (req.query as Record<string, unknown>)[name];
   if (v === undefined || v === '') return undefined;
@@ -196,10 +206,13 @@ export function registerRecordRoutes(app: Express, deps: RecordRoutesDeps): void
       const channel = queryString(req, 'channel');
       if (channel !== undefined && !isChannel(channel))
         throw new BadRequest(`query parameter "channel" must be a known channel, got "${channel}"`);
+      const receiver = queryString(req, 'receiver');
       const limit = parseLimit(req);
       if (deps.authorizeTenant && !(await deps.authorizeTenant(req, res, tenant))) return;
       const filter = channel ? subjects.history(tenant, channel) : subjects.historyOfTenant(tenant);
-      const entries = await reader().latest(historyStream, filter, limit);
+      // records of one Receiver (by name), when asked: the receiver is in the payload, not the subject
+      const ofReceiver = receiver === undefined ? undefined : (e: StoredEntry): boolean => receiverOf(e) === receiver;
+      const entries = (await reader().latest(historyStream, filter, limit, ofReceiver)).filter((e) => !ofReceiver || ofReceiver(e));
       const items = entries.map((e) => {
         try {
           const r = HistoryRecordSchema.safeParse(JSON.parse(e.data));

@@ -11,8 +11,11 @@ export interface StoredEntry {
 }
 
 export interface StreamReader {
-  /** The last `limit` messages of `stream` whose subject matches `filter` (wildcards allowed), newest first. */
-  latest(stream: string, filter: string, limit: number): Promise<StoredEntry[]>;
+  /**
+   * The last `limit` messages of `stream` whose subject matches `filter` (wildcards allowed), newest
+   * first; with `accept`, only messages it accepts count (e.g. a field of the payload).
+   */
+  latest(stream: string, filter: string, limit: number, accept?: (e: StoredEntry) => boolean): Promise<StoredEntry[]>;
   /** One message by sequence; null when it does not exist (never stored, expired or deleted). */
   get(stream: string, seq: number): Promise<StoredEntry | null>;
   /** Deletes one message by sequence; false when it was not there. */
@@ -43,7 +46,7 @@ export function createStreamReader(jsm: JetStreamManager): StreamReader {
   };
 
   return {
-    async latest(stream, filter, limit) {
+    async latest(stream, filter, limit, accept) {
       if (limit <= 0) return [];
       const { state } = await jsm.streams.info(stream);
       if (state.messages === 0) return [];
@@ -60,7 +63,10 @@ export function createStreamReader(jsm: JetStreamManager): StreamReader {
           found.push(m);
           seq = m.seq + 1;
         }
-        for (let i = found.length - 1; i >= 0 && out.length < limit; i--) out.push(entryOf(found[i]!));
+        for (let i = found.length - 1; i >= 0 && out.length < limit; i--) {
+          const e = entryOf(found[i]!);
+          if (!accept || accept(e)) out.push(e);
+        }
         end = start - 1;
         window *= 2;
       }
