@@ -71,3 +71,21 @@ export function requireFields<K extends string>(
   if (missing.length > 0) throw targetError(job, reason, `Config ${config.metadata.name} has no ${prefix}.${missing.join(`, ${prefix}.`)}`);
   return fields as Record<K, string>;
 }
+
+/**
+ * A webhook URL a Receiver holds in a Credential (Teams, Google Chat): resolved, trimmed and an
+ * http(s) URL. Empty is `<channel>:no-webhook`, anything else `<channel>:invalid-webhook`; the
+ * messages never repeat the URL (it carries the webhook's secret).
+ */
+export function webhookUrlOf(job: DeliveryJob, webhook: Credential | undefined, field = 'webhook'): string {
+  const url = job.credential(webhook)?.trim();
+  if (!url) throw targetError(job, 'no-webhook', `${job.channel}.${field} is empty`);
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== 'https:' && protocol !== 'http:') throw targetError(job, 'invalid-webhook', `${job.channel}.${field} is not an http(s) URL`);
+  return url;
+}

@@ -1,0 +1,2 @@
+export { googlechatService } from './service.js';
+export { describeGooglechatDestination, googlechatTargetOf } from './googlechat.target.js';

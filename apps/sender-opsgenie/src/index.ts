@@ -1,0 +1,2 @@
+export { opsgenieService } from './service.js';
+export { describeOpsgenieDestination, opsgenieTargetOf } from './opsgenie.target.js';

@@ -1,0 +1,4 @@
+import { runService } from '@nm/service-kit';
+import { opsgenieService } from './service.js';
+
+runService(opsgenieService);

@@ -1,0 +1,2 @@
+export { pagerdutyService } from './service.js';
+export { describePagerdutyDestination, pagerdutyTargetOf } from './pagerduty.target.js';

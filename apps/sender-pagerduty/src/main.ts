@@ -1,0 +1,4 @@
+import { runService } from '@nm/service-kit';
+import { pagerdutyService } from './service.js';
+
+runService(pagerdutyService);

@@ -1,0 +1,2 @@
+export { teamsService } from './service.js';
+export { describeTeamsDestination, teamsTargetOf } from './teams.target.js';
