@@ -16,13 +16,17 @@ import { slackService } from '@nm/sender-slack';
 import { smsService } from '@nm/sender-sms';
 import { webhookService } from '@nm/sender-webhook';
 import { wechatService } from '@nm/sender-wechat';
+import { googlechatService } from '@nm/sender-googlechat';
+import { opsgenieService } from '@nm/sender-opsgenie';
+import { pagerdutyService } from '@nm/sender-pagerduty';
+import { teamsService } from '@nm/sender-teams';
 import { silencerService } from '@nm/silencer';
 import { CommonEnvSchema, PortSchema, createRuntime, servicesEnvShape, type Runtime, type ServiceDefinition, type Stoppable } from '@nm/service-kit';
 import { createLogger, Metrics, parseEnv } from '@nm/telemetry';
 
 /** The services that start from their definition, in start order (after config-sync, ingest). */
 export const DEFINED_SERVICES: readonly ServiceDefinition[] = [silencerService, routerService];
-export const SENDER_SERVICES: readonly ServiceDefinition[] = [webhookService, emailService, slackService, wechatService, dingtalkService, feishuService, smsService];
+export const SENDER_SERVICES: readonly ServiceDefinition[] = [webhookService, emailService, slackService, wechatService, dingtalkService, feishuService, smsService, teamsService, pagerdutyService, opsgenieService, googlechatService];
 
 /** What the single process reads itself: the common variables, and ingest's, the aggregator's and config-sync's. */
 const OwnEnvSchema = CommonEnvSchema.extend({
