@@ -175,10 +175,12 @@ into floats).
 {{- $evEnv := list $health (dict "name" "NM_NAMESPACE" "valueFrom" (dict "fieldRef" (dict "fieldPath" "metadata.namespace"))) (dict "name" "NM_EVENTS_LEASE_NAME" "value" (include "nm.componentName" (dict "root" . "component" "event-exporter"))) (dict "name" "NM_EVENTS_API" "value" $v.eventExporter.api) -}}
 {{- $out = append $out (dict "component" "event-exporter" "key" "eventExporter" "port" 8080 "portName" "http" "env" $evEnv "eventExporter" true) -}}
 {{- end -}}
+{{- $ingestHost := $v.ingest.service.name | default (include "nm.componentName" (dict "root" . "component" "ingest")) -}}
+{{- $senderEnv := list $health (dict "name" "NM_EGRESS_DENY" "value" (join "," $v.egress.deny)) (dict "name" "NM_EGRESS_ALLOW" "value" (join "," $v.egress.allow)) (dict "name" "NM_RETRY_AFTER_MAX" "value" (toString $v.egress.retryAfterMax)) (dict "name" "NM_HTTP_MAX_RESPONSE_BYTES" "value" (toString (int $v.egress.maxResponseBytes))) (dict "name" "NM_INGEST_URL" "value" (printf "http://%s.%s.svc:%v" $ingestHost (include "nm.namespace" .) $v.ingest.service.port)) -}}
 {{- range $channel := list "webhook" "email" "slack" "wechat" "dingtalk" "feishu" "sms" -}}
 {{- $s := index $v.senders $channel -}}
 {{- if and $s $s.enabled -}}
-{{- $out = append $out (dict "component" (printf "sender-%s" $channel) "key" "senders" "port" 8080 "portName" "http" "env" (list $health) "channel" $channel) -}}
+{{- $out = append $out (dict "component" (printf "sender-%s" $channel) "key" "senders" "port" 8080 "portName" "http" "env" $senderEnv "channel" $channel) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson $out -}}
