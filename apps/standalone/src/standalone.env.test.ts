@@ -12,6 +12,8 @@ describe('parseStandaloneEnv', () => {
       NM_SLACK_API_URL: 'http://127.0.0.1:9/slack',
       NM_DINGTALK_API_URL: 'http://127.0.0.1:9/dingtalk',
       NM_TENCENT_SMS_URL: 'http://127.0.0.1:9/tencent',
+      NM_PUSHOVER_API_URL: 'http://127.0.0.1:9/pushover/1',
+      NM_TELEGRAM_API_URL: 'http://127.0.0.1:9/telegram/',
       NM_FEISHU_API_URL: 'http://127.0.0.1:9/feishu/',
       NM_INHIBIT_SOURCE_TTL_SECONDS: '60',
       NM_TENANT_SIDECAR_URL: 'http://sidecar:19094',
@@ -25,6 +27,8 @@ describe('parseStandaloneEnv', () => {
       NM_SLACK_API_URL: 'http://127.0.0.1:9/slack/',
       NM_DINGTALK_API_URL: 'http://127.0.0.1:9/dingtalk/',
       NM_TENCENT_SMS_URL: 'http://127.0.0.1:9/tencent/',
+      NM_PUSHOVER_API_URL: 'http://127.0.0.1:9/pushover/1/',
+      NM_TELEGRAM_API_URL: 'http://127.0.0.1:9/telegram/',
       NM_FEISHU_API_URL: 'http://127.0.0.1:9/feishu/',
       NM_INHIBIT_SOURCE_TTL_SECONDS: 60,
       NM_TENANT_SIDECAR_URL: 'http://sidecar:19094',
@@ -36,7 +40,7 @@ describe('parseStandaloneEnv', () => {
   });
 
   it('defaults what is not set, the vendor URLs included', () => {
-    expect(parseStandaloneEnv(base)).toMatchObject({ NM_SENDER_MAX_ATTEMPTS: 12, NM_SLACK_API_URL: 'https://slack.com/api/', NM_INHIBIT_SOURCE_TTL_SECONDS: 86400 });
+    expect(parseStandaloneEnv(base)).toMatchObject({ NM_SENDER_MAX_ATTEMPTS: 12, NM_SLACK_API_URL: 'https://slack.com/api/', NM_PUSHOVER_API_URL: 'https://api.pushover.net/1/', NM_TELEGRAM_API_URL: 'https://api.telegram.org/', NM_INHIBIT_SOURCE_TTL_SECONDS: 86400 });
   });
 
   it('refuses a bad setting of any service in one line naming each variable', () => {

@@ -11,9 +11,12 @@ import { DEFAULT_READY_REQUIRES, IngestEnvSchema, ingestOptionsFromEnv, startIng
 import { routerService } from '@nm/router';
 import { dingtalkService } from '@nm/sender-dingtalk';
 import { emailService } from '@nm/sender-email';
+import { discordService } from '@nm/sender-discord';
 import { feishuService } from '@nm/sender-feishu';
+import { pushoverService } from '@nm/sender-pushover';
 import { slackService } from '@nm/sender-slack';
 import { smsService } from '@nm/sender-sms';
+import { telegramService } from '@nm/sender-telegram';
 import { webhookService } from '@nm/sender-webhook';
 import { wechatService } from '@nm/sender-wechat';
 import { googlechatService } from '@nm/sender-googlechat';
@@ -26,7 +29,7 @@ import { createLogger, Metrics, parseEnv } from '@nm/telemetry';
 
 /** The services that start from their definition, in start order (after config-sync, ingest). */
 export const DEFINED_SERVICES: readonly ServiceDefinition[] = [silencerService, routerService];
-export const SENDER_SERVICES: readonly ServiceDefinition[] = [webhookService, emailService, slackService, wechatService, dingtalkService, feishuService, smsService, teamsService, pagerdutyService, opsgenieService, googlechatService];
+export const SENDER_SERVICES: readonly ServiceDefinition[] = [webhookService, emailService, slackService, wechatService, dingtalkService, feishuService, smsService, pushoverService, discordService, telegramService, teamsService, pagerdutyService, opsgenieService, googlechatService];
 
 /** What the single process reads itself: the common variables, and ingest's, the aggregator's and config-sync's. */
 const OwnEnvSchema = CommonEnvSchema.extend({
