@@ -11,7 +11,8 @@ import {
 } from '@nm/contracts';
 import { DEFAULT_MAX_PAYLOAD, fitParts, HEADER_ALLOWANCE, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { groupAlerts, labelSetString } from '@nm/model';
-import type { Logger, Metrics } from '@nm/telemetry';
+import { activeSpan, type Logger, type Metrics, type SpanContext } from '@nm/telemetry';
+import { notificationSpan } from './notification.span.js';
 import { memoryPublishedLog, publishedEntry, type PublishedLog } from './published.log.js';
 
 export interface BatchSettings {
@@ -41,6 +42,8 @@ interface OpenGroup {
   alertIds: Set<string>;
   /** The routed message (its `msgId`) each alert came from, to record what was published. */
   origins: Map<string, string>;
+  /** The span that handled each alert's routed message (tracing on only): the notification links to it. */
+  traces: Map<string, SpanContext>;
   externalURL: string | undefined;
   source: AlertSource;
   timer: NodeJS.Timeout | undefined;
@@ -148,6 +151,7 @@ export class BatchAggregator {
       this.throttled.inc();
       while (!this.hasRoom(needed())) await new Promise<void>((r) => this.roomWaiters.push(r));
     }
+    const handling = activeSpan()?.spanContext();
     const flushAt = Math.max(1, Math.min(settings.batchMaxSize > 0 ? settings.batchMaxSize : Infinity, this.limits.maxGroupAlerts));
     const waits: Array<Promise<void>> = [];
     for (const { receiver, groupKey, id, labels, alerts } of planned) {
@@ -162,6 +166,7 @@ export class BatchAggregator {
             alerts: [],
             alertIds: new Set(),
             origins: new Map(),
+            traces: new Map(),
             externalURL: batch.externalURL,
             source: batch.source,
             timer: undefined,
@@ -176,6 +181,7 @@ export class BatchAggregator {
           if (group.alertIds.has(a.id)) continue; // a redelivered message re-adds nothing
           group.alertIds.add(a.id);
           group.origins.set(a.id, ctx.msgId);
+          if (handling) group.traces.set(a.id, handling);
           group.alerts.push(a);
         }
         const grp = group;
@@ -235,7 +241,9 @@ export class BatchAggregator {
       : await Promise.allSettled(
           parts.map((alerts, index) => {
             const n = notification(alerts, index, parts.length);
-            return this.deps.publisher.publish(subjects.notify(group.receiver.channel), n, { msgId: n.id }).then(() => {
+            return notificationSpan(group, n, (traceparent) =>
+              this.deps.publisher.publish(subjects.notify(group.receiver.channel), n, { msgId: n.id, ...(traceparent ? { traceparent } : {}) }),
+            ).then(() => {
               this.flushed.inc({ channel: group.receiver.channel });
               published.push(alerts);
             });

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Alert } from '@nm/contracts';
 import { BusUnavailableError, newTraceparent, type Publisher } from '@nm/bus';
-import type { Logger, Metrics } from '@nm/telemetry';
+import { requestSpan, requestTraceparent, type Logger, type Metrics } from '@nm/telemetry';
 import { chunkAlerts, IngestInputError, newReceiptId, publishIngested, TooManyAlertsError, withReceipt, type NormalizedBatch } from './alert.normalize.js';
 import { bodyDedupKey, idempotencyKey, ReceiptStoreUnavailableError, sha256, type ReceiptStore } from './receipt.store.js';
 import type { StreamFill } from './stream.fill.js';
@@ -185,7 +185,8 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
         upstreamReceiver: batch.upstreamReceiver,
         upstreamGroupKey: batch.upstreamGroupKey,
       };
-      await publishIngested(deps.publisher, header, chunks, { traceparent: newTraceparent() });
+      // the request's span (tracing on) is the parent of every stage's span for these alerts
+      await publishIngested(deps.publisher, header, chunks, { traceparent: requestTraceparent(req) ?? newTraceparent() });
     } catch (err) {
       published.inc({ result: 'failed' });
       deps.logger.warn({ err: (err as Error).message, receiptId }, 'publish failed, answered 503');
@@ -195,6 +196,7 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
       return unavailable(res, 'bus-unavailable', message);
     }
     published.inc({ result: 'ok' }, chunks.length);
+    requestSpan(req)?.setAttributes({ 'nm.receipt_id': receiptId, 'nm.alerts': prepared.accepted, 'nm.messages': chunks.length });
     for (const a of chunks.flat()) received.inc({ status: a.status });
     if (claimed && dedup && deps.receipts) {
       await deps.receipts.markDone(dedup.key, receiptId, bodyHash).catch((err: unknown) => {

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Publisher, StreamReader } from '@nm/bus';
 import { effectiveSettings, type ConfigSnapshot } from '@nm/model';
 import type { Health, Logger, Metrics } from '@nm/telemetry';
-import { handleHealthRequest } from '@nm/telemetry';
+import { handleHealthRequest, serverSpans } from '@nm/telemetry';
 import { DEFAULT_INGEST_LIMITS, normalizeBody, type IngestLimits, type NormalizedBatch } from './alert.normalize.js';
 import { registerAuditRoutes } from './audit.routes.js';
 import { createBatchAcceptor } from './batch.accept.js';
@@ -90,6 +90,8 @@ export function createIngestApp(deps: IngestDeps): express.Express {
     logger: deps.logger,
     reply,
   });
+  // one SERVER span per request (tracing on): a POST's trace continues through every stage
+  app.use(serverSpans());
   app.use(guard.middleware);
 
   const raw = express.raw({ type: () => true, limit: deps.maxBodyBytes });

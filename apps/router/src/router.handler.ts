@@ -1,7 +1,7 @@
 import { receiverKey, subjects, type AdmittedBatch, type Alert, type ReceiverRef, type RoutedBatch } from '@nm/contracts';
 import { publishFitted, type HandlerContext, type Publisher } from '@nm/bus';
 import { buildRoutingIndex, routeAlert, type ConfigSnapshot, type NotificationManager, type RoutingIndex } from '@nm/model';
-import type { Metrics } from '@nm/telemetry';
+import { activeSpan, type Metrics } from '@nm/telemetry';
 import type { TenantSidecarClient } from './tenant.sidecar.js';
 
 /**
@@ -21,6 +21,7 @@ export function createRouterHandler(deps: {
   const muted = deps.metrics.counter('nm_alerts_muted_total', 'Alerts muted, by stage, kind and object', ['stage', 'kind', 'name'] as const);
   const routed = deps.metrics.counter('nm_router_alerts_total', 'Alerts seen by the router, by outcome', ['outcome'] as const);
   const deliveries = deps.metrics.counter('nm_router_receiver_alerts_total', 'Alert → receiver routes, by channel', ['channel'] as const);
+  const dropped = deps.metrics.counter('nm_alerts_dropped_total', 'Alerts that stop at a stage and become no notification, by stage and reason', ['stage', 'reason'] as const);
   let cached: RoutingIndex | undefined;
   return async (batch, ctx) => {
     const snap = deps.snapshot();
@@ -38,21 +39,48 @@ export function createRouterHandler(deps: {
     const receivers: ReceiverRef[] = [];
     const positions = new Map<string, number>();
     const routes: Array<{ alert: Alert; receivers: number[] }> = [];
+    // the decision, as attributes of the stage's span (tracing on only)
+    const span = activeSpan();
+    const trace = span ? { silencedBy: new Set<string>(), inhibitedBy: new Set<string>(), filtered: new Set<string>(), unrouted: 0 } : undefined;
     for (const alert of batch.alerts) {
       const decision = routeAlert(alert, index, { now, tenantsOfNamespace: lookup });
       const inhibitions = batch.tenantInhibitions?.[alert.id];
+      let tenantInhibited = false;
       if (inhibitions && inhibitions.length > 0) {
         const tenants = new Set(inhibitions.map((h) => h.tenant));
+        const before = decision.receivers.length;
         decision.receivers = decision.receivers.filter((r) => !tenants.has(r.tenant));
-        for (const h of inhibitions) muted.inc({ stage: 'router', kind: 'tenant-inhibit', name: h.rule });
+        tenantInhibited = decision.receivers.length < before;
+        for (const h of inhibitions) {
+          muted.inc({ stage: 'router', kind: 'tenant-inhibit', name: h.rule });
+          trace?.inhibitedBy.add(`${h.tenant}/${h.rule}`);
+        }
       }
+      let tenantSilenced = false;
+      let filtered = false;
       for (const step of decision.explain) {
-        if (step.kind === 'silenced') for (const s of step.silences) muted.inc({ stage: 'router', kind: 'tenant-silence', name: s });
-        else if (step.kind === 'filtered') muted.inc({ stage: 'router', kind: `filter-${step.reason}`, name: receiverKey(step.receiver) });
+        if (step.kind === 'silenced') {
+          tenantSilenced = true;
+          for (const s of step.silences) {
+            muted.inc({ stage: 'router', kind: 'tenant-silence', name: s });
+            trace?.silencedBy.add(s);
+          }
+        } else if (step.kind === 'filtered') {
+          filtered = true;
+          muted.inc({ stage: 'router', kind: `filter-${step.reason}`, name: receiverKey(step.receiver) });
+          trace?.filtered.add(`${step.receiver.tenant}/${receiverKey(step.receiver)}: ${step.reason}`);
+        }
       }
       if (decision.receivers.length === 0) {
         routed.inc({ outcome: 'no-receiver' });
-        ctx.logger.info({ fingerprint: alert.fingerprint, labels: alert.labels }, 'alert reaches no receiver');
+        // why nothing is left: what removed receivers, else no receiver was selected at all
+        const reason = tenantInhibited ? 'tenant-inhibited' : tenantSilenced ? 'tenant-silenced' : filtered ? 'filtered' : 'no-receiver';
+        dropped.inc({ stage: 'router', reason });
+        if (trace) {
+          trace.unrouted += 1;
+          span?.addEvent('alert not routed', { 'nm.alert.fingerprint': alert.fingerprint, 'nm.route.reason': reason });
+        }
+        ctx.logger.info({ fingerprint: alert.fingerprint, labels: alert.labels, reason }, 'alert reaches no receiver');
         continue;
       }
       routed.inc({ outcome: 'routed' });
@@ -67,6 +95,18 @@ export function createRouterHandler(deps: {
         return p;
       });
       routes.push({ alert, receivers: idx });
+    }
+    if (span && trace) {
+      span.setAttributes({
+        'nm.alerts': batch.alerts.length,
+        'nm.alerts.routed': routes.length,
+        'nm.alerts.unrouted': trace.unrouted,
+        'nm.route.receivers': receivers.map((r) => `${r.tenant}/${receiverKey(r)}`),
+        'nm.route.channels': [...new Set(receivers.map((r) => r.channel))],
+        'nm.silenced_by': [...trace.silencedBy],
+        'nm.inhibited_by': [...trace.inhibitedBy],
+        'nm.route.filtered': [...trace.filtered],
+      });
     }
     if (routes.length === 0) return;
     const { alerts: _alerts, tenantInhibitions: _ti, ...header } = batch;

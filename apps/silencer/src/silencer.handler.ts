@@ -1,7 +1,7 @@
 import { subjects, type AdmittedBatch, type Alert, type IngestedBatch } from '@nm/contracts';
 import { publishFitted, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { buildRoutingIndex, silencesMatching, type ConfigSnapshot, type InhibitRule, type RoutingIndex } from '@nm/model';
-import type { Metrics } from '@nm/telemetry';
+import { activeSpan, type Metrics } from '@nm/telemetry';
 import type { InhibitionStore } from '@nm/config-store';
 
 /**
@@ -18,6 +18,7 @@ export function createSilencerHandler(deps: {
 }): (batch: IngestedBatch, ctx: HandlerContext) => Promise<void> {
   const muted = deps.metrics.counter('nm_alerts_muted_total', 'Alerts muted, by stage, kind and object', ['stage', 'kind', 'name'] as const);
   const passed = deps.metrics.counter('nm_silencer_alerts_total', 'Alerts seen by the silencer, by outcome', ['outcome'] as const);
+  const dropped = deps.metrics.counter('nm_alerts_dropped_total', 'Alerts that stop at a stage and become no notification, by stage and reason', ['stage', 'reason'] as const);
   let cached: RoutingIndex | undefined;
   const index = (): RoutingIndex => {
     const snap = deps.snapshot();
@@ -42,11 +43,23 @@ export function createSilencerHandler(deps: {
       throw new WaitError(`inhibition state unavailable: ${(err as Error).message}`, { code: 'REDIS_UNAVAILABLE', cause: err });
     }
     const tenantOfRule = new Map(tenantRules.map((t) => [t.rule.metadata.name, t.tenant]));
+    const span = activeSpan();
+    const silencedBy = new Set<string>();
+    const inhibitedBy = new Set<string>();
+    let silencedCount = 0;
+    let inhibitedCount = 0;
     const admitted = batch.alerts.filter((alert, i) => {
       const silences = silencesMatching(alert.labels, idx.globalSilences, now, idx.settings.timeZone);
       if (silences.length > 0) {
         for (const s of silences) muted.inc({ stage: 'silencer', kind: 'silence', name: s.metadata.name });
         passed.inc({ outcome: 'silenced' });
+        dropped.inc({ stage: 'silencer', reason: 'silenced' });
+        silencedCount += 1;
+        if (span) {
+          const names = silences.map((s) => s.metadata.name);
+          names.forEach((n) => silencedBy.add(n));
+          span.addEvent('alert silenced', { 'nm.alert.fingerprint': alert.fingerprint, 'nm.silenced_by': names });
+        }
         ctx.logger.debug({ fingerprint: alert.fingerprint, silences: silences.map((s) => s.metadata.name) }, 'alert silenced');
         return false;
       }
@@ -54,11 +67,25 @@ export function createSilencerHandler(deps: {
       if (rulesHit.length > 0) {
         for (const r of rulesHit) muted.inc({ stage: 'silencer', kind: 'inhibit', name: r });
         passed.inc({ outcome: 'inhibited' });
+        dropped.inc({ stage: 'silencer', reason: 'inhibited' });
+        inhibitedCount += 1;
+        if (span) {
+          rulesHit.forEach((n) => inhibitedBy.add(n));
+          span.addEvent('alert inhibited', { 'nm.alert.fingerprint': alert.fingerprint, 'nm.inhibited_by': rulesHit });
+        }
         ctx.logger.debug({ fingerprint: alert.fingerprint, rules: rulesHit }, 'alert inhibited');
         return false;
       }
       passed.inc({ outcome: 'admitted' });
       return true;
+    });
+    span?.setAttributes({
+      'nm.alerts': batch.alerts.length,
+      'nm.alerts.admitted': admitted.length,
+      'nm.alerts.silenced': silencedCount,
+      'nm.alerts.inhibited': inhibitedCount,
+      'nm.silenced_by': [...silencedBy],
+      'nm.inhibited_by': [...inhibitedBy],
     });
     if (admitted.length === 0) return;
     const tenantInhibitions: NonNullable<AdmittedBatch['tenantInhibitions']> = {};

@@ -25,7 +25,7 @@ import { pagerdutyService } from '@nm/sender-pagerduty';
 import { teamsService } from '@nm/sender-teams';
 import { silencerService } from '@nm/silencer';
 import { CommonEnvSchema, PortSchema, createRuntime, servicesEnvShape, type Runtime, type ServiceDefinition, type Stoppable } from '@nm/service-kit';
-import { createLogger, Metrics, parseEnv } from '@nm/telemetry';
+import { createLogger, initTracing, Metrics, parseEnv } from '@nm/telemetry';
 
 /** The services that start from their definition, in start order (after config-sync, ingest). */
 export const DEFINED_SERVICES: readonly ServiceDefinition[] = [silencerService, routerService];
@@ -56,6 +56,8 @@ export function parseStandaloneEnv(source: NodeJS.ProcessEnv = process.env): Sta
 
 export async function startStandalone(env: StandaloneEnv): Promise<{ ingestPort: number; stop(): Promise<void> }> {
   const root = createLogger('notification-manager', env.LOG_LEVEL);
+  // one service.name for the whole process; each span names its stage (`nm.stage`)
+  initTracing({ serviceName: 'notification-manager' });
   const metrics = new Metrics('notification-manager');
   const runtimes: Runtime[] = [];
   const rt = (service: string, readConfig = true): Runtime => {

@@ -1,6 +1,6 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers as H, subjects, type ConsumerDefinition, type DeadLetter } from '@nm/contracts';
-import type { Logger, Metrics } from '@nm/telemetry';
+import { inSpan, SpanKind, SpanStatusCode, traceparentOf, tracingEnabled, type Logger, type Metrics, type Span } from '@nm/telemetry';
 import type { ZodType } from 'zod';
 import type { BusConnection } from './connection.js';
 import { memoryAttemptStore, type AttemptStore } from './attempts.js';
@@ -87,6 +87,7 @@ export async function startConsumer<T>(
     'outcome',
   ] as const);
   const duration = metrics.histogram('nm_bus_handler_seconds', 'Handler duration', ['consumer'] as const);
+  const deadLetters = metrics.counter('nm_dead_letters_total', 'Messages dead-lettered, by stage and reason', ['stage', 'reason'] as const);
   const name = opts.consumer.durable;
 
   const running = new Map<number, { msg: JsMsg; since: number; touched: number }>();
@@ -109,12 +110,21 @@ export async function startConsumer<T>(
 
   const attemptKey = (msg: JsMsg): string => `${msg.info.stream}:${name}:${msg.seq}`;
 
-  const deadLetter = async (msg: JsMsg, reason: DeadLetter['reason'], error: string, code?: string, spent?: number): Promise<void> => {
+  const deadLetter = async (msg: JsMsg, span: Span, reason: DeadLetter['reason'], error: string, code?: string, spent?: number): Promise<void> => {
     const dl = deadLetterOf(msg, publisher, { stage: opts.dlqStage, reason, error, ...(code ? { code } : {}), ...(spent === undefined ? {} : { attempts: spent }) });
+    span.addEvent('dead-lettered', {
+      'nm.dead_letter.reason': reason,
+      'nm.dead_letter.subject': subjects.dlq(opts.dlqStage),
+      'error.message': dl.error,
+      ...(code ? { 'error.type': code } : {}),
+      ...(spent === undefined ? {} : { 'nm.attempt': spent }),
+    });
+    span.setStatus({ code: SpanStatusCode.ERROR, message: `dead-lettered (${reason}): ${dl.error}` });
     await publisher.publish(subjects.dlq(opts.dlqStage), dl, {
       msgId: deadLetterMsgId(msg),
-      traceparent: msg.headers?.get(H.traceparent) || undefined,
+      traceparent: traceparentOf(span) ?? (msg.headers?.get(H.traceparent) || undefined),
     });
+    deadLetters.inc({ stage: opts.dlqStage, reason });
     // Acked, not termed: the message now lives in the DLQ, and on a work-queue stream only an
     // ack removes it (nats-server 2.9 keeps termed messages).
     msg.ack();
@@ -122,22 +132,44 @@ export async function startConsumer<T>(
     if (msg.info.deliveryCount > 1) void attempts.forget(attemptKey(msg)).catch(() => undefined);
   };
 
-  const handleMessage = async (msg: JsMsg): Promise<void> => {
+  /** One CONSUMER span per delivery (consume → decide → publish), continuing the message's trace. */
+  const handleMessage = (msg: JsMsg): Promise<void> => {
     const traceparent = msg.headers?.get(H.traceparent) || undefined;
-    const log = logger.child({ trace_id: traceIdOf(traceparent), seq: msg.seq, consumer: name });
+    return inSpan(
+      `${opts.dlqStage} process`,
+      {
+        parent: traceparent ?? null,
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'nats',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': msg.subject,
+          'messaging.consumer.group.name': name,
+          'messaging.message.id': msg.headers?.get(H.msgId) || `${msg.info.stream}-${msg.seq}`,
+          'nm.stage': opts.dlqStage,
+          'nm.deliveries': msg.info.deliveryCount,
+        },
+      },
+      (span) => handleInSpan(msg, traceparent, span),
+    );
+  };
+
+  const handleInSpan = async (msg: JsMsg, traceparent: string | undefined, span: Span): Promise<void> => {
+    // with tracing on, every line inside the span gets trace_id and span_id from the logger
+    const log = logger.child(tracingEnabled() ? { seq: msg.seq, consumer: name } : { trace_id: traceIdOf(traceparent), seq: msg.seq, consumer: name });
     let payload: T;
     try {
       const parsed = opts.schema.safeParse(msg.json());
       if (!parsed.success) {
         const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
         log.error({ issues }, 'invalid payload, dead-lettered');
-        await deadLetter(msg, 'invalid-payload', issues.join('; '));
+        await deadLetter(msg, span, 'invalid-payload', issues.join('; '));
         return;
       }
       payload = parsed.data;
     } catch (err) {
       log.error({ err: (err as Error).message }, 'unparseable payload, dead-lettered');
-      await deadLetter(msg, 'invalid-payload', `not JSON: ${(err as Error).message}`);
+      await deadLetter(msg, span, 'invalid-payload', `not JSON: ${(err as Error).message}`);
       return;
     }
     let spent = 0;
@@ -158,9 +190,10 @@ export async function startConsumer<T>(
       msgId: msg.headers?.get(H.msgId) || `${msg.info.stream}-${msg.seq}`,
       streamSeq: msg.seq,
       traceparent,
-      childTraceparent: childTraceparent(traceparent),
+      childTraceparent: traceparentOf(span) ?? childTraceparent(traceparent),
       logger: log,
     };
+    span.setAttribute('nm.attempt', ctx.attempt);
     const end = duration.startTimer({ consumer: name });
     try {
       await opts.handler(payload, ctx);
@@ -171,7 +204,7 @@ export async function startConsumer<T>(
       const c = classifyError(err);
       if (c.kind === 'permanent') {
         log.error({ err: c.message, code: c.code }, 'permanent failure, dead-lettered');
-        await deadLetter(msg, 'permanent-error', c.message, c.code, spent);
+        await deadLetter(msg, span, 'permanent-error', c.message, c.code, spent);
         return;
       }
       let attempt: number | undefined;
@@ -185,14 +218,17 @@ export async function startConsumer<T>(
       if (attempt === undefined) {
         const delay = Math.max(c.retryAfterMs ?? 0, backoffDelay(Math.min(msg.info.deliveryCount, 16), waitBase, waitMax));
         log.warn({ err: c.message, code: c.code, deliveries: msg.info.deliveryCount, delayMs: delay }, 'waiting on infrastructure, will retry');
+        span.addEvent('wait', { 'error.message': c.message, 'error.type': c.code, 'nm.retry.delay_ms': delay });
         msg.nak(delay);
         outcomes.inc({ consumer: name, outcome: 'wait' });
       } else if (maxAttempts > 0 && attempt >= maxAttempts) {
         log.error({ err: c.message, code: c.code, attempt }, 'retry budget exhausted, dead-lettered');
-        await deadLetter(msg, 'retries-exhausted', c.message, c.code, attempt);
+        await deadLetter(msg, span, 'retries-exhausted', c.message, c.code, attempt);
       } else {
         const delay = Math.max(c.retryAfterMs ?? 0, backoffDelay(attempt, base, max));
         log.warn({ err: c.message, code: c.code, attempt, delayMs: delay }, 'retryable failure, will retry');
+        span.addEvent('retry', { 'error.message': c.message, 'error.type': c.code, 'nm.attempt': attempt, 'nm.retry.delay_ms': delay });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: c.message });
         msg.nak(delay);
         outcomes.inc({ consumer: name, outcome: 'nak' });
       }
@@ -202,6 +238,21 @@ export async function startConsumer<T>(
   };
 
   const consumer = await bus.js.consumers.get(opts.consumer.stream, opts.consumer.durable);
+  // Consumer lag, read from JetStream consumer info when /metrics is scraped (one info call serves both gauges).
+  let info: { at: number; value: Promise<{ num_pending: number; num_ack_pending: number }> } | undefined;
+  const consumerInfo = (): Promise<{ num_pending: number; num_ack_pending: number }> => {
+    if (!info || Date.now() - info.at > 1000) info = { at: Date.now(), value: bus.jsm.consumers.info(opts.consumer.stream, name) };
+    return info.value;
+  };
+  const lagLabels = { stage: opts.dlqStage, consumer: name };
+  const unregister = [
+    metrics.scraped('nm_consumer_pending_messages', 'Messages of the stream not yet delivered to the stage\'s consumer (consumer lag), from JetStream consumer info', ['stage', 'consumer'] as const, async () => [
+      { labels: lagLabels, value: (await consumerInfo()).num_pending },
+    ]),
+    metrics.scraped('nm_consumer_ack_pending_messages', 'Messages delivered to the stage\'s consumer and not yet acknowledged, from JetStream consumer info', ['stage', 'consumer'] as const, async () => [
+      { labels: lagLabels, value: (await consumerInfo()).num_ack_pending },
+    ]),
+  ];
   const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.min(concurrency, 1000) });
   const loop = (async () => {
     for await (const msg of messages) {
@@ -248,6 +299,7 @@ export async function startConsumer<T>(
       const deadline = Date.now() + timeoutMs;
       while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       clearInterval(keepAlive);
+      unregister.forEach((f) => f());
       await loop.catch(() => undefined);
     },
   };

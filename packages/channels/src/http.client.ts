@@ -1,6 +1,7 @@
 /** The senders' single way out to vendor HTTP APIs (axios), plus URL redaction for results. */
 import axios, { type AxiosInstance } from 'axios';
 import { injectTraceparent } from '@nm/telemetry';
+import { injectTraceparent } from '@nm/telemetry';
 import { classifyHttpError } from './channel.errors.js';
 import { GuardedHttpAgent, GuardedHttpsAgent, type EgressConnector, type EgressGuard } from './egress.js';
 
@@ -34,7 +35,7 @@ export interface HttpClientOptions {
 export function createHttpClient(opts: HttpClientOptions = {}): AxiosInstance {
   const guarded = { keepAlive: true, ...(opts.egressGuard ? { guard: opts.egressGuard } : {}), ...(opts.connector ? { connector: opts.connector } : {}) };
   const maxResponseBytes = opts.maxResponseBytes ?? maxResponseBytesFromEnv();
-  return axios.create({
+  const client = axios.create({
     timeout: opts.timeoutMs ?? 10_000,
     validateStatus: () => true,
     responseType: 'text',
@@ -44,6 +45,12 @@ export function createHttpClient(opts: HttpClientOptions = {}): AxiosInstance {
     httpAgent: new GuardedHttpAgent(guarded),
     httpsAgent: new GuardedHttpsAgent(guarded),
   });
+  // traceparent of the active span (a sender's delivery span): the receiving system joins the trace
+  client.interceptors.request.use((config) => {
+    for (const [k, v] of Object.entries(injectTraceparent({}))) config.headers.set(k, v);
+    return config;
+  });
+  return client;
 }
 
 export interface HttpReply {

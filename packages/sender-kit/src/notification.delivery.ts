@@ -14,6 +14,7 @@ import type { Logger } from '@nm/telemetry';
 import type { DeliveredStore } from './delivered.store.js';
 import type { DeliveryLeases, HeldLease } from './delivery.lease.js';
 import { buildJob } from './delivery.job.js';
+import { deliverySpan } from './delivery.span.js';
 import { openApiSend, type ApiSendOpener } from './api.send.js';
 import type { HistoryWriter } from './history.writer.js';
 import { NO_UNIT, historyRecord, settle } from './outcome.settle.js';
@@ -137,10 +138,13 @@ export class NotificationDelivery<Target> {
         logger: to.log,
         ...(to.configIndex ? { configIndex: to.configIndex } : {}),
       });
-      return await spec.sender.send(
-        spec.targetOf(job),
-        { kind: 'alerts', alerts: n.alerts, render: job.render },
-        { notificationId: n.id, deliveredKeys: job.deliveredKeys, signal: stopping },
+      const built = job;
+      return await deliverySpan(this.channel, n, ctx.attempt, () =>
+        spec.sender.send(
+          spec.targetOf(built),
+          { kind: 'alerts', alerts: n.alerts, render: built.render },
+          { notificationId: n.id, deliveredKeys: built.deliveredKeys, signal: stopping },
+        ),
       );
     } catch (err) {
       await to.lease.release();

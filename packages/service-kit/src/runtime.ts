@@ -14,7 +14,7 @@ import {
   type Publisher,
 } from '@nm/bus';
 import { ConfigStoreReader, SecretBox, parsePreviousKeys, startHeartbeat } from '@nm/config-store';
-import { createHealth, createLogger, Metrics, type Health, type Logger } from '@nm/telemetry';
+import { createHealth, createLogger, flushTraces, initTracing, Metrics, type Health, type Logger } from '@nm/telemetry';
 
 export interface RuntimeOptions {
   service: string;
@@ -59,6 +59,8 @@ export interface Runtime {
 
 export function createRuntime(opts: RuntimeOptions): Runtime {
   const instance = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Traces, when OTEL_EXPORTER_OTLP_ENDPOINT is set: once per process (the single-process mode starts it first).
+  initTracing({ serviceName: opts.service });
   const logger = opts.logger ?? createLogger(opts.service, opts.logLevel);
   const metrics = opts.metrics ?? new Metrics(opts.service);
   const health = createHealth();
@@ -146,6 +148,7 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
         }
       }
       stopBeat();
+      await flushTraces().catch(() => undefined);
       config.stop();
       if (bus) await bus.close();
       subscriber?.disconnect();

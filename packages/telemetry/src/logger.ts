@@ -1,5 +1,6 @@
 import { pino, type Bindings, type ChildLoggerOptions, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import { redactLogObject, scrubText } from './redact.js';
+import { logTraceFields } from './tracing.js';
 
 export type { Logger };
 
@@ -11,7 +12,10 @@ export type { Logger };
 export function loggerOptions(service: string, level: string = process.env.LOG_LEVEL ?? 'info'): LoggerOptions {
   return {
     level,
-    base: { service },
+    // `service` comes from the mixin, once per line: a child naming its own service replaces it
+    // (the single-process mode's services) instead of adding a second key.
+    base: {},
+    mixin: (_obj, _level, logger) => ({ service: serviceOf(logger) ?? service, ...logTraceFields() }),
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }), bindings: redactLogObject, log: redactLogObject },
     hooks: {
@@ -26,6 +30,10 @@ export function loggerOptions(service: string, level: string = process.env.LOG_L
   };
 }
 
+const SERVICE = Symbol('nm.service');
+type WithService = { [SERVICE]?: string };
+const serviceOf = (logger: unknown): string | undefined => (logger as WithService | undefined)?.[SERVICE];
+
 /**
  * A logger with `loggerOptions` (on stdout unless `destination` is given). Child bindings are
  * redacted too: pino does not pass them through the bindings formatter, so `child` is wrapped (its
@@ -36,7 +44,12 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
   // unbound: a grandchild is made from its own parent (`this`), which inherits this wrapper
   const child = Reflect.get(logger, 'child') as unknown as (this: Logger, b: Bindings, o?: ChildLoggerOptions) => Logger;
   const redactedChild = function (this: Logger, bindings: Bindings, options?: ChildLoggerOptions): Logger {
-    return child.call(this, redactLogObject(bindings), options);
+    const { service: named, ...rest } = bindings;
+    const made = child.call(this, redactLogObject(rest), options);
+    // a child's service replaces its parent's (one `service` key per line)
+    const svc = typeof named === 'string' ? named : serviceOf(this);
+    if (svc !== undefined) (made as unknown as WithService)[SERVICE] = svc;
+    return made;
   };
   logger.child = redactedChild as unknown as Logger['child'];
   return logger;

@@ -10,3 +10,5 @@ export type { PostableAlert } from './alert.builders.js';
 export * from './fake-kube/index.js';
 export { makeTestPki } from './tls.certs.js';
 export type { TestPki, TestCert } from './tls.certs.js';
+export { startOtlpReceiver } from './otlp.receiver.js';
+export type { OtlpReceiver, ReceivedSpan, OtlpValue } from './otlp.receiver.js';

@@ -5,6 +5,9 @@ import { groupAlerts, isResolvedAt, labelSetString, nflogDecision, nflogExpiryMs
 import type { Logger, Metrics } from '@nm/telemetry';
 import { groupId, partitionOf, type GroupAddition, type GroupMeta, type GroupState, type StoredGroup } from './group.state.js';
 import type { PartitionLeases } from './partition.leases.js';
+import { notificationSpan } from '../notification.span.js';
+
+const NO_TRACES: ReadonlyMap<string, never> = new Map<string, never>();
 
 export interface StatefulSettings {
   groupLabels: readonly string[];
@@ -225,7 +228,10 @@ export class StatefulAggregator {
     await Promise.all(
       parts.map(async (part, index) => {
         const n = notification(part, index, parts.length);
-        await this.deps.publisher.publish(subjects.notify(meta.receiver.channel), n, { msgId: n.id });
+        // alerts kept in Redis carry no trace context: the notification starts its own trace
+        await notificationSpan({ traces: NO_TRACES, receiver: meta.receiver, groupKey: meta.groupKey }, n, (traceparent) =>
+          this.deps.publisher.publish(subjects.notify(meta.receiver.channel), n, { msgId: n.id, ...(traceparent ? { traceparent } : {}) }),
+        );
         this.notifications.inc({ channel: meta.receiver.channel });
       }),
     );
