@@ -20,7 +20,7 @@ apiVersion: notification.kubesphere.io/v2beta2
 kind: Receiver
 metadata: {name: chat, labels: {type: global}}
 spec:
-  telegram: {channels: ["@ops"]}
+  sms: {phoneNumbers: ["13800000001"]}
   slack: {channels: ["#ops"]}
 `;
 
@@ -64,8 +64,8 @@ describe('Receivers of channels without a sender', () => {
         file: join(dir, 'receivers.yaml'),
         kind: 'Receiver',
         name: 'chat',
-        field: 'spec.telegram',
-        message: 'no sender exists for channel telegram in this version: its notifications are dead-lettered (reason no-sender) after NM_NOTIFY_UNCLAIMED_TIMEOUT',
+        field: 'spec.sms',
+        message: 'no sender exists for channel sms in this version: its notifications are dead-lettered (reason no-sender) after NM_NOTIFY_UNCLAIMED_TIMEOUT',
       },
     ]);
   });
@@ -85,14 +85,14 @@ describe('Receivers of channels without a sender', () => {
     const problems = await c.hgetall(keys.problems);
     expect(Object.keys(problems)).toEqual([`${join(dir, 'receivers.yaml')}#Receiver/chat`]);
     expect(JSON.parse(problems[`${join(dir, 'receivers.yaml')}#Receiver/chat`]!)).toEqual([
-      expect.objectContaining({ severity: 'warning', field: 'spec.telegram', message: expect.stringContaining('no sender exists for channel telegram in this version') }),
+      expect.objectContaining({ severity: 'warning', field: 'spec.sms', message: expect.stringContaining('no sender exists for channel sms in this version') }),
     ]);
     const warnings = lines.filter((l) => l.level === 'warn');
     expect(warnings).toEqual([
-      { level: 'warn', msg: 'configuration warning', fields: expect.objectContaining({ object: 'Receiver/chat', field: 'spec.telegram', problem: expect.stringContaining('no sender exists for channel telegram') }) },
+      { level: 'warn', msg: 'configuration warning', fields: expect.objectContaining({ object: 'Receiver/chat', field: 'spec.sms', problem: expect.stringContaining('no sender exists for channel sms') }) },
     ]);
-    expect(await gauge(metrics, 'telegram', 'no-implementation')).toBe(1);
-    expect(await gauge(metrics, 'sms', 'no-implementation')).toBe(0); // its section is disabled
+    expect(await gauge(metrics, 'sms', 'no-implementation')).toBe(1); // the disabled section of Receiver hooks is not counted
+    expect(await gauge(metrics, 'telegram', 'no-implementation')).toBeUndefined(); // sender-telegram exists
   });
 
   it('checks heartbeats: a channel in use without a live sender is warned about once per revision, counted and listed, until its sender is back', async () => {
