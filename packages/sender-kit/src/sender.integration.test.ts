@@ -228,14 +228,14 @@ describe('sender service on real NATS and Redis', () => {
       stage: 'sender-webhook',
       reason: 'permanent-error',
       code: 'webhook:http-400',
-      error: 'webhook: 1 of 1 unit(s) failed: webhook answered HTTP 400: {"error":"scripted"}',
+      error: 'webhook: 1 of 1 unit(s) failed: webhook answered HTTP 400: error scripted',
       subject: 'nm.notify.webhook',
       deliveries: 1,
       payload: n,
     });
     const history = await historyOf(n.id);
     expect(history.map((h) => [h.result, h.error, h.destination, h.attempt])).toEqual([
-      ['failed', 'webhook answered HTTP 400: {"error":"scripted"}', `${sink.url}/alerts`, 1],
+      ['failed', 'webhook answered HTTP 400: error scripted', `${sink.url}/alerts`, 1],
     ]);
     expect(requestsFor(n.id)).toHaveLength(1);
     expect(await redis.exists(deliveredKeys.done(n.id))).toBe(0);
