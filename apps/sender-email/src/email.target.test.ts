@@ -98,6 +98,7 @@ describe('emailTargetOf', () => {
       },
       to: ['a@example.com', 'b@example.com'],
       format: 'html',
+      delivery: 'single',
     });
     expect(describeEmailDestination(job)).toBe('a@example.com, b@example.com');
   });
@@ -107,6 +108,15 @@ describe('emailTargetOf', () => {
     const other = configOf('team-other', { from: 'other@example.com' }, { type: 'tenant', namespace: TENANT, tier: 'silver' });
     const job = jobFor(snapshotOf([configOf('default-email', {}), other, tenantConfig]), receiverOf({ emailConfigSelector: { matchLabels: { tier: 'gold' } } }));
     expect(emailTargetOf(job).config.from).toBe('team@example.com');
+  });
+
+  it('sends each recipient a message of its own unless the receiver, else options.email.deliveryType, says bulk', () => {
+    const config = configOf('default-email', {});
+    expect(emailTargetOf(jobFor(snapshotOf([config]), receiverOf({}))).delivery).toBe('single');
+    expect(emailTargetOf(jobFor(snapshotOf([config], { email: { deliveryType: 'bulk', maxEmailReceivers: 50 } }), receiverOf({})))).toMatchObject({ delivery: 'bulk', batchSize: 50 });
+    expect(emailTargetOf(jobFor(snapshotOf([config], { email: { deliveryType: 'Bulk' } }), receiverOf({}))).delivery).toBe('bulk');
+    expect(emailTargetOf(jobFor(snapshotOf([config], { email: { deliveryType: 'bulk' } }), receiverOf({ deliveryType: 'single' }))).delivery).toBe('single');
+    expect(emailTargetOf(jobFor(snapshotOf([config]), receiverOf({ deliveryType: 'bulk' }))).delivery).toBe('bulk');
   });
 
   it('takes tmplType from the receiver, else options.email.tmplType, else html', () => {

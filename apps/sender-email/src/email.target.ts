@@ -2,10 +2,12 @@
  * Maps a Receiver's email section and the Config it uses (notification-manager §1.4, §1.5, §3.1)
  * to an `EmailTarget`: SMTP settings and credentials from the Config's `email` section, recipients
  * from the receiver's `to`, and the body format from `tmplType` (receiver, then
- * `options.email.tmplType`, then html). `options.email.maxEmailReceivers` sets the recipients per
- * message and `options.email.notificationTimeout` the SMTP timeouts, per notification.
+ * `options.email.tmplType`, then html). Each recipient gets a message of its own unless the
+ * receiver's `deliveryType` (else `options.email.deliveryType`) is `bulk`: then one message goes to
+ * all, `options.email.maxEmailReceivers` recipients per message. `options.email.notificationTimeout`
+ * sets the SMTP timeouts, per notification.
  */
-import type { EmailTarget, EmailTlsConfig } from '@nm/channels';
+import type { EmailDelivery, EmailTarget, EmailTlsConfig } from '@nm/channels';
 import type { EmailReceiver, TLSConfig } from '@nm/model';
 import { configOf, idsOf, targetError, timeoutOf, tmplTypeOf, type DeliveryJob } from '@nm/sender-kit';
 
@@ -38,6 +40,14 @@ function maxReceiversOf(job: DeliveryJob): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
 }
 
+/** `single` unless the receiver's `deliveryType`, else `options.email.deliveryType`, says `bulk` (any case). */
+export function emailDeliveryOf(job: DeliveryJob): EmailDelivery {
+  const own = (job.section as EmailReceiver).deliveryType;
+  const option = job.channelOptions?.['deliveryType'];
+  const chosen = own ?? (typeof option === 'string' ? option : undefined);
+  return chosen?.toLowerCase() === 'bulk' ? 'bulk' : 'single';
+}
+
 /** The SMTP target of a job; a missing Config or an empty `to` is a PermanentError naming the receiver. */
 export function emailTargetOf(job: DeliveryJob): EmailTarget {
   const to = recipientsOf(job);
@@ -61,6 +71,7 @@ export function emailTargetOf(job: DeliveryJob): EmailTarget {
     },
     to,
     format: emailFormatOf(job),
+    delivery: emailDeliveryOf(job),
     ...(batchSize !== undefined ? { batchSize } : {}),
     ...timeoutOf(job),
   };

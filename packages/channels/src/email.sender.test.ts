@@ -34,10 +34,10 @@ describe('EmailSender against a real SMTP server', () => {
     sink = undefined;
   });
 
-  it('sends one message to every recipient over verified STARTTLS with AUTH, UTF-8 subject and HTML body', async () => {
+  it('in bulk delivery sends one message to every recipient over verified STARTTLS with AUTH, UTF-8 subject and HTML body', async () => {
     sink = await startSmtpSink({ tls });
     const to = ['ops@example.com', 'dba@example.com', '值班@example.com'];
-    const res = await sender.send(target(sink.port, to), textMessage('<h1>磁盘已满</h1><p>node-1</p>', '【告警】磁盘已满 node-1'));
+    const res = await sender.send({ ...target(sink.port, to), delivery: 'bulk' }, textMessage('<h1>磁盘已满</h1><p>node-1</p>', '【告警】磁盘已满 node-1'));
     expect(res.status).toBe('delivered');
     expect(sink.received).toHaveLength(1);
     const got = sink.received[0]!;
@@ -53,11 +53,11 @@ describe('EmailSender against a real SMTP server', () => {
     expect(JSON.stringify(res)).not.toContain('pa55');
   });
 
-  it('sends text bodies, batches recipients, and uses the PLAIN authorisation identity when configured', async () => {
+  it('sends text bodies, batches recipients in bulk delivery, and uses the PLAIN authorisation identity when configured', async () => {
     sink = await startSmtpSink({ tls, authMethods: ['PLAIN'] });
     const batched = new EmailSender({ batchSize: 2, retry: { attempts: 1 } });
     const to = ['a@example.com', 'b@example.com', 'c@example.com'];
-    const res = await batched.send(target(sink.port, to, { authIdentify: 'ops-team' }, 'text'), alertMessage(alerts(2)));
+    const res = await batched.send({ ...target(sink.port, to, { authIdentify: 'ops-team' }, 'text'), delivery: 'bulk' }, alertMessage(alerts(2)));
     expect(res.outcomes.map((o) => o.destination)).toEqual(['a@example.com, b@example.com', 'c@example.com']);
     expect(sink.received.map((r) => r.envelopeTo.join(',')).sort()).toEqual(['a@example.com,b@example.com', 'c@example.com']);
     for (const got of sink.received) {
@@ -68,13 +68,53 @@ describe('EmailSender against a real SMTP server', () => {
     }
   });
 
-  it('sends one message per maxEmailReceivers recipients of the target (2 of 5 → 3 messages)', async () => {
+  it('in bulk delivery sends one message per maxEmailReceivers recipients of the target (2 of 5 → 3 messages)', async () => {
     sink = await startSmtpSink({ tls });
     const to = ['a@example.com', 'b@example.com', 'c@example.com', 'd@example.com', 'e@example.com'];
-    const res = await sender.send({ ...target(sink.port, to), batchSize: 2 }, textMessage('x', 's'));
+    const res = await sender.send({ ...target(sink.port, to), batchSize: 2, delivery: 'bulk' }, textMessage('x', 's'));
     expect(res.status).toBe('delivered');
     expect(res.outcomes.map((o) => o.destination)).toEqual(['a@example.com, b@example.com', 'c@example.com, d@example.com', 'e@example.com']);
     expect(sink.received.map((r) => r.envelopeTo.join(',')).sort()).toEqual(['a@example.com,b@example.com', 'c@example.com,d@example.com', 'e@example.com']);
+  });
+
+  it('by default sends each recipient a message of its own: one SMTP session each, To: naming only that recipient', async () => {
+    sink = await startSmtpSink({ tls });
+    const to = ['ops@example.com', 'dba@example.com', 'oncall@example.com'];
+    const res = await sender.send(target(sink.port, [...to, 'ops@example.com']), textMessage('<p>disk full</p>', 'disk full'));
+    expect(res.status).toBe('delivered');
+    expect(sink.received).toHaveLength(3);
+    const byRecipient = sink.received.map((r) => ({ envelope: r.envelopeTo, to: r.mail.to && !Array.isArray(r.mail.to) ? r.mail.to.value.map((a) => a.address) : [] }));
+    expect(byRecipient.sort((a, b) => a.envelope[0]!.localeCompare(b.envelope[0]!))).toEqual(
+      [...to].sort().map((addr) => ({ envelope: [addr], to: [addr] })),
+    );
+    // no message lists another recipient anywhere in its headers
+    for (const got of sink.received) {
+      const headers = JSON.stringify([...got.mail.headers.entries()]);
+      expect(headers).toContain(got.envelopeTo[0]!);
+      for (const other of to.filter((a) => a !== got.envelopeTo[0])) expect(headers).not.toContain(other);
+    }
+    expect(res.outcomes.map((o) => [o.destination, o.key]).sort()).toEqual([...to].sort().map((a) => [a, `to:${a}#0/1`]));
+  });
+
+  it('a retry sends again only to the recipients that did not get the message', async () => {
+    const rcptCodes: Record<string, number> = { 'later@example.com': 451 };
+    sink = await startSmtpSink({ tls, rcptCodes });
+    const to = ['a@example.com', 'later@example.com', 'b@example.com'];
+    const first = await sender.send(target(sink.port, to), textMessage('x', 's'));
+    expect(first.status).toBe('partial');
+    expect(failureOf(first)).toBeInstanceOf(RetryableError);
+    expect(sink.received.map((r) => r.envelopeTo[0]).sort()).toEqual(['a@example.com', 'b@example.com']);
+    delete rcptCodes['later@example.com']; // the mailbox accepts mail again
+    const deliveredKeys = new Set(first.outcomes.filter((o) => o.status === 'delivered').map((o) => o.key));
+    const second = await sender.send(target(sink.port, to), textMessage('x', 's'), { deliveredKeys });
+    expect(second.status).toBe('delivered');
+    expect(second.outcomes.map((o) => [o.destination, o.status]).sort()).toEqual([
+      ['a@example.com', 'duplicate'],
+      ['b@example.com', 'duplicate'],
+      ['later@example.com', 'delivered'],
+    ]);
+    // three messages in all: a and b once, later once (after its retry)
+    expect(sink.received.map((r) => r.envelopeTo[0]).sort()).toEqual(['a@example.com', 'b@example.com', 'later@example.com']);
   });
 
   it('gives up on a server that never greets after the target timeoutMs, as a retryable failure', async () => {
@@ -127,7 +167,7 @@ describe('EmailSender against a real SMTP server', () => {
     expect(failureOf(refused)).toBeInstanceOf(PermanentError);
     expect(failureOf(refused)!.code).toBe('smtp:550');
 
-    const partial = await sender.send(target(sink.port, ['ops@example.com', 'nobody@example.com']), textMessage('x', 's'));
+    const partial = await sender.send({ ...target(sink.port, ['ops@example.com', 'nobody@example.com']), delivery: 'bulk' }, textMessage('x', 's'));
     expect(partial.outcomes[0]).toMatchObject({ status: 'partial', invalid: ['nobody@example.com'] });
     expect(failureOf(partial)).toBeInstanceOf(PartialFailureError);
     expect(sink.received.map((r) => r.envelopeTo)).toEqual([['ops@example.com']]);

@@ -1,11 +1,15 @@
 /**
- * Email over SMTP (nodemailer). Unlike notification-manager: TLS certificates are verified unless
- * `insecureSkipVerify` says otherwise, and one message goes to many recipients (`batchSize` per
- * message: the target's `maxEmailReceivers`, else the sender's) instead of one session per recipient.
+ * Email over SMTP (nodemailer). As in notification-manager, each recipient gets a message of its
+ * own by default (`delivery: 'single'`: one SMTP session per recipient, so no recipient sees the
+ * others in `To:`), and each recipient is a delivery unit of its own, so a retry sends again only
+ * to the recipients that did not get it. `delivery: 'bulk'` sends one message to many recipients
+ * instead (`batchSize` per message: the target's `maxEmailReceivers`, else the sender's).
+ * Unlike notification-manager, TLS certificates are verified unless `insecureSkipVerify` says otherwise.
  * Port 465 is implicit TLS; otherwise STARTTLS is used when offered, and required whenever the
  * Config carries credentials (unless it sets `requireTLS: false` explicitly) or sets `requireTLS`.
  * The connection is opened to an address the egress guard allowed (egress.ts).
  */
+import { createHash } from 'node:crypto';
 import { connect as netConnect, isIP } from 'node:net';
 import { createTransport } from 'nodemailer';
 import type { SMTPTransportOptions } from 'nodemailer/lib/smtp-transport';
@@ -47,12 +51,20 @@ export interface EmailTransportConfig {
   tls?: EmailTlsConfig;
 }
 
+/** How recipients share messages (notification-manager's `deliveryType`). */
+export type EmailDelivery = 'single' | 'bulk';
+
 export interface EmailTarget {
   config: EmailTransportConfig;
   to: readonly string[];
   /** `tmplType`: html (default) or text. The rendered title is the subject. */
   format?: 'html' | 'text';
-  /** Recipients per message (`options.email.maxEmailReceivers`); default the sender's `batchSize`. */
+  /**
+   * `single` (default): one message per recipient, each recipient a delivery unit. `bulk`: one
+   * message to all recipients (in batches of `batchSize`), every recipient listed in `To:`.
+   */
+  delivery?: EmailDelivery | undefined;
+  /** Recipients per message in `bulk` delivery (`options.email.maxEmailReceivers`); default the sender's `batchSize`. */
   batchSize?: number | undefined;
   /** Connection, greeting and socket timeout (`options.email.notificationTimeout`); default the sender's. */
   timeoutMs?: number | undefined;
@@ -135,12 +147,14 @@ export class EmailSender implements ChannelSender<EmailTarget> {
     const size = Math.max(1, Math.floor(target.batchSize ?? this.opts.batchSize ?? 100));
     const timeoutMs = target.timeoutMs ?? this.opts.timeoutMs;
     const batches: string[][] = [];
-    for (let i = 0; i < target.to.length; i += size) batches.push(target.to.slice(i, i + size));
+    if (target.delivery === 'bulk') for (let i = 0; i < target.to.length; i += size) batches.push(target.to.slice(i, i + size));
+    else for (const to of new Set(target.to)) batches.push([to]);
     const chunks = splitMessage(message, { maxBytes: Infinity });
     const units = unitsFor(
-      batches.map((to, i) => ({ to, i })),
+      batches.map((to) => ({ to })),
       chunks,
-      ({ to, i }) => ({ key: `to:${i}`, label: to.join(', ') }),
+      // keyed by the recipients themselves: a retry skips exactly the recipients already served
+      ({ to }) => ({ key: to.length === 1 ? `to:${to[0]!.toLowerCase()}` : `bulk:${createHash('sha256').update(to.join('\n').toLowerCase()).digest('hex').slice(0, 16)}`, label: to.join(', ') }),
       ({ to }, chunk) => this.deliver(config, to, target.format ?? 'html', chunk, timeoutMs),
     );
     return runUnits('email', units, ctx, {

@@ -82,7 +82,7 @@ export {
 export { HttpChannelSender, TokenChannelSender } from './http.sender.js';
 export type { HttpSenderOptions, RateLimitedSenderOptions, TokenSenderOptions } from './http.sender.js';
 export { EmailSender, smtpTransportOptions } from './email.sender.js';
-export type { EmailSenderOptions, EmailTarget, EmailTlsConfig, EmailTransportConfig } from './email.sender.js';
+export type { EmailDelivery, EmailSenderOptions, EmailTarget, EmailTlsConfig, EmailTransportConfig } from './email.sender.js';
 export { SlackSender } from './slack.sender.js';
 export type { SlackSenderOptions, SlackTarget } from './slack.sender.js';
 export { WechatSender } from './wechat.sender.js';

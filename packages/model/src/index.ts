@@ -29,6 +29,7 @@ export type {
 } from './crd/common.schema.js';
 export {
   DingTalkReceiverSchema,
+  EMAIL_DELIVERY_TYPES,
   EmailReceiverSchema,
   SlackReceiverSchema,
   WebhookReceiverSchema,

@@ -270,6 +270,10 @@ function checkNotificationManager(c: Collector, nm: NotificationManager): void {
   if (s.timeZone !== undefined && !isValidTimeZone(s.timeZone)) c.error('spec.timeZone', `unknown IANA time zone ${JSON.stringify(s.timeZone)}`);
   const o = s.receivers.options;
   oneOf(c, 'spec.receivers.options.email.tmplType', o?.email?.tmplType, ['html', 'text']);
+  const delivery = o?.email?.deliveryType;
+  if (delivery !== undefined && !['single', 'bulk'].includes(delivery.toLowerCase())) {
+    c.warn('spec.receivers.options.email.deliveryType', `${JSON.stringify(delivery)} is neither single nor bulk; each recipient gets a message of its own (single)`);
+  }
   oneOf(c, 'spec.receivers.options.wechat.tmplType', o?.wechat?.tmplType, ['text', 'markdown']);
   oneOf(c, 'spec.receivers.options.dingtalk.tmplType', o?.dingtalk?.tmplType, ['text', 'markdown']);
   oneOf(c, 'spec.receivers.options.feishu.tmplType', o?.feishu?.tmplType, ['post', 'text']);

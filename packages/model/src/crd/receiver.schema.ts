@@ -30,12 +30,20 @@ export const DingTalkReceiverSchema = z.looseObject({
     .optional(),
 });
 
+/** How an email reaches several recipients: one message each (`single`) or one for all (`bulk`). */
+export const EMAIL_DELIVERY_TYPES = ['single', 'bulk'] as const;
+
 export const EmailReceiverSchema = z.looseObject({
   ...receiverSectionCommon,
   emailConfigSelector: LabelSelectorSchema.optional(),
   subjectTemplate: z.string().optional(),
   tmplType: z.string().optional(),
   to: z.array(z.string()),
+  /**
+   * Extension: `single` (default) sends each recipient a message of its own, so no recipient sees
+   * the others; `bulk` sends one message to all of them. Overrides `options.email.deliveryType`.
+   */
+  deliveryType: z.enum(EMAIL_DELIVERY_TYPES).optional(),
 });
 
 export const SlackReceiverSchema = z.looseObject({
