@@ -1,7 +1,9 @@
 # One image per service: docker build --build-arg APP=<service> -t notification-manager-<service> .
 # APP is a directory of apps/: ingest, silencer, router, aggregator, config-sync, sender-webhook,
 # sender-email, sender-slack, sender-wechat, sender-dingtalk, sender-feishu, sender-sms,
-# sender-pushover, sender-discord, sender-telegram, event-exporter, standalone, nmctl.
+# sender-pushover, sender-discord, sender-telegram,
+# sender-teams, sender-pagerduty, sender-opsgenie, sender-googlechat,
+# event-exporter, standalone, nmctl.
 # The service reads its settings from the environment (docs/configuration.md); NM_SECRET_KEY has
 # no default and the service refuses to start without it.
 ARG NODE_IMAGE=node:20-bookworm-slim

@@ -7,7 +7,7 @@ import { byKind, CHART, helm, nullPaths, render, valuesFile, type K8sObject } fr
 import { CLUSTER_SCOPED, schemaErrors } from './k8s.validate.js';
 
 const SERVICES = ['ingest', 'silencer', 'router', 'aggregator', 'config-sync'];
-const SENDERS = ['webhook', 'email', 'slack', 'wechat', 'dingtalk', 'feishu', 'sms'];
+const SENDERS = ['webhook', 'email', 'slack', 'wechat', 'dingtalk', 'feishu', 'sms', 'teams', 'pagerduty', 'opsgenie', 'googlechat'];
 
 /** The values matrix: every optional block off, everything on, external NATS/Redis, overrides. */
 const MATRIX: Record<string, Record<string, unknown>> = {
@@ -105,7 +105,7 @@ describe('helm template over the values matrix', () => {
 
   it.each(['1.23.0', '1.27.0', '1.30.0'])('renders for Kubernetes %s', (version) => {
     const r = render({ extraArgs: ['--kube-version', version] });
-    expect(byKind(r.objects, 'Deployment')).toHaveLength(12);
+    expect(byKind(r.objects, 'Deployment')).toHaveLength(SERVICES.length + SENDERS.length);
   });
 
   it('refuses Kubernetes older than 1.23 (kubeVersion)', () => {
@@ -256,7 +256,7 @@ describe('autoscaling and disruption budgets', () => {
       SENDERS.map((s) => [`nm-notification-manager-sender-${s}`, 1, 5]),
     );
     expect(byKind(rendered['minimal']!, 'HorizontalPodAutoscaler')).toHaveLength(1);
-    expect(byKind(defaults, 'PodDisruptionBudget')).toHaveLength(12);
+    expect(byKind(defaults, 'PodDisruptionBudget')).toHaveLength(SERVICES.length + SENDERS.length);
     expect(byKind(rendered['minimal']!, 'PodDisruptionBudget')).toHaveLength(0);
   });
 
