@@ -10,9 +10,15 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const SERVICES = ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] as const;
 /** Channel senders besides sender-webhook; spawned only when `services` names them. */
 export const CHANNEL_SENDERS = ['sender-email', 'sender-slack', 'sender-wechat', 'sender-dingtalk', 'sender-feishu'] as const;
+/** The Pushover, Discord and Telegram senders (channels-chat.e2e.test.ts); spawned only when `services` names them. */
+export const CHAT_SENDERS = ['sender-pushover', 'sender-discord', 'sender-telegram'] as const;
+/** The SMS sender (channels-sms.e2e.test.ts); spawned only when `services` names it. */
+export const SMS_SENDER = 'sender-sms' as const;
+/** The Teams, PagerDuty, Opsgenie and Google Chat senders (channels-incident.e2e.test.ts); spawned only when `services` names them. */
+export const INCIDENT_SENDERS = ['sender-teams', 'sender-pagerduty', 'sender-opsgenie', 'sender-googlechat'] as const;
 /** Services that need a Kubernetes API server; spawned only when `services` names them. */
 export const CLUSTER_SERVICES = ['event-exporter'] as const;
-export type Service = (typeof SERVICES)[number] | (typeof CHANNEL_SENDERS)[number] | (typeof CLUSTER_SERVICES)[number];
+export type Service = (typeof SERVICES)[number] | (typeof CHANNEL_SENDERS)[number] | (typeof CLUSTER_SERVICES)[number] | typeof SMS_SENDER | (typeof CHAT_SENDERS)[number] | (typeof INCIDENT_SENDERS)[number];
 
 export interface StackOptions {
   manifests: Record<string, string>;
