@@ -202,9 +202,12 @@ export function classifyVendorError(
   message: string,
   retryAfterMs?: number,
 ): RetryableError | PermanentError {
-  const c = String(code);
+  // a code that is not code-like is not repeated either (it lands in history and error codes)
+  const c = /^[\w.:-]{1,40}$/.test(String(code)) ? String(code) : 'unrecognised';
   const full = `${vendor}:${c}`;
-  const text = `${vendor} error ${c}${message ? `: ${message}` : ''}`;
+  // the vendor's words only when short (a robot URL may point anywhere: history must not carry its answers)
+  const said = shortDetail(message);
+  const text = `${vendor} error ${c}${said ? `: ${said}` : ''}`;
   if (RETRYABLE_VENDOR_CODES[vendor]?.has(c)) {
     const asked = retryAfterMs ?? VENDOR_RETRY_AFTER_MS[full];
     const wait = asked === undefined ? undefined : Math.min(asked, retryAfterMax());

@@ -276,6 +276,8 @@ describe('webhook proxyUrl with an https target (CONNECT)', () => {
     const sender2 = new WebhookSender({ clock: new RecordingClock(), retry: { attempts: 1 }, egressGuard: open, connector });
     const toMetadata = await sender2.send({ url: 'https://hooks.test/x', httpConfig: { proxyUrl: `http://proxy.test:${proxyPort}` } }, textMessage('{}'));
     expect(toMetadata.outcomes[0]?.error?.message).toContain('egress denied: hooks.test resolves to 169.254.169.254:443');
+    const httpViaDeniedProxy = await sender.send({ url: 'http://hooks.example/x', httpConfig: { proxyUrl: `http://proxy.test:${proxyPort}` } }, textMessage('{}'));
+    expect(httpViaDeniedProxy.outcomes[0]?.error?.message).toContain(`egress denied: proxy.test resolves to 127.0.0.1:${proxyPort}`);
     const httpToMetadata = await sender2.send({ url: 'http://169.254.169.254/latest/meta-data/', httpConfig: { proxyUrl: `http://proxy.test:${proxyPort}` } }, textMessage('{}'));
     expect(httpToMetadata.outcomes[0]?.error?.message).toContain('egress denied: 169.254.169.254:80');
     expect(asked).toEqual([]);

@@ -92,5 +92,9 @@ describe('answer bodies of failed sends', () => {
     const err = classifyHttpError({ status: 403, detail: 'AccessDenied: arn:aws:iam::123456789012:role/x denied for user { "token": "t" }' }, 'webhook');
     expect(err.message).toMatch(/^webhook answered HTTP 403: \d+-byte detail withheld$/);
     expect(classifyHttpError({ status: 404, detail: 'Unknown Webhook (code 10015)' }, 'discord').message).toBe('discord answered HTTP 404: Unknown Webhook (code 10015)');
+    expect(classifyVendorError('dingtalk', 310000, 'keywords not in content').message).toBe('dingtalk error 310000: keywords not in content');
+    const leaky = classifyVendorError('dingtalk', 'x'.repeat(100), `internal config: ${'a'.repeat(200)}`);
+    expect(leaky.message).toBe('dingtalk error unrecognised: 217-byte detail withheld');
+    expect(leaky.code).toBe('dingtalk:unrecognised');
   });
 });
