@@ -177,7 +177,7 @@ into floats).
 {{- end -}}
 {{- $ingestHost := $v.ingest.service.name | default (include "nm.componentName" (dict "root" . "component" "ingest")) -}}
 {{- $senderEnv := list $health (dict "name" "NM_EGRESS_DENY" "value" (join "," $v.egress.deny)) (dict "name" "NM_EGRESS_ALLOW" "value" (join "," $v.egress.allow)) (dict "name" "NM_RETRY_AFTER_MAX" "value" (toString $v.egress.retryAfterMax)) (dict "name" "NM_HTTP_MAX_RESPONSE_BYTES" "value" (toString (int $v.egress.maxResponseBytes))) (dict "name" "NM_INGEST_URL" "value" (printf "http://%s.%s.svc:%v" $ingestHost (include "nm.namespace" .) $v.ingest.service.port)) -}}
-{{- range $channel := list "webhook" "email" "slack" "wechat" "dingtalk" "feishu" "sms" "teams" "pagerduty" "opsgenie" "googlechat" -}}
+{{- range $channel := list "webhook" "email" "slack" "wechat" "dingtalk" "feishu" "sms" "pushover" "discord" "telegram" "teams" "pagerduty" "opsgenie" "googlechat" -}}
 {{- $s := index $v.senders $channel -}}
 {{- if and $s $s.enabled -}}
 {{- $out = append $out (dict "component" (printf "sender-%s" $channel) "key" "senders" "port" 8080 "portName" "http" "env" $senderEnv "channel" $channel) -}}

@@ -130,7 +130,7 @@ app.kubernetes.io/component: {{ .component }}
 {{/* The enabled senders, as a list of channel names in a stable order. */}}
 {{- define "nm.enabledSenders" -}}
 {{- $out := list -}}
-{{- range $channel := list "webhook" "email" "slack" "wechat" "dingtalk" "feishu" "sms" "teams" "pagerduty" "opsgenie" "googlechat" -}}
+{{- range $channel := list "webhook" "email" "slack" "wechat" "dingtalk" "feishu" "sms" "pushover" "discord" "telegram" "teams" "pagerduty" "opsgenie" "googlechat" -}}
 {{- $s := index $.Values.senders $channel -}}
 {{- if and $s $s.enabled -}}
 {{- $out = append $out $channel -}}

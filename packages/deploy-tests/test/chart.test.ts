@@ -7,7 +7,7 @@ import { byKind, CHART, helm, nullPaths, render, valuesFile, type K8sObject } fr
 import { CLUSTER_SCOPED, schemaErrors } from './k8s.validate.js';
 
 const SERVICES = ['ingest', 'silencer', 'router', 'aggregator', 'config-sync'];
-const SENDERS = ['webhook', 'email', 'slack', 'wechat', 'dingtalk', 'feishu', 'sms', 'teams', 'pagerduty', 'opsgenie', 'googlechat'];
+const SENDERS = ['webhook', 'email', 'slack', 'wechat', 'dingtalk', 'feishu', 'sms', 'pushover', 'discord', 'telegram', 'teams', 'pagerduty', 'opsgenie', 'googlechat'];
 
 /** The values matrix: every optional block off, everything on, external NATS/Redis, overrides. */
 const MATRIX: Record<string, Record<string, unknown>> = {
