@@ -7,6 +7,7 @@ Usage:
   nmctl validate PATH...
   nmctl route CONFIG_DIR ALERT.json [--now RFC3339] [--tenants NS=USER,...]... [--firing FILE]
   nmctl migrate-eventer --sink SINK... [--name NAME] [--configmap FILE]...
+  nmctl migrate FILE...
   nmctl help [COMMAND]
 
 Commands:
@@ -14,6 +15,7 @@ Commands:
   route     Explain which receivers alerts reach under a configuration, and why
   migrate-eventer
             Convert kube-eventer webhook sinks into an EventRule and a webhook Receiver
+  migrate   Convert notification-manager manifests of v2beta1, v2alpha1 and v1alpha1 to v2beta2
   help      Show the help of a command
 
 Run 'nmctl help COMMAND' for details.`;
@@ -56,6 +58,33 @@ Options:
 Exit status: 0 after explaining, 1 when the configuration has errors (they are printed on
 stderr), 2 on bad arguments or unreadable files.`;
 
+export const MIGRATE_HELP = `Usage: nmctl migrate FILE...
+
+Converts notification-manager manifests of older API versions to notification.kubesphere.io/v2beta2
+and prints every document of the FILEs as YAML on stdout (apply them with kubectl):
+
+  - v2beta1 Config, Receiver and NotificationManager: Secret references {namespace, name, key}
+    become Credentials {valueFrom: {secretKeyRef: ...}}, as notification-manager's conversion
+    webhook did; everything else is carried unchanged.
+  - v2alpha1 and v1alpha1 per-channel kinds (EmailConfig, WechatReceiver, SlackConfig, ...):
+    one Config or Receiver with that channel's section; the email port becomes a number, the
+    Slack channel a channels list, the DingTalk chatid a chatids list, WeChat toUser, toParty and
+    toTag lists (split at |). Namespaced objects become cluster-scoped; their Secret references
+    without a namespace name the old one. A second object of the same kind and name gets the
+    channel as a suffix (NAME-email).
+  - v2beta2 objects and other documents (Secrets, ConfigMaps) are printed unchanged.
+
+Server-owned metadata (resourceVersion, uid, managedFields, the last-applied annotation) and
+status are dropped. Each converted object is validated as 'nmctl validate' does.
+
+On stderr, one line per difference:
+  changed FILE#N Kind/name: message          carried over, but differently (renamed, split)
+  not carried FILE#N Kind/name: message      could not be carried over; fix it by hand
+and a summary line.
+
+Exit status: 0 when everything was carried over, 1 when something was not, 2 on bad arguments or
+a FILE that cannot be read or is not YAML.`;
+
 export const MIGRATE_EVENTER_HELP = `Usage: nmctl migrate-eventer --sink SINK... [--name NAME] [--configmap FILE]...
 
 Converts kube-eventer webhook sinks (the value of its --sink flag:
@@ -93,6 +122,7 @@ export const COMMAND_HELP: Readonly<Record<string, string>> = {
   validate: VALIDATE_HELP,
   route: ROUTE_HELP,
   'migrate-eventer': MIGRATE_EVENTER_HELP,
+  migrate: MIGRATE_HELP,
   help: HELP_HELP,
 };
 

@@ -2,6 +2,7 @@ import { EXIT } from '../errors.js';
 import { writeLine, type Command, type CommandIo } from './command.io.js';
 import { helpCommand, USAGE } from './help.command.js';
 import { migrateEventerCommand } from './migrate-eventer.command.js';
+import { migrateCommand } from './migrate.command.js';
 import { routeCommand } from './route.command.js';
 import { validateCommand } from './validate.command.js';
 
@@ -9,6 +10,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   validate: validateCommand,
   route: routeCommand,
   'migrate-eventer': migrateEventerCommand,
+  migrate: migrateCommand,
   help: helpCommand,
 };
 
