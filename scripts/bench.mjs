@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // End-to-end benchmark: alerts/s from POST to webhook delivery, latency p50/p99, RSS.
 // Runs the single-process build against private nats-server/redis-server; prints figures, asserts nothing.
-// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200] [--split] [--stateful] [--no-alertmanager]
+// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200] [--split] [--stateful] [--no-alertmanager] [--tracing]
+// --tracing: runs the workload twice on fresh servers, tracing off (no OTLP endpoint) and on (100% sampling,
+// OTLP/HTTP JSON to a receiver in this script on loopback), and prints both throughputs and their ratio.
 // --stateful: stateful aggregation (Alertmanager timing: groupWait 500ms, groupInterval 1s) instead of batch mode.
 // When Alertmanager is installed, the same workload also runs through it, delivering to the same sink.
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,7 +14,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const { startNats, startRedis, freePort, waitFor } = await import(join(root, 'packages/testing/dist/index.js'));
+const { startNats, startRedis, freePort, waitFor, startOtlpReceiver } = await import(join(root, 'packages/testing/dist/index.js'));
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
@@ -66,21 +68,56 @@ metadata: {name: t${t}, labels: {type: tenant, namespace: ns-${t}}}
 spec: {webhook: {url: "${sinkUrl}/t${t}"}}`);
 writeFileSync(join(dir, 'config.yaml'), docs.join('\n---\n'));
 
-const nats = await startNats();
-const redis = await startRedis();
-const port = await freePort();
 const SPLIT = process.argv.includes('--split');
-const baseEnv = { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', NM_HEALTH_PORT: '0' };
+const TRACING = process.argv.includes('--tracing');
 const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
 // --split: one process per service (the deployed shape); default: the single-process build.
 const services = SPLIT ? ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] : ['standalone'];
-const procs = services.map((svc) =>
-  spawn(process.execPath, [...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
-    env: { ...baseEnv, NM_CONFIG_DIR: dir, NM_INGEST_PORT: String(port), NM_INGEST_HOST: '127.0.0.1' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  }),
-);
-const app = procs[services.indexOf(SPLIT ? 'ingest' : 'standalone')];
+let nats;
+let redis;
+let port;
+let procs = [];
+/** Private nats-server and redis-server, and the services under `extraEnv`. */
+async function startNm(extraEnv = {}) {
+  nats = await startNats();
+  redis = await startRedis();
+  port = await freePort();
+  const baseEnv = { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', NM_HEALTH_PORT: '0' };
+  procs = services.map((svc) =>
+    spawn(process.execPath, [...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
+      env: { ...baseEnv, ...extraEnv, NM_CONFIG_DIR: dir, NM_INGEST_PORT: String(port), NM_INGEST_HOST: '127.0.0.1' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    }),
+  );
+  await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok, 120000);
+}
+async function stopNm() {
+  await Promise.all(
+    procs.map(
+      (p) =>
+        new Promise((r) => {
+          const t = setTimeout(r, 15000);
+          p.once('exit', () => {
+            clearTimeout(t);
+            r();
+          });
+          p.kill('SIGTERM');
+        }),
+    ),
+  );
+  procs = [];
+  await nats?.stop();
+  await redis?.stop();
+}
+/** One run of the workload through notification-manager under `extraEnv`. */
+async function runNm(extraEnv = {}) {
+  await startNm(extraEnv);
+  try {
+    return { mode: SPLIT ? 'one process per service' : 'single process', aggregation: STATEFUL ? 'stateful' : 'batch', ...(await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid))) };
+  } finally {
+    await stopNm();
+  }
+}
 const rssOf = (pids) => {
   let sum = 0;
   for (const pid of [pids].flat()) {
@@ -156,32 +193,36 @@ receivers:
   }
 }
 
+let otlp;
 try {
-  await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => undefined))?.ok, 120000);
-  const nm = { mode: SPLIT ? 'one process per service' : 'single process', aggregation: STATEFUL ? 'stateful' : 'batch', ...(await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid))) };
+  const nm = await runNm();
+  let tracing;
+  if (TRACING) {
+    otlp = await startOtlpReceiver();
+    const on = await runNm({
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_TRACES_SAMPLER: 'always_on',
+    });
+    await new Promise((r) => setTimeout(r, 1000)); // the last batch of spans
+    tracing = {
+      off: { alertsPerSecond: nm.alertsPerSecond, latencyMs: nm.latencyMs, peakRssMiB: nm.peakRssMiB },
+      on: { alertsPerSecond: on.alertsPerSecond, latencyMs: on.latencyMs, peakRssMiB: on.peakRssMiB, spansExported: otlp.spans.length },
+      throughputOnOverOff: +(on.alertsPerSecond / nm.alertsPerSecond).toFixed(2),
+      note: 'tracing on: 100% sampling, OTLP/HTTP JSON to a receiver in this script; the machine may be shared and noisy',
+    };
+  }
   const am = process.argv.includes('--no-alertmanager') ? { skipped: '--no-alertmanager' } : await alertmanager();
   console.log(JSON.stringify({
     workload: { alerts: ALERTS, tenants: TENANTS, postBatch: BATCH, groups: 10 * TENANTS, note: 'latency includes the 500 ms batch/group wait' },
     notificationManager: nm,
+    ...(tracing ? { tracing } : {}),
     alertmanager: am,
     ratio: am.alertsPerSecond ? { throughputNmOverAm: +(nm.alertsPerSecond / am.alertsPerSecond).toFixed(2) } : undefined,
   }, null, 2));
 } finally {
-  await Promise.all(
-    procs.map(
-      (p) =>
-        new Promise((r) => {
-          const t = setTimeout(r, 15000);
-          p.once('exit', () => {
-            clearTimeout(t);
-            r();
-          });
-          p.kill('SIGTERM');
-        }),
-    ),
-  );
-  await nats.stop();
-  await redis.stop();
+  await stopNm();
+  await otlp?.close();
   sink.close();
   rmSync(dir, { recursive: true, force: true });
 }
