@@ -78,7 +78,7 @@ describe('Retry-After cap', () => {
     const err = classifyHttpError({ status: 429, headers: { 'retry-after': '999999' } }, 'slack', now);
     expect(err).toBeInstanceOf(RetryableError);
     expect((err as RetryableError).retryAfterMs).toBe(60_000);
-    expect(classifyVendorError('slack', 'ratelimited', '', 3_600_000).retryAfterMs).toBe(60_000);
+    expect((classifyVendorError('slack', 'ratelimited', '', 3_600_000) as RetryableError).retryAfterMs).toBe(60_000);
     expect((classifyVendorError('wechat', '45009', 'limit') as RetryableError).retryAfterMs).toBe(60_000);
   });
 });
