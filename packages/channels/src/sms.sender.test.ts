@@ -3,12 +3,12 @@ import { startVendorFake, type RecordedRequest, type VendorFake } from '@nm/test
 import { PartialFailureError, PermanentError, RetryableError } from '@nm/errors';
 import { deliveredKeysOf, failureOf } from './delivery.runner.js';
 import { SmsSender, SmsUrlEnvSchema, type SmsTarget } from './sms.sender.js';
-import { awsSnsUrl, huaweiTemplateParas, type SmsProvider } from './sms.providers.js';
+import { awsSnsUrl, huaweiTemplateParas, type AliyunSmsProvider, type AwsSmsProvider, type HuaweiSmsProvider, type SmsProvider, type TencentSmsProvider } from './sms.providers.js';
 import { RecordingClock, alertMessage, alerts, textMessage } from './test-support/fixtures.js';
 
-const aliyun: SmsProvider = { provider: 'aliyun', accessKeyId: 'ali-id', accessKeySecret: 'ali-secret', signName: '告警', templateCode: 'SMS_1' };
-const tencent: SmsProvider = { provider: 'tencent', secretId: 'tc-id', secretKey: 'tc-secret', smsSdkAppId: '1400000000', sign: 'Ops', templateId: '449739' };
-const aws: SmsProvider = { provider: 'aws', region: 'eu-west-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'aws-secret' };
+const aliyun: AliyunSmsProvider = { provider: 'aliyun', accessKeyId: 'ali-id', accessKeySecret: 'ali-secret', signName: '告警', templateCode: 'SMS_1' };
+const tencent: TencentSmsProvider = { provider: 'tencent', secretId: 'tc-id', secretKey: 'tc-secret', smsSdkAppId: '1400000000', sign: 'Ops', templateId: '449739' };
+const aws: AwsSmsProvider = { provider: 'aws', region: 'eu-west-1', accessKeyId: 'AKIDTEST', secretAccessKey: 'aws-secret' };
 const form = (r: RecordedRequest): Record<string, string> => Object.fromEntries(new URLSearchParams(r.rawBody));
 const numbers = (n: number, from = 13800000000): string[] => Array.from({ length: n }, (_, i) => String(from + i));
 
@@ -16,7 +16,7 @@ describe('SmsSender', () => {
   let fake: VendorFake;
   let clock: RecordingClock;
   let sender: SmsSender;
-  let huawei: SmsProvider;
+  let huawei: HuaweiSmsProvider;
   const target = (provider: SmsProvider, phoneNumbers: string[]): SmsTarget => ({ provider, phoneNumbers });
 
   beforeAll(async () => {
