@@ -29,8 +29,9 @@ describe('nmctl validate', () => {
     expect(await validateCommand([NM_DOCS], io)).toBe(0);
     expect(io.outLines()).toEqual([
       expect.stringMatching(/^warning \S+02-notification-manager\.yaml NotificationManager\/notification-manager spec: deployment fields image, imagePullPolicy, replicas, .* set these in the chart's values \(image\.repository/),
+      expect.stringMatching(/^warning \S+02-notification-manager\.yaml NotificationManager\/notification-manager spec\.sidecars\.tenant: tenant lookups .* go to http:\/\/localhost:19094\/api\/v2\/tenant .*its container is not deployed here/),
     ]);
-    expect(io.errLines()).toEqual(['0 errors, 1 warning in 60 objects']);
+    expect(io.errLines()).toEqual(['0 errors, 2 warnings in 60 objects']);
   });
 
   it('exits 2 without a path, with an unknown option, or with a path that does not exist', async () => {
