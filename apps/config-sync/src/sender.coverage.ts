@@ -10,7 +10,7 @@ import type { Logger, Metrics } from '@nm/telemetry';
  * any other channel is routed, but no sender takes its notifications: the aggregator's unclaimed
  * notification reaper dead-letters them after `NM_NOTIFY_UNCLAIMED_TIMEOUT`.
  */
-export const SENDER_CHANNELS: readonly Channel[] = ['email', 'wechat', 'slack', 'webhook', 'dingtalk', 'feishu', 'pushover', 'discord', 'telegram'];
+export const SENDER_CHANNELS: readonly Channel[] = ['email', 'wechat', 'slack', 'webhook', 'dingtalk', 'feishu', 'pushover', 'discord', 'telegram', 'teams', 'pagerduty', 'opsgenie', 'googlechat'];
 
 /** Source of the liveness warnings in `nm:config:problems` (`<source>#Receiver/<name>`). */
 export const LIVENESS_SOURCE = 'sender-heartbeats';
