@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -10,6 +10,7 @@ import { startFakeKube, startRedis, waitFor, writeKubeconfig, type FakeKube, typ
 import { createLogger, Metrics } from '@nm/telemetry';
 import { ClusterNameSource, clusterNameOfKubesphereYaml, detectKubesphereClusterName } from './cluster.name.js';
 import { ConfigMirror } from './config.mirror.js';
+import { DirectorySync } from './directory.sync.js';
 import { kubeApis, type KubeApis } from './kubernetes/kube.client.js';
 import { KubernetesSync } from './kubernetes/kubernetes.sync.js';
 
@@ -125,6 +126,20 @@ describe('cluster name as notification-manager finds it (fake Kubernetes API ser
     const { reader } = await run('from-env');
     await waitFor('cluster name mirrored', () => reader.current().notificationManager !== undefined, 10_000);
     expect(effectiveSettings(reader.current().notificationManager).cluster).toBe('from-env');
+  });
+
+  it('directory mode (npm start) records NM_CLUSTER_NAME too', async () => {
+    const manifests = mkdtempSync(join(dir, 'manifests-'));
+    writeFileSync(join(manifests, 'nm.yaml'), 'apiVersion: notification.kubesphere.io/v2beta2\nkind: NotificationManager\nmetadata:\n  name: nm\nspec:\n  receivers:\n    tenantKey: namespace\n');
+    const c = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    const box = new SecretBox('cluster-name-test-key');
+    const sync = new DirectorySync(manifests, new ConfigStoreWriter(c, box), logger, new Metrics('t'), 100, undefined, new ClusterNameSource(logger, { override: 'edge-7' }));
+    await sync.start();
+    const reader = new ConfigStoreReader(c, undefined, box, logger, 50);
+    cleanup.push(() => c.disconnect(), () => sync.stop(), () => reader.stop());
+    await reader.start();
+    await waitFor('configuration mirrored', () => reader.isLoaded(), 10_000);
+    expect(effectiveSettings(reader.current().notificationManager).cluster).toBe('edge-7');
   });
 
   it("without any source the cluster stays 'default' (and a warning says why)", async () => {
