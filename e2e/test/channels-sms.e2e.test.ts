@@ -7,11 +7,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@nm/testing';
 import { startVendorFake, type RecordedRequest, type RouteName, type VendorFake } from '@nm/testing/vendor-fake';
+import { notificationManager } from './support/manifests.js';
 import { SERVICES, SMS_SENDER, startStack, type Stack } from './support/stack.js';
 
 const API = 'notification.kubesphere.io/v2beta2';
-const SECRET_NS = 'nm-system';
-const docs = (...objects: object[]): string => objects.map((o) => JSON.stringify(o, null, 2)).join('\n---\n');
+/** The NotificationManager of the other suites (Secrets in `default`), then the objects as JSON (JSON is YAML). */
+const docs = (...objects: object[]): string => [notificationManager({ batchMaxWait: '300ms' }), ...objects.map((o) => `${JSON.stringify(o, null, 2)}\n`)].join('---\n');
 const secretRef = (key: string): object => ({ valueFrom: { secretKeyRef: { name: 'sms-credentials', key } } });
 const form = (r: RecordedRequest): Record<string, string> => Object.fromEntries(new URLSearchParams(r.rawBody));
 const responseOf = (r: RecordedRequest): unknown => ('reset' in r.response ? undefined : r.response.body);
@@ -46,23 +47,9 @@ describe('sender-sms delivers through its own process to each provider', () => {
     };
     const manifests = docs(
       {
-        apiVersion: API,
-        kind: 'NotificationManager',
-        metadata: { name: 'notification-manager' },
-        spec: {
-          defaultSecretNamespace: SECRET_NS,
-          defaultConfigSelector: { matchLabels: { type: 'default' } },
-          receivers: { tenantKey: 'namespace', globalReceiverSelector: { matchLabels: { type: 'global' } }, tenantReceiverSelector: { matchLabels: { type: 'tenant' } } },
-          groupLabels: ['alertname', 'namespace'],
-          batchMaxSize: 100,
-          batchMaxWait: '300ms',
-          aggregation: { mode: 'batch' },
-        },
-      },
-      {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 'sms-credentials', namespace: SECRET_NS },
+        metadata: { name: 'sms-credentials', namespace: 'default' },
         stringData: {
           aliId: 'ali-e2e-id',
           aliSecret: 'ali-e2e-secret',
