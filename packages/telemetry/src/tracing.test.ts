@@ -109,3 +109,25 @@ describe('spans and log lines', () => {
     expect(tracingEnabled()).toBe(false);
   });
 });
+
+describe('sampling decisions travel with the trace', () => {
+  it('a span the sampler dropped hands on its context unsampled, so the next stage drops it too', async () => {
+    const { AlwaysOffSampler, BasicTracerProvider, ParentBasedSampler } = await import('@opentelemetry/sdk-trace-base');
+    const { trace } = await import('@opentelemetry/api');
+    const exporter = new InMemorySpanExporter();
+    const handle = initTracing({ serviceName: 'unit', env: {}, exporter });
+    // a root decision of "drop" (what OTEL_TRACES_SAMPLER=parentbased_traceidratio does for most traces)
+    const provider = new BasicTracerProvider({ sampler: new ParentBasedSampler({ root: new AlwaysOffSampler() }) });
+    const dropped = provider.getTracer('t').startSpan('root');
+    expect(dropped.isRecording()).toBe(false);
+    const tp = traceparentOf(dropped)!;
+    expect(tp).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    await inSpan('next stage', { parent: tp }, (span) => {
+      expect(span.isRecording()).toBe(false);
+      expect(trace.getActiveSpan()?.spanContext().traceId).toBe(dropped.spanContext().traceId);
+    });
+    await flushTraces();
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    await handle.shutdown();
+  });
+});

@@ -156,10 +156,14 @@ export function formatTraceparent(sc: SpanContext): string {
   return `00-${sc.traceId}-${sc.spanId}-0${(sc.traceFlags & TraceFlags.SAMPLED).toString(16)}`;
 }
 
-/** The `traceparent` a span's children carry, or undefined when the span is not recording. */
+/**
+ * The `traceparent` a span's children carry (undefined with tracing off). A span the sampler
+ * dropped gives its context with the sampled flag clear, so the next stages drop it too.
+ */
 export function traceparentOf(span: Span | undefined): string | undefined {
-  if (!span || !span.isRecording()) return undefined;
-  return formatTraceparent(span.spanContext());
+  if (!span || !state.enabled) return undefined;
+  const sc = span.spanContext();
+  return isSpanContextValid(sc) ? formatTraceparent(sc) : undefined;
 }
 
 /** The recording span of the active context, if any. */
@@ -169,11 +173,10 @@ export function activeSpan(): Span | undefined {
   return span?.isRecording() ? span : undefined;
 }
 
-/** Sets `traceparent` (and `tracestate`) of the active span on outbound headers; nothing when tracing is off. */
+/** Sets `traceparent` (and `tracestate`) of the active span on outbound headers; nothing when tracing is off or no span is active. */
 export function injectTraceparent(headers: Record<string, string>): Record<string, string> {
-  if (!state.enabled) return headers;
-  const span = trace.getActiveSpan();
-  if (span?.isRecording()) w3c.inject(context.active(), headers, { set: (c: Record<string, string>, k, v) => (c[k] = v) });
+  // a span the sampler dropped is injected too (sampled flag clear): the receiver drops the trace as well
+  if (state.enabled) w3c.inject(context.active(), headers, { set: (c: Record<string, string>, k, v) => (c[k] = v) });
   return headers;
 }
 
