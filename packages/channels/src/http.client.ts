@@ -65,6 +65,8 @@ export interface HttpRequest {
   method: 'GET' | 'POST';
   url: string;
   body?: unknown;
+  /** A body sent byte for byte (a signed form or JSON; its Content-Type in `headers`); wins over `body`. */
+  rawBody?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Overrides the client's timeout for this request (`options.<channel>.notificationTimeout`). */
@@ -80,7 +82,7 @@ export async function httpRequest(http: AxiosInstance, req: HttpRequest, vendor:
     const res = await http.request<string>({
       method: req.method,
       url: req.url,
-      ...(req.body === undefined ? {} : { data: JSON.stringify(req.body) }),
+      ...(req.rawBody !== undefined ? { data: req.rawBody } : req.body === undefined ? {} : { data: JSON.stringify(req.body) }),
       // traceparent of the sender's delivery span: the receiving system joins the trace
       headers: injectTraceparent({
         ...(req.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),

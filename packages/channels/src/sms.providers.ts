@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
 import { PermanentError, RetryableError, type ClassifiedError } from '@nm/errors';
 import { classifyHttpError } from './channel.errors.js';
-import { excerpt, type HttpReply } from './http.client.js';
+import { excerpt, httpRequest, type HttpReply } from './http.client.js';
 import {
   HUAWEI_WSSE_AUTHORIZATION,
   aliyunRpcSignature,
@@ -89,30 +89,8 @@ export interface CallContext {
 }
 
 /** POSTs a body sent byte for byte as signed; transport failures reject with a classified error. */
-async function post(ctx: CallContext, url: string, body: string, headers: Record<string, string>, vendor: string): Promise<HttpReply> {
-  try {
-    const res = await ctx.http.request<string>({
-      method: 'POST',
-      url,
-      data: body,
-      headers,
-      ...(ctx.signal ? { signal: ctx.signal } : {}),
-      ...(ctx.timeoutMs !== undefined ? { timeout: ctx.timeoutMs } : {}),
-    });
-    const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
-    const out: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(res.headers as Record<string, unknown>)) out[k.toLowerCase()] = typeof v === 'string' ? v : undefined;
-    let json: unknown;
-    try {
-      json = JSON.parse(text) as unknown;
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, headers: out, text, json };
-  } catch (err) {
-    throw classifyHttpError(err, vendor);
-  }
-}
+const post = (ctx: CallContext, url: string, body: string, headers: Record<string, string>, vendor: string): Promise<HttpReply> =>
+  httpRequest(ctx.http, { method: 'POST', url, rawBody: body, headers, ...(ctx.signal ? { signal: ctx.signal } : {}), timeoutMs: ctx.timeoutMs }, vendor);
 
 const all = (numbers: readonly string[], r: NumberResult): Map<string, NumberResult> => new Map(numbers.map((n) => [n, r]));
 
