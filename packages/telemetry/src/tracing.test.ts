@@ -122,7 +122,7 @@ describe('sampling decisions travel with the trace', () => {
     expect(dropped.isRecording()).toBe(false);
     const tp = traceparentOf(dropped)!;
     expect(tp).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
-    await inSpan('next stage', { parent: tp }, (span) => {
+    inSpan('next stage', { parent: tp }, (span) => {
       expect(span.isRecording()).toBe(false);
       expect(trace.getActiveSpan()?.spanContext().traceId).toBe(dropped.spanContext().traceId);
     });
