@@ -38,6 +38,8 @@ export interface StackOptions {
    * `KUBECONFIG` and the rest through `env['config-sync']`).
    */
   configSource?: 'directory' | 'kubernetes';
+  /** How long to wait for ingest's /-/ready (default 60 s; suites spawning many processes on a loaded machine wait longer). */
+  readyTimeoutMs?: number;
 }
 
 export interface Stack {
@@ -114,7 +116,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       const r = await fetch(`${ingestUrl}/-/ready`).catch(() => undefined);
       return r?.ok ?? false;
     },
-    60_000, // a dozen processes booting on a loaded 2-core machine
+    opts.readyTimeoutMs ?? 60_000, // a dozen processes booting on a loaded 2-core machine
     100,
   ).catch(async (err: Error) => {
     const dump = services.map((s) => `--- ${s}\n${logs(s).slice(-2000)}`).join('\n');
