@@ -147,4 +147,32 @@ describe('sender-sms delivers through its own process to each provider', () => {
       .map((line) => JSON.parse(line) as { msg?: string; result?: string; receiver?: string });
     expect(handled.filter((l) => l.result !== undefined && l.result !== 'delivered')).toEqual([]);
   });
+
+  it('redelivers a partly failed notification to the failed number only', async () => {
+    const before = fake.requestsTo('tencent.sendSms').length;
+    // the next SendSms: the first number accepted, the second failing with a retryable code
+    fake.script({
+      route: 'tencent.sendSms',
+      body: {
+        Response: {
+          RequestId: 'partial-1',
+          SendStatusSet: [
+            { PhoneNumber: '+8613800000003', Code: 'Ok', SerialNo: 'serial-ok' },
+            { PhoneNumber: '+14155550100', Code: 'InternalError.Timeout', Message: 'try again' },
+          ],
+        },
+      },
+    });
+    const res = await stack.postAlerts([{ labels: { alertname: 'SmsE2EPartial', namespace: 'team-tencent' }, annotations: { message: 'half delivered' } }]);
+    expect(res.status).toBe(200);
+    const calls = (): RecordedRequest[] => fake.requestsTo('tencent.sendSms').slice(before);
+    await waitFor('the redelivery', () => calls().length >= 2, 30_000).catch((err: Error) => {
+      throw new Error(`${err.message}\n${stack.logs(SMS_SENDER).slice(-3000)}`);
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(calls().map((r) => (r.body as { PhoneNumberSet: string[] }).PhoneNumberSet)).toEqual([NUMBERS.tencent, ['+14155550100']]);
+    expect(calls()[1]!.scripted).toBe(false);
+    const statuses = (responseOf(calls()[1]!) as { Response: { SendStatusSet: { Code: string }[] } }).Response.SendStatusSet;
+    expect(statuses.map((s) => s.Code)).toEqual(['Ok']);
+  });
 });
