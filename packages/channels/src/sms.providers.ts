@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AxiosInstance } from 'axios';
 import { PermanentError, RetryableError, type ClassifiedError } from '@nm/errors';
-import { classifyHttpError } from './channel.errors.js';
+import { classifyHttpError, retryAfterMax, shortDetail } from './channel.errors.js';
 import { excerpt, httpRequest, type HttpReply } from './http.client.js';
 import {
   HUAWEI_WSSE_AUTHORIZATION,
@@ -94,13 +94,19 @@ const post = (ctx: CallContext, url: string, body: string, headers: Record<strin
 
 const all = (numbers: readonly string[], r: NumberResult): Map<string, NumberResult> => new Map(numbers.map((n) => [n, r]));
 
-/** A vendor code: retryable (with a wait, when it names one) or permanent. */
+/**
+ * A vendor code: retryable (with a wait, when it names one, capped like every Retry-After) or
+ * permanent. As for the other vendors, a code that is not code-like becomes `unrecognised` and the
+ * vendor's words are kept only when short (they land in history).
+ */
 function vendorError(vendor: string, code: string, message: string, retryable: Readonly<Record<string, number | null>>): ClassifiedError {
-  const text = `${vendor} error ${code}${message ? `: ${message}` : ''}`;
-  const opts = { code: `${vendor}:${code}` };
-  if (Object.hasOwn(retryable, code)) {
-    const wait = retryable[code];
-    return new RetryableError(text, { ...opts, ...(wait != null ? { retryAfterMs: wait } : {}) });
+  const c = /^[\w.:-]{1,60}$/.test(code) ? code : 'unrecognised';
+  const said = shortDetail(message);
+  const text = `${vendor} error ${c}${said ? `: ${said}` : ''}`;
+  const opts = { code: `${vendor}:${c}` };
+  if (Object.hasOwn(retryable, c)) {
+    const wait = retryable[c];
+    return new RetryableError(text, { ...opts, ...(wait != null ? { retryAfterMs: Math.min(wait, retryAfterMax()) } : {}) });
   }
   return new PermanentError(text, opts);
 }
@@ -108,7 +114,8 @@ function vendorError(vendor: string, code: string, message: string, retryable: R
 /** A reply that carries no vendor code: its HTTP status decides; a 200 without a result retries. */
 function replyError(vendor: string, reply: HttpReply, now: number): ClassifiedError {
   if (reply.status >= 200 && reply.status < 300) {
-    return new RetryableError(`${vendor}: unexpected reply: ${excerpt(reply.text)}`, { code: `${vendor}:invalid-reply` });
+    const said = shortDetail(reply.text);
+    return new RetryableError(`${vendor}: unexpected reply${said ? `: ${said}` : ''}`, { code: `${vendor}:invalid-reply` });
   }
   return classifyHttpError({ status: reply.status, headers: reply.headers, detail: excerpt(reply.text) }, vendor, now);
 }
