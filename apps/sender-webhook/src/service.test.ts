@@ -141,7 +141,11 @@ describe('webhookService', () => {
     redis = new Redis(redisServer.url);
     await new ConfigStoreWriter(redis, new SecretBox(SECRET_KEY)).replaceAll({
       objects: [
-        { kind: 'NotificationManager', name: 'notification-manager', body: notificationManager },
+        {
+          kind: 'NotificationManager',
+          name: 'notification-manager',
+          body: { ...notificationManager, spec: { ...notificationManager.spec, history: { webhook: { url: `${sink.url}/history` } } } },
+        },
         {
           kind: 'Receiver',
           name: 'ops',
@@ -156,7 +160,7 @@ describe('webhookService', () => {
     });
     rt = createRuntime({ service: 'sender-webhook', natsUrl: nats.url, redisUrl: redisServer.url, secretKey: SECRET_KEY, logLevel: 'silent' });
     await waitFor('config loaded', () => rt.config.isLoaded());
-    await webhookService.start(rt, webhookService.env.parse({ NM_SENDER_MAX_ATTEMPTS: '3' }));
+    await webhookService.start(rt, webhookService.env.parse({ NM_SENDER_MAX_ATTEMPTS: '3', NM_HISTORY_WEBHOOK_RETRY_DELAY: '300ms' }));
     bus = await connectBus({ url: nats.url, name: 'sender-webhook-test', logger: createLogger('test', 'silent') });
   }, 60_000);
 
@@ -171,7 +175,7 @@ describe('webhookService', () => {
 
   it('delivers with the Secret-backed bearer token and records a secret-free destination', async () => {
     await createPublisher(bus).publish(subjects.notify('webhook'), notification('n-app-1'), { msgId: 'n-app-1' });
-    const [req] = await waitFor('request', () => (sink.requests.length > 0 ? sink.requests : undefined));
+    const [req] = await waitFor('request', () => (sink.requests.some((r) => r.path !== '/history') ? sink.requests.filter((r) => r.path !== '/history') : undefined));
     expect(req!.path).toBe('/hooks/secret-path?access_token=abc');
     expect(req!.headers.authorization).toBe('Bearer from-secret');
     expect(req!.headers['idempotency-key']).toBe('n-app-1');
@@ -184,4 +188,88 @@ describe('webhookService', () => {
     expect(record).toMatchObject({ notificationId: 'n-app-1', result: 'delivered', destination: `${sink.url}/hooks/***` });
     expect(JSON.stringify(record)).not.toMatch(/from-secret|access_token|secret-path/);
   });
+
+  it('posts the delivered alert to the history webhook as notification-manager\'s Data JSON', async () => {
+    const [post] = await waitFor('history webhook', () => {
+      const found = sink.accepted('/history').filter((r) => JSON.stringify(r.body).includes('n-app-1-a1'));
+      return found.length > 0 ? found : undefined;
+    });
+    expect(post!.body).toEqual({
+      alerts: [
+        {
+          id: 'n-app-1-a1',
+          status: 'firing',
+          labels: { alertname: 'Watchdog' },
+          annotations: {},
+          startsAt: '2024-05-14T09:59:00Z',
+          endsAt: '0001-01-01T00:00:00Z',
+          notificationTime: expect.any(String),
+          receiver: { ops: { webhook: `${sink.url}/hooks/***` } },
+        },
+      ],
+      groupLabels: null,
+      commonLabels: null,
+      commonAnnotations: null,
+    });
+  });
+
+  it('delivers an API send to the Receiver it carries, answers on the outcome subject, and keeps it out of the history webhook', async () => {
+    const box = new SecretBox(SECRET_KEY);
+    const inline = receiverOf({ url: `${sink.url}/inline`, httpConfig: { bearerToken: { value: 'inline-token' } } });
+    const n: Notification = {
+      ...notification('n-api-1'),
+      receiver: { name: 'ops', channel: 'webhook', tenant: TENANT },
+      api: { kind: 'verify', requestId: 'req-0123456789', deadline: new Date(Date.now() + 30_000).toISOString(), maxAttempts: 3, sealed: box.seal(JSON.stringify({ receiver: inline })) },
+    };
+    const outcomes: unknown[] = [];
+    const sub = bus.nc.subscribe(subjects.apiOutcome('req-0123456789'), { callback: (_e, m) => void outcomes.push(JSON.parse(m.string())) });
+    await bus.nc.flush();
+    await createPublisher(bus).publish(subjects.notify('webhook'), n, { msgId: n.id });
+    await waitFor('outcome', () => outcomes.length > 0);
+    sub.unsubscribe();
+    expect(outcomes[0]).toMatchObject({ requestId: 'req-0123456789', notificationId: 'n-api-1', result: 'delivered' });
+    const [req] = sink.requests.filter((r) => r.path === '/inline');
+    expect(req!.headers.authorization).toBe('Bearer inline-token');
+    expect((req!.body as { alerts: Array<{ labels: Record<string, string> }> }).alerts[0]!.labels['receiver']).toBe('ops');
+    // its history record is marked, and the history webhook leaves it out
+    const record = await waitFor('history', async () => {
+      const m = await bus.jsm.streams.getMessage(streams.history.name, { last_by_subj: subjects.history(TENANT, 'webhook') }).catch(() => undefined);
+      const r = m?.json<HistoryRecord>();
+      return r?.notificationId === 'n-api-1' ? r : undefined;
+    });
+    expect(record).toMatchObject({ api: 'verify', result: 'delivered' });
+    expect(JSON.stringify(record)).not.toContain('inline-token');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(sink.requests.filter((r) => r.path === '/history' && JSON.stringify(r.body).includes('n-api-1'))).toHaveLength(0);
+  });
+
+  it('answers an API send past its deadline with a failure and sends nothing', async () => {
+    const box = new SecretBox(SECRET_KEY);
+    const n: Notification = {
+      ...notification('n-api-late'),
+      api: { kind: 'verify', requestId: 'req-late-0123', deadline: new Date(Date.now() - 1000).toISOString(), maxAttempts: 3, sealed: box.seal(JSON.stringify({ receiver: receiverOf({ url: `${sink.url}/late` }) })) },
+    };
+    const outcomes: Array<{ result: string; error?: string }> = [];
+    const sub = bus.nc.subscribe(subjects.apiOutcome('req-late-0123'), { callback: (_e, m) => void outcomes.push(JSON.parse(m.string()) as { result: string }) });
+    await bus.nc.flush();
+    await createPublisher(bus).publish(subjects.notify('webhook'), n, { msgId: n.id });
+    await waitFor('outcome', () => outcomes.length > 0);
+    sub.unsubscribe();
+    expect(outcomes[0]!.result).toBe('failed');
+    expect(outcomes[0]!.error).toContain('deadline');
+    expect(sink.requests.filter((r) => r.path === '/late')).toHaveLength(0);
+  });
+
+  it('retries the history webhook four times in all, then dead-letters the record', async () => {
+    sink.respondWith((r) => (r.path === '/history' && JSON.stringify(r.body).includes('n-hist-fail') ? { status: 503 } : undefined));
+    await createPublisher(bus).publish(subjects.notify('webhook'), notification('n-hist-fail'), { msgId: 'n-hist-fail' });
+    const attempts = (): number => sink.requests.filter((r) => r.path === '/history' && JSON.stringify(r.body).includes('n-hist-fail')).length;
+    const dead = async () => bus.jsm.streams.getMessage(streams.dlq.name, { last_by_subj: subjects.dlq('history-webhook') }).then((m) => m ?? undefined, () => undefined);
+    await waitFor('dead letter', async () => (await dead()) !== undefined, 20_000);
+    expect(attempts()).toBe(4);
+    expect((await dead())!.json<{ reason: string; stage: string }>()).toMatchObject({ stage: 'history-webhook', reason: 'retries-exhausted' });
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(attempts()).toBe(4);
+    sink.respondWith(undefined);
+  }, 40_000);
 });

@@ -20,7 +20,8 @@ export const webhookService: ServiceDefinition = {
   start: async (rt, env) => {
     const handle = await sender.start(rt, env);
     const history = await startHistoryWebhook(rt, {
-      sender: new WebhookSender(),
+      // one POST per attempt: the four attempts are the consumer's, not the sender's inline retry
+      sender: new WebhookSender({ retry: { attempts: 1 } }),
       targetOf: webhookTargetOf,
       retryDelayMs: (env as HistoryWebhookEnv).NM_HISTORY_WEBHOOK_RETRY_DELAY,
     });
