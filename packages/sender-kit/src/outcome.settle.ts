@@ -13,6 +13,7 @@ import { PAYLOAD_VERSION, type Channel, type DeliveryResult, type HistoryRecord,
 import { PermanentError, RetryableError, WaitError, type ClassifiedError } from '@nm/errors';
 import type { PendingRecord } from './delivered.store.js';
 import type { NotificationResult } from './sender.metrics.js';
+import { secretFreeDestination, secretFreeText } from './history.redact.js';
 
 export interface Settlement {
   /** Units that reached their destination in this attempt, with their records. */
@@ -44,11 +45,11 @@ export function historyRecord(
     tenant: ctx.notification.receiver.tenant,
     receiver: ctx.notification.receiver.name,
     channel: ctx.channel,
-    destination: fields.destination,
+    destination: secretFreeDestination(fields.destination),
     alertIds: [...fields.alertIds],
     fingerprints: fields.alertIds.map((id) => byId.get(id)).filter((f): f is string => f !== undefined),
     result: fields.result,
-    ...(fields.error !== undefined ? { error: fields.error } : {}),
+    ...(fields.error !== undefined ? { error: secretFreeText(fields.error) } : {}),
     ...(fields.upstreamMessageId ? { upstreamMessageId: fields.upstreamMessageId } : {}),
     attempt: ctx.attempt,
     ...(ctx.notification.api ? { api: ctx.notification.api.kind } : {}),
