@@ -255,7 +255,8 @@ export function huaweiTemplateParas(text: string): string[] {
 /** Mainland numbers written without a country code get `+86`; numbers with `+` stay as they are. */
 export const huaweiNumber = (n: string): string => (n.startsWith('+') ? n : `+86${n}`);
 
-const HUAWEI_RETRYABLE: Record<string, number | null> = { E000503: null, E000623: null, E000000: null };
+/** Huawei's flow-control code; HTTP 429 and 5xx are retried by their status. */
+const HUAWEI_RETRYABLE: Record<string, number | null> = { E000503: null };
 
 export async function huaweiBatchSendSms(p: HuaweiSmsProvider, numbers: readonly string[], text: string, ctx: CallContext): Promise<Map<string, NumberResult>> {
   const created = huaweiCreated(ctx.now());
