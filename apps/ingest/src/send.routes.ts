@@ -244,7 +244,7 @@ export function registerSendRoutes(app: Express, deps: SendRoutesDeps): void {
         return answer(
           504,
           'timeout',
-          `no outcome from ${who} within ${Math.round(deps.timeoutMs / 1000)}s for ${missing.length} of ${notifications.length} notification(s) ` +
+          `no outcome from ${who} within ${deps.timeoutMs / 1000}s for ${missing.length} of ${notifications.length} notification(s) ` +
             `(${missing.map((n) => n.id).join(', ')}); they are not sent after ${deadline.toISOString()}` +
             (errors.length > 0 ? `; ${errors.join('; ')}` : ''),
         );
