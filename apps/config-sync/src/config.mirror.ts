@@ -1,9 +1,10 @@
+import type { Channel } from '@nm/contracts';
 import type { FileProblem, LoadedObject, LoadResult } from '@nm/manifests';
 import type { ConfigStoreWriter } from '@nm/config-store';
 import type { Logger, Metrics } from '@nm/telemetry';
 import { toContent } from './config.content.js';
 import { withClusterName, type ClusterNameSource } from './cluster.name.js';
-import { countMissingImplementations, missingSenderProblems } from './sender.coverage.js';
+import { SENDER_CHANNELS, countMissingImplementations, missingSenderProblems } from './sender.coverage.js';
 
 export interface MirrorResult {
   revision: number;
@@ -32,6 +33,8 @@ export class ConfigMirror {
     private readonly onMirrored?: (revision: number, objects: readonly LoadedObject[]) => void,
     /** The cluster name recorded on the mirrored NotificationManager (see `withClusterName`). */
     private readonly clusterName?: ClusterNameSource,
+    /** Channels with a sender service (default `SENDER_CHANNELS`; tests name fewer). */
+    private readonly senderChannels: readonly Channel[] = SENDER_CHANNELS,
   ) {
     this.objectsGauge = metrics.gauge('nm_config_objects', 'Valid configuration objects, by kind', ['kind'] as const);
     this.problemsGauge = metrics.gauge('nm_config_problems', 'Configuration problems, by severity', ['severity'] as const);
@@ -49,8 +52,8 @@ export class ConfigMirror {
       // Receivers of channels no sender exists for are valid (they route), but nothing delivers them.
       const cluster = await this.clusterName?.current();
       const objects = withClusterName(manifests.objects, cluster?.name);
-      const loaded = { objects, problems: [...manifests.problems, ...missingSenderProblems(objects)] };
-      countMissingImplementations(this.metrics, loaded.objects);
+      const loaded = { objects, problems: [...manifests.problems, ...missingSenderProblems(objects, this.senderChannels)] };
+      countMissingImplementations(this.metrics, loaded.objects, this.senderChannels);
       this.logProblems(loaded.problems);
       const counts = new Map<string, number>();
       for (const o of loaded.objects) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);

@@ -1,5 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Channel } from '@nm/contracts';
 import { loadManifests, type LoadedObject } from '@nm/manifests';
 import type { ConfigStoreWriter } from '@nm/config-store';
 import type { Logger, Metrics } from '@nm/telemetry';
@@ -48,8 +49,10 @@ export class DirectorySync {
     onMirrored?: (revision: number, objects: readonly LoadedObject[]) => void,
     /** The cluster name recorded on the NotificationManager (`NM_CLUSTER_NAME`). */
     clusterName?: ClusterNameSource,
+    /** Channels with a sender service (default `SENDER_CHANNELS`). */
+    senderChannels?: readonly Channel[],
   ) {
-    this.mirror = new ConfigMirror(writer, logger, metrics, onMirrored, clusterName);
+    this.mirror = new ConfigMirror(writer, logger, metrics, onMirrored, clusterName, senderChannels);
   }
 
   async start(): Promise<void> {

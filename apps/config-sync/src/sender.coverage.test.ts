@@ -7,7 +7,10 @@ import { ConfigStoreWriter, keys, SecretBox } from '@nm/config-store';
 import { loadManifests } from '@nm/manifests';
 import { startRedis, type PrivateRedis } from '@nm/testing';
 import { createLogger, Metrics } from '@nm/telemetry';
-import { DirectorySync, SenderLiveness, missingSenderProblems } from './index.js';
+import { DirectorySync, SENDER_CHANNELS, SenderLiveness, missingSenderProblems } from './index.js';
+
+/** Every channel has a sender now: these tests take sms for one that has none. */
+const WITHOUT_SMS = SENDER_CHANNELS.filter((c) => c !== 'sms');
 
 const receivers = `apiVersion: notification.kubesphere.io/v2beta2
 kind: Receiver
@@ -58,7 +61,7 @@ describe('Receivers of channels without a sender', () => {
 
   it('warns at validation about channels no sender exists for, enabled sections only', async () => {
     const { objects } = await loadManifests([dir]);
-    expect(missingSenderProblems(objects)).toEqual([
+    expect(missingSenderProblems(objects, WITHOUT_SMS)).toEqual([
       {
         severity: 'warning',
         file: join(dir, 'receivers.yaml'),
@@ -74,9 +77,18 @@ describe('Receivers of channels without a sender', () => {
     const lines: Line[] = [];
     const metrics = new Metrics('t');
     let mirrored: number | undefined;
-    const sync = new DirectorySync(dir, new ConfigStoreWriter(c, new SecretBox('sender-coverage-test-key')), spyLogger(lines), metrics, 60_000, (rev) => {
-      mirrored = rev;
-    });
+    const sync = new DirectorySync(
+      dir,
+      new ConfigStoreWriter(c, new SecretBox('sender-coverage-test-key')),
+      spyLogger(lines),
+      metrics,
+      60_000,
+      (rev) => {
+        mirrored = rev;
+      },
+      undefined,
+      WITHOUT_SMS,
+    );
     await sync.start();
     await sync.syncNow(true); // a second sync of the same files logs nothing new
     sync.stop();
@@ -103,6 +115,7 @@ describe('Receivers of channels without a sender', () => {
     live.update(7, objects);
     const beat = (service: string, at: number): Promise<number> => c.hset(keys.heartbeats, service, JSON.stringify({ instance: 'x', at }));
     await beat('sender-webhook', Date.now());
+    await beat('sender-sms', Date.now());
     await beat('sender-slack', Date.now() - 60_000); // stale
 
     expect(await live.check()).toEqual(['slack']);

@@ -10,7 +10,7 @@ import type { Logger, Metrics } from '@nm/telemetry';
  * any other channel is routed, but no sender takes its notifications: the aggregator's unclaimed
  * notification reaper dead-letters them after `NM_NOTIFY_UNCLAIMED_TIMEOUT`.
  */
-export const SENDER_CHANNELS: readonly Channel[] = ['email', 'wechat', 'slack', 'webhook', 'dingtalk', 'feishu', 'pushover', 'discord', 'telegram', 'teams', 'pagerduty', 'opsgenie', 'googlechat'];
+export const SENDER_CHANNELS: readonly Channel[] = ['email', 'wechat', 'slack', 'webhook', 'dingtalk', 'feishu', 'sms', 'pushover', 'discord', 'telegram', 'teams', 'pagerduty', 'opsgenie', 'googlechat'];
 
 /** Source of the liveness warnings in `nm:config:problems` (`<source>#Receiver/<name>`). */
 export const LIVENESS_SOURCE = 'sender-heartbeats';
@@ -34,9 +34,9 @@ export function receiverChannels(objects: readonly LoadedObject[]): ReceiverChan
 }
 
 /** Warnings for Receiver sections of channels no sender exists for in this version. */
-export function missingSenderProblems(objects: readonly LoadedObject[]): FileProblem[] {
+export function missingSenderProblems(objects: readonly LoadedObject[], senders: readonly Channel[] = SENDER_CHANNELS): FileProblem[] {
   return receiverChannels(objects)
-    .filter((r) => !SENDER_CHANNELS.includes(r.channel))
+    .filter((r) => !senders.includes(r.channel))
     .map((r) => ({
       severity: 'warning' as const,
       file: r.file,
@@ -54,11 +54,11 @@ const gaugeOf = (metrics: Metrics) =>
   ] as const);
 
 /** Sets the `no-implementation` series of `nm_config_receivers_without_sender` from a validated configuration. */
-export function countMissingImplementations(metrics: Metrics, objects: readonly LoadedObject[]): void {
+export function countMissingImplementations(metrics: Metrics, objects: readonly LoadedObject[], senders: readonly Channel[] = SENDER_CHANNELS): void {
   const gauge = gaugeOf(metrics);
   const counts = new Map<Channel, number>();
-  for (const r of receiverChannels(objects)) if (!SENDER_CHANNELS.includes(r.channel)) counts.set(r.channel, (counts.get(r.channel) ?? 0) + 1);
-  for (const channel of CHANNELS) if (!SENDER_CHANNELS.includes(channel)) gauge.set({ channel, reason: 'no-implementation' }, counts.get(channel) ?? 0);
+  for (const r of receiverChannels(objects)) if (!senders.includes(r.channel)) counts.set(r.channel, (counts.get(r.channel) ?? 0) + 1);
+  for (const channel of CHANNELS) if (!senders.includes(channel)) gauge.set({ channel, reason: 'no-implementation' }, counts.get(channel) ?? 0);
 }
 
 export interface SenderLivenessOptions {
