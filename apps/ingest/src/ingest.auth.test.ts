@@ -131,7 +131,7 @@ describe('ingest authentication (NM_INGEST_TOKENS)', () => {
     const { app, published } = await setup({ apiAuth: 'token' });
     expect((await request(app).post('/api/v2/alerts').send(alerts)).status).toBe(200);
     expect(published).toHaveLength(1);
-    for (const path of ['/-/healthy', '/metrics']) expect((await request(app).get(path)).status).toBe(200);
+    for (const path of ['/-/healthy', '/-/live', '/metrics']) expect((await request(app).get(path)).status).toBe(200);
   });
 
   it('ingest tokens are not API tokens and the other way round', async () => {
