@@ -202,3 +202,51 @@ describe('observability: one trace per POST through every stage, and a counter f
     expect(otlp.rejected).toBe(0);
   });
 });
+
+describe('observability: stateful aggregation links the notification to its alerts’ traces', () => {
+  let sink: WebhookSink;
+  let otlp: OtlpReceiver;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    sink = await startWebhookSink();
+    otlp = await startOtlpReceiver();
+    stack = await startStack({
+      manifests: {
+        'nm.yaml': notificationManager({ groupLabels: ['alertname', 'namespace'], aggregation: { mode: 'stateful', groupWait: '1s', groupInterval: '5s', repeatInterval: '1h' } }),
+        'receivers.yaml': webhookReceiver('apps', `${sink.url}/apps`, { type: 'tenant', namespace: 'apps' }),
+      },
+      commonEnv: { OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_BSP_SCHEDULE_DELAY: '100' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await sink?.close();
+    await otlp?.close();
+  });
+
+  it('two POSTs of one group: one notification whose span links to both traces', async () => {
+    const traces: string[] = [];
+    for (const pod of ['p1', 'p2']) {
+      const traceId = randomBytes(16).toString('hex');
+      traces.push(traceId);
+      const res = await fetch(`${stack.ingestUrl}/api/v2/alerts`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
+        body: JSON.stringify([{ labels: { alertname: 'Grouped', namespace: 'apps', pod } }]),
+      });
+      expect(res.status).toBe(200);
+    }
+    await waitFor('one notification with both alerts', () => sink.accepted('/apps').some((r) => (r.body as WebhookNotification).alerts.length === 2), 20_000);
+    const request = sink.accepted('/apps').find((r) => (r.body as WebhookNotification).alerts.length === 2)!;
+    const traceId = /^00-([0-9a-f]{32})-/.exec(String(request.headers.traceparent))![1]!;
+    expect(traces).not.toContain(traceId); // alerts of two traces: the notification starts its own
+    await waitFor('notification span exported', () => otlp.trace(traceId).some((s) => s.name === 'aggregator notify'), 15_000);
+    const notify = otlp.trace(traceId).find((s) => s.name === 'aggregator notify')!;
+    expect(notify.parentSpanId).toBeUndefined();
+    expect(notify.links.map((l) => l.traceId).sort()).toEqual([...traces].sort());
+    // each link points at the aggregator span that stored the alert, in the alert's trace
+    for (const l of notify.links) expect(otlp.trace(l.traceId).find((s) => s.spanId === l.spanId)?.name).toBe('aggregator process');
+    await waitFor('sender span exported', () => otlp.trace(traceId).some((s) => s.name === 'webhook deliver'), 15_000);
+  });
+});

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { PAYLOAD_VERSION, receiverKey, subjects, ZERO_TIME, type Alert, type Notification, type RoutedBatch } from '@nm/contracts';
 import { DEFAULT_MAX_PAYLOAD, fitParts, HEADER_ALLOWANCE, PermanentError, WaitError, type Publisher } from '@nm/bus';
 import { groupAlerts, isResolvedAt, labelSetString, nflogDecision, nflogExpiryMs, received, type GroupedAlert } from '@nm/model';
-import type { Logger, Metrics } from '@nm/telemetry';
+import { activeSpan, type Logger, type Metrics, type SpanContext } from '@nm/telemetry';
 import { groupId, partitionOf, type GroupAddition, type GroupMeta, type GroupState, type StoredGroup } from './group.state.js';
 import type { PartitionLeases } from './partition.leases.js';
 import { notificationSpan } from '../notification.span.js';
 
-const NO_TRACES: ReadonlyMap<string, never> = new Map<string, never>();
+/** Alert fingerprints whose latest trace this process remembers (for the notification span's links). */
+const MAX_TRACED_FINGERPRINTS = 100_000;
 
 export interface StatefulSettings {
   groupLabels: readonly string[];
@@ -71,8 +72,26 @@ export class StatefulAggregator {
     return this.deps.now?.() ?? Date.now();
   }
 
+  /**
+   * The span that last handled each alert fingerprint (tracing on): a notification links to its
+   * alerts' traces when this process flushes it (groups live in Redis without trace context, so a
+   * flush by another replica carries no links). Bounded; the oldest entries go first.
+   */
+  private readonly traces = new Map<string, SpanContext>();
+
+  private rememberTraces(batch: RoutedBatch): void {
+    const handling = activeSpan()?.spanContext();
+    if (!handling) return;
+    for (const route of batch.routes) {
+      this.traces.delete(route.alert.fingerprint);
+      if (this.traces.size >= MAX_TRACED_FINGERPRINTS) this.traces.delete(this.traces.keys().next().value as string);
+      this.traces.set(route.alert.fingerprint, handling);
+    }
+  }
+
   /** Stores a routed message's alerts in their groups; resolves once Redis has them (then the message may be acked). */
   add = async (batch: RoutedBatch): Promise<void> => {
+    this.rememberTraces(batch);
     const settings = this.deps.settings();
     const now = this.now();
     const perReceiver = new Map<number, Alert[]>();
@@ -228,8 +247,12 @@ export class StatefulAggregator {
     await Promise.all(
       parts.map(async (part, index) => {
         const n = notification(part, index, parts.length);
-        // alerts kept in Redis carry no trace context: the notification starts its own trace
-        await notificationSpan({ traces: NO_TRACES, receiver: meta.receiver, groupKey: meta.groupKey }, n, (traceparent) =>
+        const traces = new Map<string, SpanContext>();
+        for (const a of part) {
+          const sc = this.traces.get(a.fingerprint);
+          if (sc) traces.set(a.id, sc);
+        }
+        await notificationSpan({ traces, receiver: meta.receiver, groupKey: meta.groupKey }, n, (traceparent) =>
           this.deps.publisher.publish(subjects.notify(meta.receiver.channel), n, { msgId: n.id, ...(traceparent ? { traceparent } : {}) }),
         );
         this.notifications.inc({ channel: meta.receiver.channel });
