@@ -160,7 +160,8 @@ describe('sender service on real NATS and Redis', () => {
       alerts: n.alerts.map((a) => ({
         id: a.id,
         status: 'firing',
-        labels: a.labels,
+        // notification-manager (2.5 and later) labels every delivered alert with its Receiver's name
+        labels: { ...a.labels, receiver: 'ops' },
         annotations: a.annotations,
         startsAt: a.startsAt,
         endsAt: a.endsAt,
@@ -169,7 +170,7 @@ describe('sender service on real NATS and Redis', () => {
         notificationTime,
       })),
       groupLabels: { alertname: 'KubePodCrashLooping', namespace: TENANT },
-      commonLabels: { alertname: 'KubePodCrashLooping', namespace: TENANT },
+      commonLabels: { alertname: 'KubePodCrashLooping', namespace: TENANT, receiver: 'ops' },
       commonAnnotations: {},
       externalURL: 'http://alertmanager:9093',
       version: '4',
@@ -191,6 +192,8 @@ describe('sender service on real NATS and Redis', () => {
         fingerprints: ['00000000000000a1', '00000000000000a2'],
         result: 'delivered',
         attempt: 1,
+        // the first delivery of these alerts: for the history webhook, as received (no receiver label)
+        alerts: n.alerts,
       },
     ]);
     await waitFor('acked', drained);
