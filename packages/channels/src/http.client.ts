@@ -1,7 +1,6 @@
 /** The senders' single way out to vendor HTTP APIs (axios), plus URL redaction for results. */
 import axios, { type AxiosInstance } from 'axios';
 import { injectTraceparent } from '@nm/telemetry';
-import { injectTraceparent } from '@nm/telemetry';
 import { classifyHttpError } from './channel.errors.js';
 import { GuardedHttpAgent, GuardedHttpsAgent, type EgressConnector, type EgressGuard } from './egress.js';
 
@@ -83,11 +82,10 @@ export async function httpRequest(http: AxiosInstance, req: HttpRequest, vendor:
       method: req.method,
       url: req.url,
       ...(req.rawBody !== undefined ? { data: req.rawBody } : req.body === undefined ? {} : { data: JSON.stringify(req.body) }),
-      // traceparent of the sender's delivery span: the receiving system joins the trace
-      headers: injectTraceparent({
+      headers: {
         ...(req.body === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8' }),
         ...req.headers,
-      }),
+      },
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
     });
