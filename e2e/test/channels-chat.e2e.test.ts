@@ -76,12 +76,14 @@ describe('pushover, discord and telegram senders deliver through their own proce
     stack = await startStack({
       manifests: { 'chat.yaml': manifests },
       services: [...SERVICES, ...CHAT_SENDERS],
+      // nine processes booting on a shared, loaded machine
+      readyTimeoutMs: 240_000,
       env: {
         'sender-pushover': { NM_PUSHOVER_API_URL: fake.urls.pushoverApi },
         'sender-telegram': { NM_TELEGRAM_API_URL: fake.urls.telegramApi },
       },
     });
-  }, 90_000);
+  }, 300_000);
 
   afterAll(async () => {
     await stack?.stop();
