@@ -12,6 +12,7 @@ describe('ingest environment', () => {
       idempotencyTtlMs: 24 * 3600_000,
       highWater: 0.9,
       retryAfterSeconds: 5,
+      apiSendTimeoutMs: 30_000,
       security: { apiAuth: 'token', authCacheTtlMs: 10_000 },
     });
   });
@@ -30,6 +31,7 @@ describe('ingest environment', () => {
         NM_INGEST_IDEMPOTENCY_TTL: '0',
         NM_INGEST_HIGH_WATER: '0.75',
         NM_INGEST_RETRY_AFTER: '2500ms',
+        NM_API_SEND_TIMEOUT: '45s',
       }),
     );
     expect(opts).toEqual({
@@ -39,6 +41,7 @@ describe('ingest environment', () => {
       idempotencyTtlMs: 0,
       highWater: 0.75,
       retryAfterSeconds: 3,
+      apiSendTimeoutMs: 45_000,
       security: { apiAuth: 'token', authCacheTtlMs: 10_000 },
     });
   });
@@ -49,6 +52,7 @@ describe('ingest environment', () => {
     ['NM_INGEST_HIGH_WATER', '0', /NM_INGEST_HIGH_WATER: must be above 0/],
     ['NM_INGEST_MAX_LABELS', 'many', /NM_INGEST_MAX_LABELS/],
     ['NM_INGEST_RETRY_AFTER', '100ms', /NM_INGEST_RETRY_AFTER: must be at least 1s/],
+    ['NM_API_SEND_TIMEOUT', '500ms', /NM_API_SEND_TIMEOUT: must be at least 1s/],
   ])('%s=%s is refused with one line naming it', (name, value, message) => {
     expect(() => parseEnv(IngestEnvSchema, { [name]: value })).toThrow(message);
   });
