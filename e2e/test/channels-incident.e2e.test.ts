@@ -93,7 +93,7 @@ describe('Teams, PagerDuty, Opsgenie and Google Chat deliver through their own p
     throw new Error(`${err.message}\n${dump}`);
   };
 
-  it('fires one alert into each channel once, then resolves it: PagerDuty and Opsgenie close what they opened with the same key', async () => {
+  it('fires one alert into each channel once, then resolves it: PagerDuty and Opsgenie close what they opened with the same group key', async () => {
     const startsAt = new Date(Date.now() - 60_000).toISOString();
     const alert = { labels: { alertname: ALERTNAME, namespace: 'team-a', severity: 'critical', node: 'node-7' }, annotations: { message: 'node-7 is not ready' }, startsAt };
     expect((await stack.postAlerts([alert])).status).toBe(200);
@@ -122,12 +122,16 @@ describe('Teams, PagerDuty, Opsgenie and Google Chat deliver through their own p
     const create = fake.requestsTo('opsgenie.create')[0]!;
     expect(create.headers.authorization).toBe(`GenieKey ${GENIE_KEY}`);
     expect(bodyOf(create)).toMatchObject({ priority: 'P2', tags: ['k8s'], responders: [{ type: 'team', name: 'platform' }] });
-    const alias = bodyOf(create).alias as string;
-    expect(alias).toBe(trigger.dedup_key); // both are the notification's group key
-    expect(alias).toContain(ALERTNAME);
-    expect(fake.incidents().map((i) => [i.vendor, i.status, i.events])).toEqual([
-      ['pagerduty', 'open', 1],
-      ['opsgenie', 'open', 1],
+    // the keys are the notifications' group keys: the channel's receiver and the group labels
+    const groupLabels = `{alertname="${ALERTNAME}", namespace="team-a"}`;
+    const pdKey = `pagerduty/oncall:${groupLabels}`;
+    const alias = `opsgenie/oncall:${groupLabels}`;
+    expect(trigger.dedup_key).toBe(pdKey);
+    expect(bodyOf(create).alias).toBe(alias);
+    const incidents = (): (string | number)[][] => fake.incidents().map((i) => [i.vendor, i.key, i.status, i.events]).sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    expect(incidents()).toEqual([
+      ['opsgenie', alias, 'open', 1],
+      ['pagerduty', pdKey, 'open', 1],
     ]);
 
     // the same alert resolved
@@ -147,15 +151,15 @@ describe('Teams, PagerDuty, Opsgenie and Google Chat deliver through their own p
     expect(fake.requestsTo('teams.webhook').map(statusOf)).toEqual([202, 202]);
     expect(fake.requestsTo('googlechat.webhook').map(statusOf)).toEqual([200, 200]);
     expect(fake.requestsTo('pagerduty.enqueue').map((r) => [bodyOf(r).event_action, bodyOf(r).dedup_key, statusOf(r)])).toEqual([
-      ['trigger', alias, 202],
-      ['resolve', alias, 202],
+      ['trigger', pdKey, 202],
+      ['resolve', pdKey, 202],
     ]);
     expect(fake.requestsTo('opsgenie.create')).toHaveLength(1);
     const close = fake.requestsTo('opsgenie.close');
     expect(close.map((r) => [r.path, r.query.identifierType, statusOf(r)])).toEqual([[`/opsgenie/v2/alerts/${encodeURIComponent(alias)}/close`, 'alias', 202]]);
-    expect(fake.incidents().map((i) => [i.vendor, i.key, i.status, i.events])).toEqual([
-      ['pagerduty', alias, 'closed', 1],
+    expect(incidents()).toEqual([
       ['opsgenie', alias, 'closed', 1],
+      ['pagerduty', pdKey, 'closed', 1],
     ]);
   }, 150_000);
 });
