@@ -116,6 +116,10 @@ describe('ChannelUrlEnvSchema', () => {
       NM_SLACK_API_URL: 'https://slack.com/api/',
       NM_DINGTALK_API_URL: 'https://oapi.dingtalk.com/',
       NM_FEISHU_API_URL: 'https://open.feishu.cn/open-apis/',
+      NM_PUSHOVER_API_URL: 'https://api.pushover.net/1/',
+      NM_TELEGRAM_API_URL: 'https://api.telegram.org/',
+      NM_PAGERDUTY_API_URL: 'https://events.pagerduty.com/',
+      NM_OPSGENIE_API_URL: 'https://api.opsgenie.com/',
     });
     expect(ChannelUrlEnvSchema.parse({ NM_FEISHU_API_URL: 'https://open.larksuite.com/open-apis' }).NM_FEISHU_API_URL).toBe(
       'https://open.larksuite.com/open-apis/',
