@@ -266,7 +266,7 @@ describe('webhook proxyUrl with an https target (CONNECT)', () => {
 
   it('applies the egress rules to the proxy address and to the target it can resolve', async () => {
     const before = { connects: connects.length, received: received.length };
-    const { resolver } = scriptedResolver({ 'proxy.test': ['127.0.0.1'], 'hooks.test': ['169.254.169.254'] });
+    const { resolver } = scriptedResolver({ 'proxy.test': ['127.0.0.1'], 'hooks.test': ['169.254.169.254'], 'metadata.test': ['169.254.169.254'] });
     const { connector, asked } = recordingConnector();
     const deny = new EgressGuard({ deny: ['127.0.0.1/32'], resolver });
     const sender = new WebhookSender({ clock: new RecordingClock(), retry: { attempts: 1 }, egressGuard: deny, connector });
@@ -278,8 +278,8 @@ describe('webhook proxyUrl with an https target (CONNECT)', () => {
     expect(toMetadata.outcomes[0]?.error?.message).toContain('egress denied: hooks.test resolves to 169.254.169.254:443');
     const httpViaDeniedProxy = await sender.send({ url: 'http://hooks.example/x', httpConfig: { proxyUrl: `http://proxy.test:${proxyPort}` } }, textMessage('{}'));
     expect(httpViaDeniedProxy.outcomes[0]?.error?.message).toContain(`egress denied: proxy.test resolves to 127.0.0.1:${proxyPort}`);
-    const httpToMetadata = await sender2.send({ url: 'http://169.254.169.254/latest/meta-data/', httpConfig: { proxyUrl: `http://proxy.test:${proxyPort}` } }, textMessage('{}'));
-    expect(httpToMetadata.outcomes[0]?.error?.message).toContain('egress denied: 169.254.169.254:80');
+    const httpToMetadata = await sender2.send({ url: 'http://metadata.test/latest/meta-data/', httpConfig: { proxyUrl: `http://proxy.test:${proxyPort}` } }, textMessage('{}'));
+    expect(httpToMetadata.outcomes[0]?.error?.message).toContain('egress denied: metadata.test resolves to 169.254.169.254:80');
     expect(asked).toEqual([]);
     expect({ connects: connects.length, received: received.length }).toEqual(before);
     sender.close();
