@@ -84,8 +84,9 @@ export class ConfigStoreReader {
         try {
           body = JSON.parse(openObject(this.box, json)) as never;
         } catch (err) {
-          this.logger.error({ field, err: (err as Error).message }, 'stored object unreadable, ignored');
-          continue;
+          // Not skipped: a Receiver missing from the snapshot would route its alerts nowhere. The
+          // previous snapshot stays (and a stage that never loaded one does not consume).
+          throw new Error(`stored object ${field} unreadable (written with another NM_SECRET_KEY?): ${(err as Error).message}`);
         }
         switch (kind) {
           case 'NotificationManager':
@@ -134,7 +135,7 @@ export class ConfigStoreReader {
       this.logger.info({ revision, objects: Object.keys(objects).length, first }, 'config snapshot loaded');
       for (const l of this.listeners) l(next);
     } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'config refresh failed; keeping the previous snapshot');
+      this.logger.error({ err: (err as Error).message }, 'config refresh failed; keeping the previous snapshot');
     }
   }
 }

@@ -142,6 +142,26 @@ describe('config store on a real redis', () => {
     expect(dump).not.toContain('planted');
   });
 
+  it('an object sealed with another key keeps the previous snapshot instead of dropping the object', async () => {
+    const c = client();
+    await c.flushall();
+    const receiver = { kind: 'Receiver', metadata: { name: 'r' }, spec: { webhook: { url: 'https://hook.example/x' } } };
+    const box = new SecretBox('key-one-0123456789');
+    await new ConfigStoreWriter(c, box).replaceAll({ objects: [{ kind: 'Receiver' as const, name: 'r', body: receiver }], secrets: [], problems: [] });
+    const fresh = new ConfigStoreReader(client(), undefined, new SecretBox('key-two-0123456789'), logger, 60_000);
+    await fresh.start();
+    expect(fresh.isLoaded()).toBe(false);
+    fresh.stop();
+    const reader = new ConfigStoreReader(client(), undefined, box, logger, 60_000);
+    await reader.start();
+    expect(reader.current().receivers).toEqual([receiver]);
+    await c.hset(keys.objects, 'Receiver/r', new SecretBox('key-two-0123456789').seal(JSON.stringify(receiver)));
+    await c.incr(keys.revision);
+    await reader.refresh();
+    expect(reader.current().receivers).toEqual([receiver]);
+    reader.stop();
+  });
+
   it('reads object bodies stored as plain JSON by an earlier version', async () => {
     const c = client();
     await c.flushall();
