@@ -208,15 +208,22 @@ describe('drop-in APIs and the history webhook through the running stack', () =>
     expect(broken.status).toBe(400);
     expect(broken.body.Message).toMatch(/^webhook\/r: .*500/);
     expect(at('/broken')).toHaveLength(6);
-    await new Promise((r) => setTimeout(r, 2000));
+    // the send ends there: dead-lettered with the reason, no fourth attempt (the backoff gap is ~2-3 s)
+    const dead = async (): Promise<Array<{ stage: string; reason: string; code?: string; error: string }>> =>
+      ((await (await fetch(`${stack.ingestUrl}/api/v2/dlq?stage=sender-webhook`)).json()) as { items: Array<{ stage: string; reason: string; code?: string; error: string }> }).items;
+    await waitFor('dead letter of the broken verify', async () => (await dead()).some((d) => d.code === 'API_ATTEMPTS_SPENT'), 20_000);
+    await new Promise((r) => setTimeout(r, 5000));
     expect(at('/broken')).toHaveLength(6);
+    expect((await dead()).filter((d) => d.code === 'API_ATTEMPTS_SPENT')).toEqual([
+      expect.objectContaining({ stage: 'sender-webhook', reason: 'permanent-error', error: expect.stringContaining('3 attempts are spent') }),
+    ]);
     // every attempt times out: no outcome within the request's timeout
     const started = Date.now();
     const slow = await send('verify', { receiver: hook({ type: 'global' }, `${sink.url}/slow`) });
     expect(slow.status).toBe(504);
     expect(slow.body.Message).toContain(`no outcome from sender-webhook within ${TIMEOUT_S}s`);
     expect(Date.now() - started).toBeGreaterThanOrEqual(TIMEOUT_S * 1000 - 500);
-  }, 60_000);
+  }, 90_000);
 
   it('history webhook: exactly the notified alerts, as notification-manager\'s Data JSON, API sends left out', async () => {
     const post = await stack.postAlerts({

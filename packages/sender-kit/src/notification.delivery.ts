@@ -101,6 +101,16 @@ export class NotificationDelivery<Target> {
     return this.parts.maxAttempts > 0 && ctx.attempt >= this.parts.maxAttempts;
   }
 
+  /**
+   * An API send's budget (`api.maxAttempts`) is smaller than the stream's: once its caller has
+   * been answered, a retryable failure of its last attempt ends it (dead-lettered with the reason)
+   * instead of going on to send to a destination nobody waits on.
+   */
+  private apiFinal(n: Notification, ctx: HandlerContext, failure: ClassifiedError): ClassifiedError {
+    if (!n.api || !(failure instanceof RetryableError) || failure instanceof WaitError || ctx.attempt < n.api.maxAttempts) return failure;
+    return new PermanentError(`${failure.message} (the API send's ${n.api.maxAttempts} attempts are spent)`, { code: 'API_ATTEMPTS_SPENT', cause: failure });
+  }
+
   /** Tells the caller of an API send its final outcome (nothing for other notifications). */
   private replyOutcome(n: Notification, result: ApiOutcome['result'], error?: string): void {
     if (!n.api || !this.parts.reply) return;
@@ -175,7 +185,7 @@ export class NotificationDelivery<Target> {
       this.parts.metrics.count('failed');
       this.replyOutcome(n, 'failed', c.message);
     } else this.parts.metrics.count('retry');
-    throw error instanceof ClassifiedError ? error : new RetryableError(c.message, { code: c.code, cause: error });
+    throw this.apiFinal(n, ctx, error instanceof ClassifiedError ? error : new RetryableError(c.message, { code: c.code, cause: error }));
   }
 
   /** Remembers the delivered units, publishes history, then acks (returns) or throws the failure. */
@@ -201,7 +211,7 @@ export class NotificationDelivery<Target> {
     }
     metrics.count(s.result);
     if (s.result !== 'retry') this.replyOutcome(n, s.failure ? (s.result === 'partial' ? 'partial' : 'failed') : 'delivered', s.failure?.message);
-    if (s.failure) throw s.failure;
+    if (s.failure) throw this.apiFinal(n, ctx, s.failure);
     try {
       await store.markDone(n.id);
     } catch (err) {
