@@ -1,2 +1,13 @@
-export { DEFINED_SERVICES, SENDER_SERVICES, StandaloneEnvSchema, parseStandaloneEnv, startStandalone } from './standalone.js';
-export type { StandaloneEnv } from './standalone.js';
+export {
+  DEFAULT_WORKERS,
+  DEFINED_SERVICES,
+  SENDER_SERVICES,
+  STAGE_NAMES,
+  STAGE_PLACEMENT,
+  StandaloneEnvSchema,
+  parseStandaloneEnv,
+  placementFor,
+  startStages,
+  startStandalone,
+} from './standalone.js';
+export type { StandaloneEnv, StandaloneOptions } from './standalone.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseStandaloneEnv } from './standalone.js';
+import { availableParallelism } from 'node:os';
+import { parseStandaloneEnv, placementFor, STAGE_NAMES } from './standalone.js';
 
 const base = { NM_SECRET_KEY: 'standalone-env-test-key' };
 
@@ -47,5 +48,24 @@ describe('parseStandaloneEnv', () => {
     expect(() => parseStandaloneEnv({ ...base, NM_SENDER_MAX_ATTEMPTS: '-1', NM_FEISHU_API_URL: 'ftp://x' })).toThrow(
       /^invalid environment: .*NM_SENDER_MAX_ATTEMPTS: .*; NM_FEISHU_API_URL: must be an http\(s\) URL$/,
     );
+  });
+
+  it('reads NM_STANDALONE_WORKERS: min(cores, 4) - 1 by default, 0 or more', () => {
+    expect(parseStandaloneEnv(base).NM_STANDALONE_WORKERS).toBe(Math.min(availableParallelism(), 4) - 1);
+    expect(parseStandaloneEnv({ ...base, NM_STANDALONE_WORKERS: '0' }).NM_STANDALONE_WORKERS).toBe(0);
+    expect(parseStandaloneEnv({ ...base, NM_STANDALONE_WORKERS: '3' }).NM_STANDALONE_WORKERS).toBe(3);
+    for (const bad of ['-1', '1.5', 'two']) expect(() => parseStandaloneEnv({ ...base, NM_STANDALONE_WORKERS: bad })).toThrow(/^invalid environment: NM_STANDALONE_WORKERS: /);
+  });
+});
+
+describe('placementFor', () => {
+  it('places every stage on exactly one of the workers, for any number of them', () => {
+    expect(placementFor(0)).toEqual([]);
+    for (const n of [1, 2, 3, 4, 16]) {
+      const groups = placementFor(n);
+      expect(groups).toHaveLength(Math.min(n, 3));
+      expect([...groups.flat()].sort()).toEqual([...STAGE_NAMES].sort());
+    }
+    expect(placementFor(2)[1]).toEqual(STAGE_NAMES.filter((s) => s.startsWith('sender-')));
   });
 });

@@ -1,8 +1,16 @@
 /**
- * Every service of the pipeline in one process, sharing one metrics registry and one logger root.
- * The services that have a definition (`ServiceDefinition` of `@nm/service-kit`) start here exactly
- * as they start alone, from one environment parsed once, so their settings work in both modes.
+ * Every service of the pipeline in one process. The services that have a definition
+ * (`ServiceDefinition` of `@nm/service-kit`) start here exactly as they start alone, from one
+ * environment parsed once, so their settings work in both modes.
+ *
+ * The main thread runs config-sync, ingest (the HTTP API, `/metrics`, `/-/ready`) and the event
+ * exporter; the pipeline stages run on `NM_STANDALONE_WORKERS` worker threads as `STAGE_PLACEMENT`
+ * places them (0: on the main thread too). Each worker parses the same environment and starts its
+ * stages through the same functions, with its own runtimes, logger root and metrics registry; the
+ * main thread's `/metrics` merges every worker's registry into its own. Services talk only through
+ * NATS and Redis, so where one runs changes nothing else.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { AggregatorEnvSchema, aggregatorOptionsFromEnv, startAggregator } from '@nm/aggregator';
 import { ConfigSyncEnvSchema, startConfigSync } from '@nm/config-sync';
@@ -24,12 +32,49 @@ import { opsgenieService } from '@nm/sender-opsgenie';
 import { pagerdutyService } from '@nm/sender-pagerduty';
 import { teamsService } from '@nm/sender-teams';
 import { silencerService } from '@nm/silencer';
-import { CommonEnvSchema, PortSchema, createRuntime, servicesEnvShape, type Runtime, type ServiceDefinition, type Stoppable } from '@nm/service-kit';
-import { createLogger, initTracing, Metrics, parseEnv } from '@nm/telemetry';
+import {
+  CommonEnvSchema,
+  PortSchema,
+  createRuntime,
+  servicesEnvShape,
+  startServiceWorker,
+  type Runtime,
+  type ServiceDefinition,
+  type Stoppable,
+  type WorkerServices,
+} from '@nm/service-kit';
+import { createLogger, initTracing, Metrics, parseEnv, type Logger } from '@nm/telemetry';
 
 /** The services that start from their definition, in start order (after config-sync, ingest). */
 export const DEFINED_SERVICES: readonly ServiceDefinition[] = [silencerService, routerService];
 export const SENDER_SERVICES: readonly ServiceDefinition[] = [webhookService, emailService, slackService, wechatService, dingtalkService, feishuService, smsService, pushoverService, discordService, telegramService, teamsService, pagerdutyService, opsgenieService, googlechatService];
+
+/** The pipeline stages, in start order: the ones a worker thread can run. */
+export const STAGE_NAMES: readonly string[] = ['silencer', 'router', 'aggregator', ...SENDER_SERVICES.map((d) => d.name)];
+const SENDERS = SENDER_SERVICES.map((d) => d.name);
+
+/**
+ * Where the stages run, by number of worker threads: row `n` lists the stages of each of the `n`
+ * workers. Ingest (HTTP, JSON, publishing every accepted alert) keeps the main thread, config-sync
+ * and the event exporter with it (both light). One worker takes every stage. With two, the senders
+ * (template rendering, outbound HTTP, history) get their own thread, apart from the stages that
+ * route and batch. With three, the aggregator (batch groups in memory) is apart from the silencer
+ * and router. More workers than the last row use the last row: one thread per stage group.
+ */
+export const STAGE_PLACEMENT: ReadonlyArray<ReadonlyArray<readonly string[]>> = [
+  [],
+  [STAGE_NAMES],
+  [['silencer', 'router', 'aggregator'], SENDERS],
+  [['silencer', 'router'], ['aggregator'], SENDERS],
+];
+
+/** The stages of each worker for `workers` worker threads (the last row of `STAGE_PLACEMENT` beyond it). */
+export function placementFor(workers: number): ReadonlyArray<readonly string[]> {
+  return STAGE_PLACEMENT[Math.min(workers, STAGE_PLACEMENT.length - 1)] ?? [];
+}
+
+/** `min(cores, 4) - 1`: the main thread and up to three workers (1 on a 2-core machine, 0 on one core). */
+export const DEFAULT_WORKERS = Math.max(0, Math.min(availableParallelism(), 4) - 1);
 
 /** What the single process reads itself: the common variables, and ingest's, the aggregator's and config-sync's. */
 const OwnEnvSchema = CommonEnvSchema.extend({
@@ -43,6 +88,8 @@ const OwnEnvSchema = CommonEnvSchema.extend({
   NM_CLUSTER_NAME: ConfigSyncEnvSchema.shape.NM_CLUSTER_NAME,
   /** Also export Kubernetes events as alerts (the cluster of KUBECONFIG, as config-sync reads it). */
   NM_EVENTS_ENABLED: z.stringbool().default(false),
+  /** Worker threads running the pipeline stages (`STAGE_PLACEMENT`); 0 runs everything on the main thread. */
+  NM_STANDALONE_WORKERS: z.coerce.number().int().min(0).default(DEFAULT_WORKERS),
 });
 export type StandaloneEnv = z.infer<typeof OwnEnvSchema>;
 
@@ -54,46 +101,150 @@ export function parseStandaloneEnv(source: NodeJS.ProcessEnv = process.env): Sta
   return parseEnv(StandaloneEnvSchema, source) as StandaloneEnv;
 }
 
-export async function startStandalone(env: StandaloneEnv): Promise<{ ingestPort: number; stop(): Promise<void> }> {
+/** How each stage starts: from its definition, the aggregator from its own options. */
+const STAGE_STARTERS: ReadonlyMap<string, (rt: Runtime, env: StandaloneEnv, source: NodeJS.ProcessEnv) => Promise<Stoppable>> = new Map([
+  ...DEFINED_SERVICES.map((def) => [def.name, (rt: Runtime, env: StandaloneEnv) => def.start(rt, env)] as const),
+  // the aggregator reads its NM_AGGREGATOR_* variables itself (validated with the rest)
+  ['aggregator', (rt: Runtime, _env: StandaloneEnv, source: NodeJS.ProcessEnv) => startAggregator(rt, aggregatorOptionsFromEnv(source))] as const,
+  ...SENDER_SERVICES.map((def) => [def.name, (rt: Runtime, env: StandaloneEnv) => def.start(rt, env)] as const),
+]);
+
+/** The runtimes of one thread's services, on one logger root and one registry; `closeAll` closes them. */
+function runtimes(env: StandaloneEnv, root: Logger, metrics: Metrics): { rt: (service: string, readConfig?: boolean) => Runtime; closeAll: () => Promise<void> } {
+  const made: Runtime[] = [];
+  return {
+    rt: (service, readConfig = true) => {
+      const r = createRuntime({
+        service,
+        natsUrl: env.NATS_URL,
+        redisUrl: env.REDIS_URL,
+        secretKey: env.NM_SECRET_KEY,
+        previousSecretKeys: env.NM_SECRET_KEY_PREVIOUS,
+        logger: root.child({ service }),
+        metrics,
+        readConfig,
+      });
+      made.push(r);
+      return r;
+    },
+    closeAll: async () => {
+      for (const r of made) await r.close();
+    },
+  };
+}
+
+/** Stops what started, last first, then closes the runtimes. */
+async function stopAll(started: Stoppable[], closeAll: () => Promise<void>): Promise<void> {
+  for (const s of [...started].reverse()) await s.stop();
+  await closeAll();
+}
+
+/**
+ * Starts `stages` (names of `STAGE_NAMES`, in that order) in this thread: what a worker thread
+ * runs (`stage.worker.ts`), with its own logger root, tracing and registry. A stage that fails to
+ * start stops the ones started before it.
+ */
+export async function startStages(stages: readonly string[], source: NodeJS.ProcessEnv = process.env): Promise<WorkerServices> {
+  const unknown = stages.filter((n) => !STAGE_STARTERS.has(n));
+  if (unknown.length > 0) throw new Error(`no such stage: ${unknown.join(', ')} (one of ${STAGE_NAMES.join(', ')})`);
+  const env = parseStandaloneEnv(source);
+  const logger = createLogger('notification-manager', env.LOG_LEVEL);
+  initTracing({ serviceName: 'notification-manager' });
+  // the process metrics are the main thread's (its registry merges this one)
+  const metrics = new Metrics('notification-manager', undefined, { defaultMetrics: false });
+  const { rt, closeAll } = runtimes(env, logger, metrics);
+  const started: Stoppable[] = [];
+  try {
+    for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) started.push(await STAGE_STARTERS.get(name)!(rt(name), env, source));
+  } catch (err) {
+    await stopAll(started, closeAll).catch(() => undefined);
+    await new Promise<void>((resolve) => logger.flush(() => resolve()));
+    throw err;
+  }
+  return { metrics, logger, stop: () => stopAll(started, closeAll) };
+}
+
+export interface StandaloneOptions {
+  /** The environment the worker threads parse (default `process.env`, which `env` was parsed from). */
+  source?: NodeJS.ProcessEnv;
+  /** A worker thread died after start (default: log it, stop the rest within 10 s, exit 1). */
+  onWorkerDeath?: (err: Error) => void;
+}
+
+export async function startStandalone(env: StandaloneEnv, options: StandaloneOptions = {}): Promise<{ ingestPort: number; stop(): Promise<void> }> {
+  const source = options.source ?? process.env;
   const root = createLogger('notification-manager', env.LOG_LEVEL);
   // one service.name for the whole process; each span names its stage (`nm.stage`)
   initTracing({ serviceName: 'notification-manager' });
   const metrics = new Metrics('notification-manager');
-  const runtimes: Runtime[] = [];
-  const rt = (service: string, readConfig = true): Runtime => {
-    const r = createRuntime({
-      service,
-      natsUrl: env.NATS_URL,
-      redisUrl: env.REDIS_URL,
-      secretKey: env.NM_SECRET_KEY,
-      previousSecretKeys: env.NM_SECRET_KEY_PREVIOUS,
-      logger: root.child({ service }),
-      metrics,
-      readConfig,
+  const { rt, closeAll } = runtimes(env, root, metrics);
+  const placement = placementFor(env.NM_STANDALONE_WORKERS);
+  if (env.NM_STANDALONE_WORKERS > placement.length)
+    root.info({ requested: env.NM_STANDALONE_WORKERS, workers: placement.length }, 'NM_STANDALONE_WORKERS is more than the stage groups: one worker thread per group');
+
+  // sources first on stop: no new alerts while the stages drain
+  const sources: Stoppable[] = [];
+  const background: Stoppable[] = [];
+  const stages: Stoppable[] = [];
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      for (const s of [...sources].reverse()) await s.stop();
+      // the stages in reverse start order; the workers stop at once, each draining its stages
+      const local = stages.filter((s) => !workers.includes(s));
+      for (const s of local.reverse()) await s.stop();
+      await Promise.all(workers.map((w) => w.stop()));
+      for (const s of [...background].reverse()) await s.stop();
+      await closeAll();
+    })());
+  const workers: Stoppable[] = [];
+  const onWorkerDeath =
+    options.onWorkerDeath ??
+    ((err: Error) => {
+      root.error({ err: err.message }, 'a worker thread of the single process died: exiting (its stages are gone)');
+      const timer = setTimeout(() => process.exit(1), 10_000);
+      timer.unref();
+      void stop()
+        .catch(() => undefined)
+        .finally(() => root.flush(() => process.exit(1)));
     });
-    runtimes.push(r);
-    return r;
-  };
-  const started: Stoppable[] = [];
-  if (env.NM_CONFIG_DIR) started.push(await startConfigSync(rt('config-sync', false), { configDir: env.NM_CONFIG_DIR, pollMs: env.NM_CONFIG_POLL_MS, clusterName: env.NM_CLUSTER_NAME }));
-  const ingest = await startIngest(rt('ingest'), {
-    ...ingestOptionsFromEnv(env),
-    port: env.NM_INGEST_PORT,
-    host: env.NM_INGEST_HOST,
-    readyRequires: DEFAULT_READY_REQUIRES.filter((s) => env.NM_CONFIG_DIR || s !== 'config-sync'),
-  });
-  started.push(ingest);
-  for (const def of DEFINED_SERVICES) started.push(await def.start(rt(def.name), env));
-  // the aggregator reads its NM_AGGREGATOR_* variables itself (validated above with the rest)
-  started.push(await startAggregator(rt('aggregator'), aggregatorOptionsFromEnv(process.env)));
-  for (const def of SENDER_SERVICES) started.push(await def.start(rt(def.name), env));
-  if (env.NM_EVENTS_ENABLED) started.push(await eventExporterService.start(rt(eventExporterService.name), env as unknown as EventExporterEnv));
-  root.info({ port: ingest.port }, 'notification manager running (single process)');
-  return {
-    ingestPort: ingest.port,
-    stop: async () => {
-      for (const s of started.reverse()) await s.stop();
-      for (const r of runtimes) await r.close();
-    },
-  };
+
+  try {
+    if (env.NM_CONFIG_DIR) background.push(await startConfigSync(rt('config-sync', false), { configDir: env.NM_CONFIG_DIR, pollMs: env.NM_CONFIG_POLL_MS, clusterName: env.NM_CLUSTER_NAME }));
+    const ingest = await startIngest(rt('ingest'), {
+      ...ingestOptionsFromEnv(env),
+      port: env.NM_INGEST_PORT,
+      host: env.NM_INGEST_HOST,
+      readyRequires: DEFAULT_READY_REQUIRES.filter((s) => env.NM_CONFIG_DIR || s !== 'config-sync'),
+    });
+    sources.push(ingest);
+    if (placement.length === 0) {
+      for (const name of STAGE_NAMES) stages.push(await STAGE_STARTERS.get(name)!(rt(name), env, source));
+    } else {
+      // every worker starts at once; one that fails fails the start, naming its stages
+      const results = await Promise.allSettled(
+        placement.map((group, i) =>
+          startServiceWorker({
+            label: `worker ${i + 1} (${group.join(', ')})`,
+            script: new URL('./stage.worker.js', import.meta.url),
+            data: { stages: group },
+            env: source,
+            metrics,
+            logger: root,
+            onDeath: (err) => onWorkerDeath(err),
+          }),
+        ),
+      );
+      for (const r of results) if (r.status === 'fulfilled') workers.push(r.value);
+      stages.push(...workers);
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
+    if (env.NM_EVENTS_ENABLED) sources.push(await eventExporterService.start(rt(eventExporterService.name), env as unknown as EventExporterEnv));
+    root.info({ port: ingest.port, workers: placement.map((g) => g.join(',')) }, 'notification manager running (single process)');
+    return { ingestPort: ingest.port, stop };
+  } catch (err) {
+    await stop().catch(() => undefined);
+    throw err;
+  }
 }

@@ -6,3 +6,5 @@ export { onShutdown } from './lifecycle.js';
 export { consumeWhenConfigured } from './gated.consumer.js';
 export { runService, servicesEnvShape } from './service.run.js';
 export type { ServiceDefinition, Stoppable } from './service.run.js';
+export { serveWorker, startServiceWorker } from './worker.threads.js';
+export type { ServiceWorkerOptions, WorkerServices } from './worker.threads.js';

@@ -73,7 +73,8 @@ export async function handleHealthRequest(
       : { status: 503, type: 'text/plain', body: `Not ready: ${r.failing.join(', ')}\n` };
   }
   if (path === '/metrics') {
-    return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    const { contentType, body } = await metrics.exposition();
+    return { status: 200, type: contentType, body };
   }
   return { status: 404, type: 'text/plain', body: 'Not found\n' };
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 
 /**
  * One registry per service instance. In the single-process mode every service shares the
@@ -10,13 +10,50 @@ export interface GaugeSample<L extends string> {
   value: number;
 }
 
+/** A registry's metrics as plain data (`registry.getMetricsAsJSON()`): what a worker thread sends. */
+export type MetricsSnapshot = Array<MetricObjectWithValues<MetricValue<string>>>;
+
+export interface MetricsOptions {
+  /**
+   * Collect the process metrics (`nm_process_*`, `nm_nodejs_*`) into a registry made here
+   * (default true). A worker thread's registry leaves them to the main thread's: they describe
+   * the process, and the main thread's exposition merges the workers' registries into its own.
+   */
+  defaultMetrics?: boolean;
+}
+
 export class Metrics {
   readonly registry: Registry;
   private readonly sources = new Map<string, Set<() => Promise<ReadonlyArray<GaugeSample<string>>>>>();
+  private readonly remotes = new Set<() => Promise<MetricsSnapshot>>();
 
-  constructor(readonly service: string, registry?: Registry) {
+  constructor(readonly service: string, registry?: Registry, opts: MetricsOptions = {}) {
     this.registry = registry ?? new Registry();
-    if (!registry) collectDefaultMetrics({ register: this.registry, prefix: 'nm_' });
+    if (!registry && opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'nm_' });
+  }
+
+  /** This registry's metrics as plain data (to send to another thread). */
+  snapshot(): Promise<MetricsSnapshot> {
+    return this.registry.getMetricsAsJSON();
+  }
+
+  /**
+   * Merges another registry's metrics (a worker thread's, asked for at scrape time) into
+   * {@link exposition}, as if they had been recorded here: a series both have is summed (the
+   * same counter incremented in two threads), the others are kept as they are. A source that
+   * fails contributes nothing to that scrape. Returns the unregistering function.
+   */
+  addRemote(source: () => Promise<MetricsSnapshot>): () => void {
+    this.remotes.add(source);
+    return () => void this.remotes.delete(source);
+  }
+
+  /** What `/metrics` serves: this registry's metrics and every remote source's, one family per name. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    const contentType = this.registry.contentType;
+    if (this.remotes.size === 0) return { contentType, body: await this.registry.metrics() };
+    const remote = await Promise.all([...this.remotes].map((f) => f().catch((): MetricsSnapshot => [])));
+    return { contentType, body: await mergeSnapshots([await this.snapshot(), ...remote]).metrics() };
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
@@ -69,4 +106,17 @@ export class Metrics {
     set.add(source);
     return () => void set.delete(source);
   }
+}
+
+/**
+ * One registry holding the union of several registries' metrics of one process. A family several
+ * of them have is summed series by series (prom-client's `sum`; histograms bucket by bucket); a
+ * family only one has is kept as it is, whatever its aggregator (prom-client's process metrics
+ * declare `omit`/`first`, meant for a cluster of processes, and are in one registry here).
+ */
+export function mergeSnapshots(snapshots: readonly MetricsSnapshot[]): Registry {
+  const holders = new Map<string, number>();
+  for (const snap of snapshots) for (const m of snap) holders.set(m.name, (holders.get(m.name) ?? 0) + 1);
+  const marked = snapshots.map((snap) => snap.map((m) => ({ ...m, aggregator: holders.get(m.name) === 1 || m.aggregator === 'omit' ? 'first' : (m.aggregator ?? 'sum') })));
+  return AggregatorRegistry.aggregate(marked);
 }
