@@ -29,7 +29,7 @@ const batch = (alerts: Alert[], receivers: RoutedBatch['receivers'] = [{ name: '
   routes: alerts.map((a) => ({ alert: a, receivers: receivers.map((_, i) => i) })),
 });
 
-function setup(settings = { groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, fail = false) {
+function setup(settings = { groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, fail = false, extra: Partial<ConstructorParameters<typeof BatchAggregator>[0]> = {}) {
   const published: Notification[] = [];
   const publisher: Publisher = {
     publish: (_s, p, o) => {
@@ -40,11 +40,51 @@ function setup(settings = { groupLabels: ['alertname'], batchMaxSize: 100, batch
       return Promise.resolve({ seq: published.length, duplicate: false });
     },
   };
-  const agg = new BatchAggregator({ publisher, settings: () => settings, logger, metrics: new Metrics('t') });
+  const agg = new BatchAggregator({ publisher, settings: () => settings, logger, metrics: new Metrics('t'), ...extra });
   return { agg, published };
 }
 
 describe('BatchAggregator', () => {
+  it('coalesces under load: a due group keeps collecting while its channel is behind, up to coalesceMaxMs, then flushes once', async () => {
+    const backlog = 500;
+    const asked: string[] = [];
+    const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+      backlog: { of: (c) => (asked.push(c), backlog) },
+      limits: { coalesceBacklog: 32, coalesceMaxMs: 400 },
+    });
+    const t0 = Date.now();
+    const first = agg.handle(batch([alert({ alertname: 'A', pod: '1' })]), ctx);
+    await new Promise((r) => setTimeout(r, 150)); // past batchMaxWait: held, not flushed
+    expect(published).toHaveLength(0);
+    const second = agg.handle(batch([alert({ alertname: 'A', pod: '2' })]), ctx);
+    await Promise.all([first, second]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
+    expect(published.map((p) => p.alerts.length)).toEqual([2]); // one notification for both messages
+    expect(asked[0]).toBe('webhook');
+
+  });
+
+  it('flushes after batchMaxWait as usual while the channel is not behind', async () => {
+    // a hold would last a minute here: the test would time out
+    const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+      backlog: { of: () => 32 },
+      limits: { coalesceBacklog: 32, coalesceMaxMs: 60_000 },
+    });
+    await agg.handle(batch([alert({ alertname: 'B' })]), ctx);
+    expect(published).toHaveLength(1);
+  });
+
+  it('does not coalesce when coalesceBacklog is 0', async () => {
+    const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+      backlog: { of: () => 10_000 },
+      limits: { coalesceBacklog: 0, coalesceMaxMs: 5000 },
+    });
+    const t0 = Date.now();
+    await agg.handle(batch([alert({ alertname: 'A' })]), ctx);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(published).toHaveLength(1);
+  });
+
   it('groups per receiver by groupLabels across messages, flushes after the wait, then resolves the handlers', async () => {
     const { agg, published } = setup();
     const t0 = Date.now();

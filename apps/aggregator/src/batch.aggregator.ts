@@ -9,11 +9,12 @@ import {
   type ReceiverRef,
   type RoutedBatch,
 } from '@nm/contracts';
-import { DEFAULT_MAX_PAYLOAD, fitParts, HEADER_ALLOWANCE, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
+import { DEFAULT_MAX_PAYLOAD, encodePayload, fitParts, HEADER_ALLOWANCE, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { groupAlerts, labelSetString } from '@nm/model';
 import { activeSpan, type Logger, type Metrics, type SpanContext } from '@nm/telemetry';
 import { notificationSpan } from './notification.span.js';
-import { memoryPublishedLog, publishedEntry, type PublishedLog } from './published.log.js';
+import { groupDigest, memoryPublishedLog, publishedEntry, type PublishedLog } from './published.log.js';
+import { NO_BACKLOG, type Backlog } from './notify.backlog.js';
 
 export interface BatchSettings {
   groupLabels: readonly string[];
@@ -27,11 +28,19 @@ export interface AggregatorLimits {
   maxGroups: number;
   /** A group is flushed as soon as it holds this many alerts (or `batchMaxSize`, whichever is smaller). */
   maxGroupAlerts: number;
+  /**
+   * Coalescing under load: when a group is due while its channel's senders have more than this
+   * many notifications unfinished, it keeps collecting alerts (re-checked every batchMaxWait, at
+   * least 50 ms) — its notification would only have queued behind them. 0 turns coalescing off.
+   */
+  coalesceBacklog: number;
+  /** The longest a group is held that way, counted from its first alert. */
+  coalesceMaxMs: number;
 }
 
 const FORGET_DELAY_MS = 10_000;
 
-export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000 };
+export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000, coalesceBacklog: 32, coalesceMaxMs: 5_000 };
 
 interface OpenGroup {
   id: string;
@@ -46,6 +55,7 @@ interface OpenGroup {
   traces: Map<string, SpanContext>;
   externalURL: string | undefined;
   source: AlertSource;
+  createdAt: number;
   timer: NodeJS.Timeout | undefined;
   waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
 }
@@ -72,6 +82,7 @@ export class BatchAggregator {
   private readonly skipped;
   private readonly recordFailures;
   private readonly throttled;
+  private readonly held;
   private readonly limits: AggregatorLimits;
   private readonly log: PublishedLog;
   /** Handlers waiting for room in the group map. */
@@ -86,6 +97,8 @@ export class BatchAggregator {
       limits?: Partial<AggregatorLimits>;
       /** Durable record of published (group, alert) pairs per routed message (default: in memory). */
       publishedLog?: PublishedLog;
+      /** Unfinished notifications per channel, for coalescing (default: none known, no coalescing). */
+      backlog?: Backlog;
     },
   ) {
     this.flushed = deps.metrics.counter('nm_aggregator_notifications_total', 'Notifications emitted, by channel', ['channel'] as const);
@@ -99,6 +112,11 @@ export class BatchAggregator {
       'Published notifications whose (group, alert) pairs could not be recorded (a redelivery could repeat them)',
     );
     this.throttled = deps.metrics.counter('nm_aggregator_group_limit_waits_total', 'Messages that waited because the open-group limit was reached');
+    this.held = deps.metrics.counter(
+      'nm_aggregator_coalesce_holds_total',
+      'Times a due group kept collecting alerts because its channel\'s senders were behind (coalescing under load)',
+      ['channel'] as const,
+    );
     this.limits = { ...DEFAULT_AGGREGATOR_LIMITS, ...(deps.limits ?? {}) };
     this.log = deps.publishedLog ?? memoryPublishedLog();
   }
@@ -139,7 +157,8 @@ export class BatchAggregator {
       for (const g of groupAlerts(alerts, settings.groupLabels)) {
         const groupKey = `${receiverKey(receiver)}:${labelSetString(g.labels)}`;
         const id = `${receiver.tenant}\u0000${groupKey}`;
-        const fresh = done.size === 0 ? g.alerts : g.alerts.filter((a) => !done.has(publishedEntry(id, a.id)));
+        const digest = done.size === 0 ? '' : groupDigest(id);
+        const fresh = done.size === 0 ? g.alerts : g.alerts.filter((a) => !done.has(publishedEntry(id, a.id, digest)));
         if (fresh.length < g.alerts.length) this.skipped.inc(g.alerts.length - fresh.length);
         if (fresh.length > 0) planned.push({ receiver, groupKey, id, labels: g.labels, alerts: fresh });
       }
@@ -169,12 +188,13 @@ export class BatchAggregator {
             traces: new Map(),
             externalURL: batch.externalURL,
             source: batch.source,
+            createdAt: Date.now(),
             timer: undefined,
             waiters: [],
           };
           this.groups.set(id, group);
           const grp = group;
-          group.timer = setTimeout(() => void this.flush(grp), settings.batchMaxWaitMs);
+          group.timer = setTimeout(() => this.due(grp), settings.batchMaxWaitMs);
           this.open.set(this.groups.size);
         }
         for (const a of g.alerts) {
@@ -202,6 +222,19 @@ export class BatchAggregator {
     }
   };
 
+  /** A group's wait is over: flush it, or hold it a little longer while its channel's senders are behind. */
+  private due(group: OpenGroup): void {
+    const { coalesceBacklog, coalesceMaxMs } = this.limits;
+    const backlog = coalesceBacklog > 0 ? (this.deps.backlog ?? NO_BACKLOG).of(group.receiver.channel) : 0;
+    if (backlog > coalesceBacklog && Date.now() - group.createdAt < coalesceMaxMs && this.groups.get(group.id) === group) {
+      this.held.inc({ channel: group.receiver.channel });
+      const step = Math.max(50, this.deps.settings().batchMaxWaitMs);
+      group.timer = setTimeout(() => this.due(group), Math.min(step, Math.max(1, group.createdAt + coalesceMaxMs - Date.now())));
+      return;
+    }
+    void this.flush(group);
+  }
+
   /** Messages with pairs recorded in the published log by this process (forgotten once acked). */
   private readonly recorded = new Set<string>();
 
@@ -227,22 +260,37 @@ export class BatchAggregator {
     // Parts of at most batchMaxSize alerts, each also small enough for the server's max_payload.
     const parts: Alert[][] = [];
     let splitError: unknown;
-    try {
-      const limit = (this.deps.publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE;
-      for (let i = 0; i < group.alerts.length; i += size)
-        for (const p of fitParts(group.alerts.slice(i, i + size), (a) => notification([...a], 99_999, 99_999), limit))
-          parts.push([...p.items]);
-    } catch (err) {
-      splitError = err;
+    const limit = (this.deps.publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE;
+    // The common case, one part that fits, is serialised once: the bytes checked are the bytes published.
+    let single: { n: Notification; encoded: Uint8Array } | undefined;
+    if (group.alerts.length <= size) {
+      const n = notification(group.alerts, 0, 1);
+      const encoded = encodePayload(n);
+      if (encoded.byteLength <= limit) {
+        single = { n, encoded };
+        parts.push(group.alerts);
+      }
     }
+    if (!single)
+      try {
+        for (let i = 0; i < group.alerts.length; i += size)
+          for (const p of fitParts(group.alerts.slice(i, i + size), (a) => notification([...a], 99_999, 99_999), limit))
+            parts.push([...p.items]);
+      } catch (err) {
+        splitError = err;
+      }
     const published: Alert[][] = [];
     const results: Array<PromiseSettledResult<void>> = splitError
       ? [{ status: 'rejected', reason: splitError }]
       : await Promise.allSettled(
           parts.map((alerts, index) => {
-            const n = notification(alerts, index, parts.length);
+            const n = single?.n ?? notification(alerts, index, parts.length);
             return notificationSpan(group, n, (traceparent) =>
-              this.deps.publisher.publish(subjects.notify(group.receiver.channel), n, { msgId: n.id, ...(traceparent ? { traceparent } : {}) }),
+              this.deps.publisher.publish(subjects.notify(group.receiver.channel), n, {
+                msgId: n.id,
+                ...(traceparent ? { traceparent } : {}),
+                ...(single ? { encoded: single.encoded } : {}),
+              }),
             ).then(() => {
               this.flushed.inc({ channel: group.receiver.channel });
               published.push(alerts);
@@ -270,12 +318,13 @@ export class BatchAggregator {
    */
   private async recordPublished(group: OpenGroup, published: readonly Alert[][], partial: boolean): Promise<void> {
     const entries = new Map<string, string[]>();
+    const digest = groupDigest(group.id);
     for (const alerts of published)
       for (const a of alerts) {
         const m = group.origins.get(a.id);
         if (m === undefined) continue;
         const list = entries.get(m);
-        const e = publishedEntry(group.id, a.id);
+        const e = publishedEntry(group.id, a.id, digest);
         if (list) list.push(e);
         else entries.set(m, [e]);
       }

@@ -18,9 +18,14 @@ export interface PublishedLog {
   forget(msgKey: string): Promise<void>;
 }
 
-/** The pair's entry: a short hash of the group id, and the alert id. */
-export function publishedEntry(groupId: string, alertId: string): string {
-  return `${createHash('sha1').update(groupId).digest('hex').slice(0, 12)}:${alertId}`;
+/** The short hash of a group id that entries of its pairs start with. */
+export function groupDigest(groupId: string): string {
+  return createHash('sha1').update(groupId).digest('hex').slice(0, 12);
+}
+
+/** The pair's entry: a short hash of the group id (`groupDigest`, when known), and the alert id. */
+export function publishedEntry(groupId: string, alertId: string, digest = groupDigest(groupId)): string {
+  return `${digest}:${alertId}`;
 }
 
 /** Redis sets `nm:agg:published:<msgKey>` with a TTL (default one day). */

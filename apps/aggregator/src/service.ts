@@ -1,11 +1,12 @@
 import { z } from 'zod';
-import { consumers, RoutedBatchSchema, type RoutedBatch } from '@nm/contracts';
+import { consumers, RoutedBatchSchema, type RoutedBatch, payloadShapes } from '@nm/contracts';
 import { startConsumer, type HandlerContext } from '@nm/bus';
 import { effectiveSettings } from '@nm/model';
 import { consumeWhenConfigured, type Runtime } from '@nm/service-kit';
 import { parseEnv } from '@nm/telemetry';
 import { BatchAggregator, DEFAULT_AGGREGATOR_LIMITS, type BatchSettings } from './batch.aggregator.js';
 import { redisPublishedLog } from './published.log.js';
+import { NotifyBacklog } from './notify.backlog.js';
 import { GroupState } from './stateful/group.state.js';
 import { flushTimeMuting } from './stateful/muting.js';
 import { PartitionLeases } from './stateful/partition.leases.js';
@@ -22,6 +23,10 @@ export interface AggregatorOptions {
   maxGroups?: number;
   /** A group flushes once it holds this many alerts, whatever batchMaxSize says (default 10,000). */
   maxGroupAlerts?: number;
+  /** Batch mode: a due group keeps collecting while its channel has more unfinished notifications than this (default 32; 0 = off). */
+  coalesceBacklog?: number;
+  /** Batch mode: the longest a group is held that way, from its first alert (default 5000 ms). */
+  coalesceMaxMs?: number;
   /** Stateful mode: partitions of groups divided among replicas (default 32; the same on every replica). */
   partitions?: number;
   /** Stateful mode: partition lease (default 10 s): a dead replica's groups move within about this. */
@@ -40,6 +45,8 @@ export const AggregatorEnvSchema = z.object({
   NM_AGGREGATOR_MAX_HELD: count.max(consumers.aggregator.maxAckPending).default(DEFAULT_MAX_HELD),
   NM_AGGREGATOR_MAX_GROUPS: count.default(DEFAULT_AGGREGATOR_LIMITS.maxGroups),
   NM_AGGREGATOR_MAX_GROUP_ALERTS: count.default(DEFAULT_AGGREGATOR_LIMITS.maxGroupAlerts),
+  NM_AGGREGATOR_COALESCE_BACKLOG: z.coerce.number().int().min(0).default(DEFAULT_AGGREGATOR_LIMITS.coalesceBacklog),
+  NM_AGGREGATOR_COALESCE_MAX_MS: count.max(600_000).default(DEFAULT_AGGREGATOR_LIMITS.coalesceMaxMs),
   NM_AGGREGATOR_PARTITIONS: count.max(4096).default(STATEFUL_DEFAULTS.partitions),
   NM_AGGREGATOR_LEASE_MS: count.min(500).default(STATEFUL_DEFAULTS.leaseMs),
   NM_AGGREGATOR_TICK_MS: count.min(10).default(STATEFUL_DEFAULTS.tickMs),
@@ -51,6 +58,8 @@ export function aggregatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     maxHeld: e.NM_AGGREGATOR_MAX_HELD,
     maxGroups: e.NM_AGGREGATOR_MAX_GROUPS,
     maxGroupAlerts: e.NM_AGGREGATOR_MAX_GROUP_ALERTS,
+    coalesceBacklog: e.NM_AGGREGATOR_COALESCE_BACKLOG,
+    coalesceMaxMs: e.NM_AGGREGATOR_COALESCE_MAX_MS,
     partitions: e.NM_AGGREGATOR_PARTITIONS,
     leaseMs: e.NM_AGGREGATOR_LEASE_MS,
     tickMs: e.NM_AGGREGATOR_TICK_MS,
@@ -63,6 +72,8 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
     const s = effectiveSettings(rt.config.current().notificationManager);
     return { groupLabels: s.groupLabels, batchMaxSize: s.batchMaxSize, batchMaxWaitMs: opts.batchMaxWaitMs ?? s.batchMaxWaitMs };
   };
+  const backlog = NotifyBacklog.of(bus);
+  backlog.start();
   const aggregator = new BatchAggregator({
     publisher: rt.publisher,
     settings,
@@ -71,8 +82,11 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
     limits: {
       maxGroups: opts.maxGroups ?? DEFAULT_AGGREGATOR_LIMITS.maxGroups,
       maxGroupAlerts: opts.maxGroupAlerts ?? DEFAULT_AGGREGATOR_LIMITS.maxGroupAlerts,
+      coalesceBacklog: opts.coalesceBacklog ?? DEFAULT_AGGREGATOR_LIMITS.coalesceBacklog,
+      coalesceMaxMs: opts.coalesceMaxMs ?? DEFAULT_AGGREGATOR_LIMITS.coalesceMaxMs,
     },
     publishedLog: redisPublishedLog(rt.redis),
+    backlog,
   });
   const statefulSettings = (): StatefulSettings => {
     const s = effectiveSettings(rt.config.current().notificationManager);
@@ -104,6 +118,7 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
       attempts: rt.attempts,
       consumer: consumers.aggregator,
       schema: RoutedBatchSchema,
+      quickCheck: payloadShapes.routed,
       handler,
       dlqStage: 'aggregator',
       // Messages are held until their groups flush, so many are in flight at once: this bounds them.
@@ -117,6 +132,7 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
   return {
     stop: async () => {
       await reaper.stop();
+      backlog.stop();
       const stopping = consumer.stop(15_000);
       await aggregator.flushAll();
       await stopping;
