@@ -30,7 +30,8 @@ function deadLetter(stage: string, n: number, extra: Partial<DeadLetter> = {}): 
     error: `failure ${n}`,
     subject: subjects.alertsIngested,
     deliveries: 3,
-    payload: { n, marker: `payload-${n}` },
+    // an ingested batch (what nm.alerts.ingested accepts), told apart by its batchId
+    payload: { version: PAYLOAD_VERSION, batchId: `payload-${n}`, chunk: { index: 0, count: 1 }, source: 'alerts-array', receivedAt: NOW.toISOString(), alerts: [] },
     ...extra,
   };
 }
@@ -164,7 +165,7 @@ describe('DLQ and history API against a real nats-server', () => {
     const reader = createStreamReader(bus.jsm);
     const replayed = await reader.latest(streams.ingested.name, subjects.alertsIngested, 10);
     expect(replayed).toHaveLength(1);
-    expect(JSON.parse(replayed[0]!.data)).toEqual({ n: 1, marker: 'payload-1' });
+    expect(JSON.parse(replayed[0]!.data)).toEqual(deadLetter('silencer', 1).payload);
     const stored = await bus.jsm.streams.getMessage(streams.ingested.name, { seq: replayed[0]!.seq });
     expect(stored?.header.get('Nats-Msg-Id')).toBe(`replay-${seq}-${Date.parse(deadLetter('silencer', 1).time)}`);
 
@@ -188,6 +189,11 @@ describe('DLQ and history API against a real nats-server', () => {
     expect((await request(app).get(`/api/v2/dlq/${seqs['invalid-3']}`)).status).toBe(200);
     expect((await request(app).get(`/api/v2/dlq/${seqs['loop-5']}`)).status).toBe(200);
     expect((await request(app).post('/api/v2/dlq/424242/replay')).status).toBe(404);
+    // stages check only the top level of what travels between them: a replay is checked in full
+    const mismatched = await request(app).post(`/api/v2/dlq/${seqs['router-2']}/replay`);
+    expect(mismatched.status).toBe(409);
+    expect(mismatched.body.Message).toContain(`holds a payload ${subjects.alertsAdmitted} does not accept (alerts: `);
+    expect((await request(app).get(`/api/v2/dlq/${seqs['router-2']}`)).status).toBe(200);
   });
 
   it('lists history of a tenant newest first, by channel, with a limit', async () => {

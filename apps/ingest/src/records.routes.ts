@@ -5,6 +5,7 @@ import {
   STAGES,
   isChannel,
   isPipelineSubject,
+  payloadSchemaOf,
   streams,
   subjects,
   type Channel,
@@ -91,6 +92,12 @@ function replayRefusal(seq: number, dl: DeadLetter): string | undefined {
     return `dead letter ${seq} has subject "${dl.subject}", which is not a pipeline subject (a stage input or nm.notify.<channel>)`;
   if (typeof dl.payload !== 'object' || dl.payload === null || Array.isArray(dl.payload))
     return `dead letter ${seq} does not hold a JSON object payload`;
+  // stages trust what travels between them (they check only its top level): a replay is an edge
+  const parsed = payloadSchemaOf(dl.subject)?.safeParse(dl.payload);
+  if (parsed && !parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`);
+    return `dead letter ${seq} holds a payload ${dl.subject} does not accept (${issues.join('; ')}), so it cannot be replayed`;
+  }
   return undefined;
 }
 

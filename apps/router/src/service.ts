@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AdmittedBatchSchema, consumers } from '@nm/contracts';
+import { AdmittedBatchSchema, consumers, payloadShapes } from '@nm/contracts';
 import { startConsumer } from '@nm/bus';
 import { consumeWhenConfigured, type Runtime, type ServiceDefinition } from '@nm/service-kit';
 import { createRouterHandler } from './router.handler.js';
@@ -27,6 +27,7 @@ export async function startRouter(rt: Runtime, opts: RouterOptions = {}): Promis
       attempts: rt.attempts,
       consumer: consumers.router,
       schema: AdmittedBatchSchema,
+      quickCheck: payloadShapes.admitted,
       handler,
       dlqStage: 'router',
       concurrency: opts.concurrency ?? 8,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { consumers, IngestedBatchSchema } from '@nm/contracts';
+import { consumers, IngestedBatchSchema, payloadShapes } from '@nm/contracts';
 import { startConsumer } from '@nm/bus';
 import { consumeWhenConfigured, type Runtime, type ServiceDefinition } from '@nm/service-kit';
 import { InhibitionStore } from '@nm/config-store';
@@ -24,6 +24,7 @@ export async function startSilencer(rt: Runtime, opts: SilencerOptions = {}): Pr
       attempts: rt.attempts,
       consumer: consumers.silencer,
       schema: IngestedBatchSchema,
+      quickCheck: payloadShapes.ingested,
       handler,
       dlqStage: 'silencer',
       concurrency: opts.concurrency ?? 8,

@@ -84,4 +84,42 @@ describe('bus against a real nats-server', () => {
     });
     await handle.stop();
   });
+
+  it('with a quickCheck, trusts payloads that pass it, and runs the schema only when the handler trips (invalid: dead-lettered; valid: retried)', async () => {
+    const pub = createPublisher(bus);
+    const dlqBefore = (await bus.jsm.streams.info(streams.dlq.name)).state.messages;
+    const seen: Array<{ payload: unknown; attempt: number }> = [];
+    const handle = await startConsumer(bus, pub, logger, new Metrics('t'), {
+      consumer,
+      schema: Payload,
+      quickCheck: (raw) => typeof raw === 'object' && raw !== null && 'n' in raw,
+      dlqStage: 'silencer',
+      backoffBaseMs: 50,
+      backoffMaxMs: 100,
+      handler: async (p, ctx) => {
+        seen.push({ payload: p, attempt: ctx.deliveryCount });
+        if (typeof p.n !== 'number') throw new TypeError('n.toFixed is not a function'); // tripped over an invalid payload
+        if (p.n === 7 && ctx.deliveryCount < 2) throw new TypeError('a bug that goes away'); // valid payload: retried
+        await Promise.resolve();
+      },
+    });
+    await pub.publish(subjects.alertsIngested, { n: 5, extra: 'kept' }, { msgId: 'q1' });
+    await pub.publish(subjects.alertsIngested, { n: 'five' }, { msgId: 'q2' });
+    await pub.publish(subjects.alertsIngested, { n: 7 }, { msgId: 'q3' });
+    await pub.publish(subjects.alertsIngested, { m: 1 }, { msgId: 'q4' }); // fails the quick check: the schema runs first
+    await waitFor('two new dead letters', async () => (await bus.jsm.streams.info(streams.dlq.name)).state.messages === dlqBefore + 2);
+    await waitFor('n=7 handled twice', () => seen.filter((s) => (s.payload as { n: unknown }).n === 7).length === 2);
+    // trusted: the handler saw the payload as published (the schema would have stripped `extra`)
+    expect(seen.find((s) => (s.payload as { n: unknown }).n === 5)?.payload).toEqual({ n: 5, extra: 'kept' });
+    // the one that failed the quick check never reached the handler
+    expect(seen.some((s) => 'm' in (s.payload as object))).toBe(false);
+    const letters = await Promise.all(
+      [dlqBefore + 1, dlqBefore + 2].map(async (seq) => (await bus.jsm.streams.getMessage(streams.dlq.name, { seq }))!.json<{ reason: string; payload: unknown }>()),
+    );
+    expect(letters.map((l) => [l.reason, l.payload]).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      ['invalid-payload', { m: 1 }],
+      ['invalid-payload', { n: 'five' }],
+    ]);
+    await handle.stop();
+  });
 });

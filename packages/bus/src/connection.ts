@@ -29,6 +29,9 @@ export async function connectBus(opts: {
         maxReconnectAttempts: -1,
         reconnectTimeWait: 250,
         pingInterval: 10_000,
+        // no stack captured per request / JetStream publish just in case it fails (a large share of
+        // the client's CPU under load); failures still carry their message and cause
+        noAsyncTraces: true,
       });
       let connected = true;
       void (async () => {

@@ -4,7 +4,7 @@ import { inSpan, SpanKind, SpanStatusCode, traceparentOf, tracingEnabled, type L
 import type { ZodType } from 'zod';
 import type { BusConnection } from './connection.js';
 import { memoryAttemptStore, type AttemptStore } from './attempts.js';
-import { backoffDelay, classifyError } from './errors.js';
+import { backoffDelay, classifyError, ClassifiedError } from './errors.js';
 import { deadLetterMsgId, deadLetterOf } from './dead.letter.js';
 import type { Publisher } from './publisher.js';
 import { childTraceparent, traceIdOf } from './trace.js';
@@ -34,6 +34,13 @@ export type Handler<T> = (payload: T, ctx: HandlerContext) => Promise<void>;
 export interface ConsumeOptions<T> {
   consumer: ConsumerDefinition;
   schema: ZodType<T>;
+  /**
+   * A cheap check of the payload's top level (`payloadShapes` of contracts) for internal hops:
+   * when it passes, the handler gets the payload without the full schema, which then runs only if
+   * the handler fails with an error of no known kind (an invalid payload is dead-lettered as
+   * `invalid-payload`, a bug is retried). Unset: the full schema runs first, always.
+   */
+  quickCheck?: (raw: unknown) => boolean;
   handler: Handler<T>;
   /** Dead letters go to nm.dlq.<dlqStage>. */
   dlqStage: Parameters<typeof subjects.dlq>[0];
@@ -157,21 +164,30 @@ export async function startConsumer<T>(
   const handleInSpan = async (msg: JsMsg, traceparent: string | undefined, span: Span): Promise<void> => {
     // with tracing on, every line inside the span gets trace_id and span_id from the logger
     const log = logger.child(tracingEnabled() ? { seq: msg.seq, consumer: name } : { trace_id: traceIdOf(traceparent), seq: msg.seq, consumer: name });
-    let payload: T;
+    let payload!: T;
+    let raw: unknown;
     try {
-      const parsed = opts.schema.safeParse(msg.json());
-      if (!parsed.success) {
-        const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
-        log.error({ issues }, 'invalid payload, dead-lettered');
-        await deadLetter(msg, span, 'invalid-payload', issues.join('; '));
-        return;
-      }
-      payload = parsed.data;
+      raw = msg.json();
     } catch (err) {
       log.error({ err: (err as Error).message }, 'unparseable payload, dead-lettered');
       await deadLetter(msg, span, 'invalid-payload', `not JSON: ${(err as Error).message}`);
       return;
     }
+    /** Dead-letters the payload when the full schema rejects it; true when it did. */
+    const rejected = async (): Promise<boolean> => {
+      const parsed = opts.schema.safeParse(raw);
+      if (parsed.success) {
+        payload = parsed.data;
+        return false;
+      }
+      const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
+      log.error({ issues }, 'invalid payload, dead-lettered');
+      await deadLetter(msg, span, 'invalid-payload', issues.join('; '));
+      return true;
+    };
+    const trusted = opts.quickCheck?.(raw) === true;
+    if (trusted) payload = raw as T;
+    else if (await rejected()) return;
     let spent = 0;
     if (msg.info.deliveryCount > 1) {
       try {
@@ -201,6 +217,8 @@ export async function startConsumer<T>(
       outcomes.inc({ consumer: name, outcome: 'ack' });
       if (msg.info.deliveryCount > 1) void attempts.forget(attemptKey(msg)).catch(() => undefined);
     } catch (err) {
+      // checked only cheaply, and the handler tripped over something: was the payload invalid?
+      if (trusted && !(err instanceof ClassifiedError) && (await rejected())) return;
       const c = classifyError(err);
       if (c.kind === 'permanent') {
         log.error({ err: c.message, code: c.code }, 'permanent failure, dead-lettered');

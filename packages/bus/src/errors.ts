@@ -4,6 +4,7 @@
  */
 export {
   BusUnavailableError,
+  ClassifiedError,
   MessageTooLargeError,
   PermanentError,
   RetryableError,

@@ -8,6 +8,8 @@ export interface PublishOptions {
   msgId: string;
   traceparent?: string;
   timeoutMs?: number;
+  /** The payload already encoded (`encodePayload(payload)`), when the caller had to serialise it anyway. */
+  encoded?: Uint8Array;
 }
 
 export interface PublishResult {
@@ -40,7 +42,7 @@ export function createPublisher(bus: BusConnection): Publisher {
   return {
     maxPayload,
     async publish(subject, payload, opts) {
-      const data = encodePayload(payload);
+      const data = opts.encoded ?? encodePayload(payload);
       const limit = maxPayload() - HEADER_ALLOWANCE;
       if (data.byteLength > limit)
         throw new MessageTooLargeError(`message for ${subject} is ${data.byteLength} bytes, over the server's max_payload less headers (${limit})`);
@@ -84,6 +86,7 @@ export async function publishFitted<T>(
     parts.map((p, k) =>
       publisher.publish(subject, p.payload, {
         msgId: opts.msgId(k, parts.length),
+        encoded: p.encoded,
         ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
       }),
     ),
@@ -96,13 +99,14 @@ export function fitParts<T>(
   items: readonly T[],
   build: (part: readonly T[]) => unknown,
   limit: number,
-): Array<{ items: readonly T[]; payload: unknown }> {
-  const out: Array<{ items: readonly T[]; payload: unknown }> = [];
+): Array<{ items: readonly T[]; payload: unknown; encoded: Uint8Array }> {
+  const out: Array<{ items: readonly T[]; payload: unknown; encoded: Uint8Array }> = [];
   const visit = (part: readonly T[]): void => {
     const payload = build(part);
-    const size = Buffer.byteLength(JSON.stringify(payload), 'utf8');
+    const encoded = encodePayload(payload);
+    const size = encoded.byteLength;
     if (size <= limit) {
-      out.push({ items: part, payload });
+      out.push({ items: part, payload, encoded });
       return;
     }
     if (part.length <= 1)

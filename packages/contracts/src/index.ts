@@ -29,6 +29,8 @@ export {
   DeadLetterSchema,
   ApiOutcomeSchema,
   receiverKey,
+  payloadShapes,
+  payloadSchemaOf,
 } from './payloads.js';
 export { API_SEND_KINDS, ApiSendKindSchema, ApiSendSchema, HistoryAlertSchema } from './api.schema.js';
 export type { ApiSend, ApiSendKind, HistoryAlert } from './api.schema.js';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AlertSchema, LabelSetSchema } from './alert.schema.js';
 import { ApiSendSchema } from './api.schema.js';
 import { CHANNELS } from './channels.js';
+import { subjects } from './subjects.js';
 
 export const PAYLOAD_VERSION = 1 as const;
 
@@ -152,3 +153,43 @@ export const DeadLetterSchema = z.object({
   payload: z.unknown(),
 });
 export type DeadLetter = z.infer<typeof DeadLetterSchema>;
+
+/**
+ * Cheap checks of a payload's top level for the consumers of internal hops. What travels between
+ * stages was published by a stage of this system from input validated in full where it entered
+ * (ingest, the API, the event exporter, a DLQ replay), so a consumer checks only the version and
+ * the top-level fields it relies on; the full schema runs when a handler then fails with an error
+ * of no known kind, to tell an invalid payload (dead-lettered as such) from a bug.
+ */
+type FieldKind = 'string' | 'array' | 'object';
+function topLevel(fields: Record<string, FieldKind>): (raw: unknown) => boolean {
+  const entries = Object.entries(fields);
+  return (raw) => {
+    if (typeof raw !== 'object' || raw === null) return false;
+    const o = raw as Record<string, unknown>;
+    if (o['version'] !== PAYLOAD_VERSION) return false;
+    for (const [k, kind] of entries) {
+      const v = o[k];
+      if (kind === 'array' ? !Array.isArray(v) : typeof v !== kind || v === null) return false;
+    }
+    return true;
+  };
+}
+
+export const payloadShapes = {
+  ingested: topLevel({ batchId: 'string', alerts: 'array', chunk: 'object' }),
+  admitted: topLevel({ batchId: 'string', alerts: 'array', chunk: 'object' }),
+  routed: topLevel({ batchId: 'string', receivers: 'array', routes: 'array', chunk: 'object' }),
+  notification: topLevel({ id: 'string', receiver: 'object', alerts: 'array', groupKey: 'string' }),
+  history: topLevel({ notificationId: 'string', tenant: 'string', channel: 'string', alertIds: 'array' }),
+} as const;
+
+/** The schema of what is published on a pipeline subject (what a replay must satisfy), if it has one. */
+export function payloadSchemaOf(subject: string): z.ZodType | undefined {
+  if (subject === subjects.alertsIngested) return IngestedBatchSchema;
+  if (subject === subjects.alertsAdmitted) return AdmittedBatchSchema;
+  if (subject === subjects.alertsRouted) return RoutedBatchSchema;
+  if (subject.startsWith('nm.notify.')) return NotificationSchema;
+  if (subject.startsWith('nm.history.')) return HistoryRecordSchema;
+  return undefined;
+}

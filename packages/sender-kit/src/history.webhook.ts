@@ -12,7 +12,7 @@
  * (verify, notifications) are skipped, as notification-manager skips them.
  */
 import { failureOf, type WebhookSender, type WebhookTarget } from '@nm/channels';
-import { consumers, HistoryRecordSchema, PAYLOAD_VERSION, type Alert, type HistoryAlert, type HistoryRecord, type Notification } from '@nm/contracts';
+import { consumers, HistoryRecordSchema, PAYLOAD_VERSION, payloadShapes, type Alert, type HistoryAlert, type HistoryRecord, type Notification } from '@nm/contracts';
 import { startConsumer, type HandlerContext } from '@nm/bus';
 import { WaitError } from '@nm/errors';
 import { isEnabled, type Receiver } from '@nm/model';
@@ -141,6 +141,7 @@ export async function startHistoryWebhook(rt: Runtime, opts: HistoryWebhookOptio
     consumer: consumers.historyWebhook,
     attempts: rt.attempts,
     schema: HistoryRecordSchema,
+    quickCheck: payloadShapes.history,
     handler,
     dlqStage: 'history-webhook',
     concurrency: 4,

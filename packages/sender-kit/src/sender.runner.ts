@@ -6,7 +6,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { startConsumer } from '@nm/bus';
-import { NotificationSchema, senderConsumer } from '@nm/contracts';
+import { NotificationSchema, senderConsumer, payloadShapes } from '@nm/contracts';
 import type { Runtime } from '@nm/service-kit';
 import { DEFAULT_DELIVERED_TTL_SECONDS, DEFAULT_LEASE_MS, DeliveredStore } from './delivered.store.js';
 import { DeliveryLeases } from './delivery.lease.js';
@@ -73,6 +73,7 @@ export async function startSender<Target>(rt: Runtime, spec: SenderSpec<Target>,
     consumer: senderConsumer(channel),
     attempts: rt.attempts,
     schema: NotificationSchema,
+    quickCheck: payloadShapes.notification,
     handler: delivery.handle,
     dlqStage: `sender-${channel}`,
     concurrency: opts.concurrency ?? SENDER_DEFAULTS.concurrency,
