@@ -90,7 +90,8 @@ export class NotificationDelivery<Target> {
     }
     try {
       const result = await this.send(n, ctx, { state, receiver, section, lease, log, configIndex });
-      await this.record(n, ctx, result, lease, log);
+      const historyWebhook = state.snapshot.notificationManager?.spec.history?.webhook;
+      await this.record(n, ctx, result, lease, log, historyWebhook !== undefined && isEnabled(historyWebhook));
     } finally {
       lease.end();
     }
@@ -189,9 +190,9 @@ export class NotificationDelivery<Target> {
   }
 
   /** Remembers the delivered units, publishes history, then acks (returns) or throws the failure. */
-  private async record(n: Notification, ctx: HandlerContext, result: SendResult, lease: HeldLease, log: Logger): Promise<void> {
+  private async record(n: Notification, ctx: HandlerContext, result: SendResult, lease: HeldLease, log: Logger, historyAlerts: boolean): Promise<void> {
     const { store, history, metrics } = this.parts;
-    const s = settle(result, { channel: this.channel, notification: n, attempt: ctx.attempt, lastAttempt: this.lastAttempt(ctx, n), time: new Date() });
+    const s = settle(result, { channel: this.channel, notification: n, attempt: ctx.attempt, lastAttempt: this.lastAttempt(ctx, n), time: new Date(), historyAlerts });
     try {
       await store.markUnits(n.id, s.delivered);
     } catch (err) {

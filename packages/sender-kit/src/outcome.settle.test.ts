@@ -86,6 +86,11 @@ describe('settle', () => {
     const api = settle(sent([unit('u1', 'delivered')]), { ...ctx(), notification: { ...notification, api: { kind: 'verify', requestId: 'r-12345678', deadline: '', maxAttempts: 3, sealed: 'x' } } });
     expect(api.delivered[0]!.record).toMatchObject({ api: 'verify' });
     expect(api.delivered[0]!.record.alerts).toBeUndefined();
+    // no history webhook configured: records name the alerts (ids, fingerprints) but do not carry them
+    const plain = settle(sent([unit('u1', 'delivered')]), { ...ctx(), historyAlerts: false });
+    expect(plain.delivered[0]!.record.alerts).toBeUndefined();
+    expect(plain.delivered[0]!.record.alertIds).toEqual(['a1', 'a2']);
+    expect(settle(sent([unit('u1', 'delivered')]), { ...ctx(), historyAlerts: true }).delivered[0]!.record.alerts?.map((a) => a.id)).toEqual(['a1', 'a2']);
   });
 
   it('calls a notification whose every unit was delivered before a duplicate', () => {

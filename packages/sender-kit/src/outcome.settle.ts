@@ -31,6 +31,11 @@ export interface SettleContext {
   attempt: number;
   lastAttempt: boolean;
   time: Date;
+  /**
+   * Whether delivered records carry their alerts (what the history webhook posts); false when no
+   * history webhook is configured, so records stay small. Default true.
+   */
+  historyAlerts?: boolean;
 }
 
 export function historyRecord(
@@ -62,7 +67,7 @@ export function historyRecord(
  * destination once). Units delivered by an earlier attempt (`duplicate`) carried theirs already.
  */
 function withFirstDeliveries(ctx: SettleContext, outcomes: readonly DeliveryOutcome[], delivered: PendingRecord[]): PendingRecord[] {
-  if (ctx.notification.api) return delivered;
+  if (ctx.notification.api || ctx.historyAlerts === false) return delivered;
   const seen = new Set(outcomes.filter((o) => o.status === 'duplicate').flatMap((o) => o.alertIds));
   const byId = new Map(ctx.notification.alerts.map((a) => [a.id, a]));
   return delivered.map((d) => {

@@ -68,7 +68,8 @@ export function createRuntime(opts: RuntimeOptions): Runtime {
   const abort = new AbortController();
 
   const redisOpts = { maxRetriesPerRequest: 3, enableOfflineQueue: true, retryStrategy: (n: number) => Math.min(2000, n * 100) };
-  const redis = new Redis(opts.redisUrl, redisOpts);
+  // Commands issued in the same event-loop turn (concurrent handlers) go out in one write.
+  const redis = new Redis(opts.redisUrl, { ...redisOpts, enableAutoPipelining: true });
   redis.on('error', (err: Error) => logger.debug({ err: err.message }, 'redis error'));
   const secretBox = new SecretBox(opts.secretKey, parsePreviousKeys(opts.previousSecretKeys));
   const subscriber = opts.readConfig === false ? undefined : new Redis(opts.redisUrl, redisOpts);
