@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// End-to-end benchmark: alerts/s from POST to webhook delivery, latency p50/p99, RSS.
-// Runs the single-process build against private nats-server/redis-server; prints figures, asserts nothing.
-// Usage: npm run bench -- [--alerts 20000] [--tenants 200] [--batch 200] [--split] [--stateful] [--no-alertmanager] [--tracing]
+// End-to-end benchmark: alerts/s from POST to webhook delivery, latency p50/p99, RSS, notifications.
+// Runs both modes (the single-process build and one process per service) against private
+// nats-server/redis-server and, when installed, Alertmanager on the same workload and sink, in one
+// run; prints figures, asserts nothing, writes nothing unless --out is given.
+// Usage: npm run bench -- [--alerts 100000] [--tenants 1000] [--batch 200] [--inflight 16] [--wait 100]
+//   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--out file.json]
+// --wait: our batchMaxWait (stateful: groupWait) and Alertmanager's group_wait, in ms; Alertmanager's
+//   group_interval (and our stateful groupInterval) is 1s.
+// --split: shorthand for --modes split.
 // --tracing: runs the workload twice on fresh servers, tracing off (no OTLP endpoint) and on (100% sampling,
 // OTLP/HTTP JSON to a receiver in this script on loopback), and prints both throughputs and their ratio.
 // --stateful: stateful aggregation (Alertmanager timing: groupWait 500ms, groupInterval 1s) instead of batch mode.
@@ -19,15 +25,26 @@ const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
-const ALERTS = arg('alerts', 20000);
-const TENANTS = arg('tenants', 200);
+const sarg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const ALERTS = arg('alerts', 100000);
+const TENANTS = arg('tenants', 1000);
 const BATCH = arg('batch', 200);
+const INFLIGHT = arg('inflight', 16);
+const WAIT_MS = arg('wait', 100);
 const STATEFUL = process.argv.includes('--stateful');
+const MODES = process.argv.includes('--split') ? ['split'] : sarg('modes', 'single,split').split(',');
+const OUT = sarg('out', undefined);
 
-// sink: counts alerts and notifications, records latency from the `sentAt` annotation
+// sink: counts notifications and distinct alerts (an alert notified again, as Alertmanager does at
+// every group_interval while its group changes, counts once), latency at an alert's first arrival
 let received = 0;
+let repeats = 0;
 let notifications = 0;
 const latencies = [];
+const seen = new Set();
 const sink = createServer((req, res) => {
   let body = '';
   req.on('data', (c) => (body += c));
@@ -36,6 +53,12 @@ const sink = createServer((req, res) => {
     notifications += 1;
     try {
       for (const a of JSON.parse(body).alerts ?? []) {
+        const key = a.labels?.pod;
+        if (seen.has(key)) {
+          repeats += 1;
+          continue;
+        }
+        seen.add(key);
         received += 1;
         latencies.push(now - Number(a.annotations?.sentAt ?? now));
       }
@@ -58,8 +81,8 @@ spec:
   receivers: {tenantKey: namespace, globalReceiverSelector: {matchLabels: {type: global}}, tenantReceiverSelector: {matchLabels: {type: tenant}}}
   groupLabels: [alertname, namespace]
   batchMaxSize: 1000
-  batchMaxWait: 500ms
-  aggregation: ${STATEFUL ? '{mode: stateful, groupWait: 500ms, groupInterval: 1s, repeatInterval: 1h, sendResolved: false}' : '{mode: batch}'}`,
+  batchMaxWait: ${WAIT_MS}ms
+  aggregation: ${STATEFUL ? `{mode: stateful, groupWait: ${WAIT_MS}ms, groupInterval: 1s, repeatInterval: 1h, sendResolved: false}` : '{mode: batch}'}`,
 ];
 for (let t = 0; t < TENANTS; t++)
   docs.push(`apiVersion: notification.kubesphere.io/v2beta2
@@ -68,11 +91,11 @@ metadata: {name: t${t}, labels: {type: tenant, namespace: ns-${t}}}
 spec: {webhook: {url: "${sinkUrl}/t${t}"}}`);
 writeFileSync(join(dir, 'config.yaml'), docs.join('\n---\n'));
 
-const SPLIT = process.argv.includes('--split');
+let SPLIT = false;
 const TRACING = process.argv.includes('--tracing');
 const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-// --split: one process per service (the deployed shape); default: the single-process build.
-const services = SPLIT ? ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] : ['standalone'];
+// split: one process per service (the deployed shape); single: the single-process build.
+const servicesOf = (split) => (split ? ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] : ['standalone']);
 let nats;
 let redis;
 let port;
@@ -83,7 +106,7 @@ async function startNm(extraEnv = {}) {
   redis = await startRedis();
   port = await freePort();
   const baseEnv = { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', NM_HEALTH_PORT: '0' };
-  procs = services.map((svc) =>
+  procs = servicesOf(SPLIT).map((svc) =>
     spawn(process.execPath, [...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
       env: { ...baseEnv, ...extraEnv, NM_CONFIG_DIR: dir, NM_INGEST_PORT: String(port), NM_INGEST_HOST: '127.0.0.1' },
       stdio: ['ignore', 'inherit', 'inherit'],
@@ -132,8 +155,10 @@ const rssOf = (pids) => {
 /** Posts ALERTS alerts in batches of BATCH to `url`, waits for the sink to count them all, returns figures. */
 async function drive(url, pid) {
   received = 0;
+  repeats = 0;
   notifications = 0;
   latencies.length = 0;
+  seen.clear();
   const t0 = Date.now();
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(pid))), 200);
@@ -143,7 +168,7 @@ async function drive(url, pid) {
     for (let j = i; j < Math.min(ALERTS, i + BATCH); j++)
       alerts.push({ labels: { alertname: `A${j % 10}`, namespace: `ns-${j % TENANTS}`, pod: `p${j}` }, annotations: { sentAt: String(Date.now()) } });
     posts.push(fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }).then((r) => r.status));
-    if (posts.length % 8 === 0) await Promise.all(posts.slice(-8));
+    if (posts.length % INFLIGHT === 0) await Promise.all(posts.slice(-INFLIGHT));
   }
   const statuses = await Promise.all(posts);
   const accepted = Date.now() - t0;
@@ -161,6 +186,7 @@ async function drive(url, pid) {
     peakRssMiB: Math.round(peakRss),
     delivered: received,
     notifications,
+    repeatedAlerts: repeats,
   };
 }
 
@@ -173,7 +199,7 @@ async function alertmanager() {
   writeFileSync(join(amDir, 'am.yml'), `route:
   receiver: sink
   group_by: [alertname, namespace]
-  group_wait: 500ms
+  group_wait: ${WAIT_MS}ms
   group_interval: 1s
   repeat_interval: 1h
 receivers:
@@ -194,8 +220,15 @@ receivers:
 }
 
 let otlp;
+const groups = new Set();
+for (let j = 0; j < ALERTS; j++) groups.add(`${j % 10}/${j % TENANTS}`);
 try {
-  const nm = await runNm();
+  const runs = {};
+  for (const mode of MODES) {
+    SPLIT = mode === 'split';
+    runs[mode] = await runNm();
+  }
+  const nm = runs[MODES[0]];
   let tracing;
   if (TRACING) {
     otlp = await startOtlpReceiver();
@@ -213,13 +246,41 @@ try {
     };
   }
   const am = process.argv.includes('--no-alertmanager') ? { skipped: '--no-alertmanager' } : await alertmanager();
-  console.log(JSON.stringify({
-    workload: { alerts: ALERTS, tenants: TENANTS, postBatch: BATCH, groups: 10 * TENANTS, note: 'latency includes the 500 ms batch/group wait' },
-    notificationManager: nm,
+  const ratio = (r) =>
+    am.alertsPerSecond
+      ? {
+          throughput: +(r.alertsPerSecond / am.alertsPerSecond).toFixed(2),
+          p99: +(r.latencyMs.p99 / am.latencyMs.p99).toFixed(2),
+          acceptRate: +(am.acceptSeconds / r.acceptSeconds).toFixed(2),
+          peakRss: +(r.peakRssMiB / am.peakRssMiB).toFixed(2),
+          notifications: +(r.notifications / am.notifications).toFixed(2),
+        }
+      : undefined;
+  const result = {
+    machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
+    workload: {
+      alerts: ALERTS,
+      tenants: TENANTS,
+      postBatch: BATCH,
+      inFlight: INFLIGHT,
+      groups: groups.size,
+      waitMs: WAIT_MS,
+      note: `our batchMaxWait (stateful: groupWait) = Alertmanager's group_wait = ${WAIT_MS} ms; group_interval 1s; latency counts an alert's first arrival`,
+    },
+    notificationManager: runs,
     ...(tracing ? { tracing } : {}),
     alertmanager: am,
-    ratio: am.alertsPerSecond ? { throughputNmOverAm: +(nm.alertsPerSecond / am.alertsPerSecond).toFixed(2) } : undefined,
-  }, null, 2));
+    ratioToAlertmanager: Object.fromEntries(Object.entries(runs).map(([m, r]) => [m, ratio(r)])),
+  };
+  console.log(JSON.stringify(result, null, 2));
+  const row = (name, r) =>
+    r.alertsPerSecond
+      ? `${name.padEnd(26)} ${String(r.alertsPerSecond).padStart(8)} ${`${r.latencyMs.p50}/${r.latencyMs.p99}`.padStart(13)} ${String(r.notifications).padStart(8)} ${r.acceptSeconds.toFixed(1).padStart(7)} ${String(r.peakRssMiB).padStart(7)}`
+      : `${name.padEnd(26)} ${r.skipped ?? ''}`;
+  console.log(`\n${'run'.padEnd(26)} ${'alerts/s'.padStart(8)} ${'p50/p99 ms'.padStart(13)} ${'notifs'.padStart(8)} ${'accept'.padStart(7)} ${'RSS MiB'.padStart(7)}`);
+  for (const [m, r] of Object.entries(runs)) console.log(row(m === 'split' ? 'one process per service' : 'single process', r));
+  console.log(row('Alertmanager', am));
+  if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 2));
 } finally {
   await stopNm();
   await otlp?.close();
