@@ -1,8 +1,8 @@
 /**
  * The single process (`apps/standalone`, built) with its stages on worker threads
  * (`NM_STANDALONE_WORKERS`): the stages of the workers start, heartbeat and deliver while the main
- * thread is blocked, the main thread's `/metrics` shows their metrics once, `stop()` drains and
- * ends every thread, and a worker that fails to start fails `startStandalone` naming its stages,
+ * thread is blocked, trace their work (the trace ingest started), the main thread's `/metrics`
+ * shows their metrics once, `stop()` drains and ends every thread, and a worker that fails to start fails `startStandalone` naming its stages,
  * leaving nothing running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,7 +11,8 @@ import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, startNats, startRedis, waitFor, type PrivateNats, type PrivateRedis } from '@nm/testing';
+import { randomBytes } from 'node:crypto';
+import { freePort, startNats, startOtlpReceiver, startRedis, waitFor, type OtlpReceiver, type PrivateNats, type PrivateRedis } from '@nm/testing';
 import { parseStandaloneEnv, startStandalone } from '@nm/standalone';
 import { docs, notificationManager, webhookReceiver } from './support/manifests.js';
 
@@ -86,12 +87,17 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
   let sink: { url: string; close(): Promise<void> };
   let configDir: string;
   let sinkFile: string;
+  let otlp: OtlpReceiver;
+  const tracing = { OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_TRACES_SAMPLER: 'always_on', OTEL_BSP_SCHEDULE_DELAY: '100' };
   const cleanups: Array<() => Promise<void> | void> = [];
 
   beforeAll(async () => {
     configDir = mkdtempSync(join(tmpdir(), 'nm-standalone-workers-'));
     sinkFile = join(configDir, 'received.jsonl');
-    [nats, redis, sink] = await Promise.all([startNats(), startRedis(), startSinkProcess(sinkFile)]);
+    [nats, redis, sink, otlp] = await Promise.all([startNats(), startRedis(), startSinkProcess(sinkFile), startOtlpReceiver()]);
+    tracing.OTEL_EXPORTER_OTLP_ENDPOINT = otlp.endpoint;
+    // the main thread reads its own process.env for tracing (the workers read the source given)
+    Object.assign(process.env, tracing);
     writeFileSync(join(configDir, 'nm.yaml'), notificationManager({ batchMaxWait: '1s' }));
     writeFileSync(join(configDir, 'receivers.yaml'), docs(webhookReceiver('ops', `${sink.url}/ops`, { type: 'global' })));
   });
@@ -99,7 +105,9 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
     for (const fn of cleanups.splice(0).reverse()) await fn();
   });
   afterAll(async () => {
+    for (const k of Object.keys(tracing)) delete process.env[k];
     await sink?.close();
+    await otlp?.close();
     await redis?.stop();
     await nats?.stop();
     if (configDir) rmSync(configDir, { recursive: true, force: true });
@@ -118,9 +126,9 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
     ...extra,
   });
 
-  it.each([1, 2])('with %i worker(s): the stages heartbeat, deliver an alert while the main thread is blocked, /metrics shows every thread once, stop() ends it all', async (workers) => {
+  it.each([1, 2])('with %i worker(s): the stages heartbeat, deliver an alert while the main thread is blocked and trace it, /metrics shows every thread once, stop() ends it all', async (workers) => {
     const ingestPort = await freePort();
-    const env = source(ingestPort, { NM_STANDALONE_WORKERS: String(workers) });
+    const env = source(ingestPort, { NM_STANDALONE_WORKERS: String(workers), ...tracing });
     const died: Error[] = [];
     const app = await startStandalone(parseStandaloneEnv(env), { source: env, onWorkerDeath: (err) => died.push(err) });
     let stopped = false;
@@ -131,9 +139,10 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
     await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${ingestPort}/-/ready`)).status === 200, 60_000);
 
     const alertname = `Threads${workers}`;
+    const traceId = randomBytes(16).toString('hex');
     const r = await fetch(`http://127.0.0.1:${ingestPort}/api/v2/alerts`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` },
       body: JSON.stringify([{ labels: { alertname, namespace: 'team-a' }, annotations: {} }]),
     });
     expect(r.status).toBe(200);
@@ -141,6 +150,11 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
     // other threads can route, batch and deliver it (with NM_STANDALONE_WORKERS=0 this times out)
     const mine = (): boolean => received(sinkFile, '/ops').some((b) => b.alerts.some((a) => a.labels['alertname'] === alertname));
     expect(blockThread(mine, 60_000)).toBe(true);
+
+    // tracing is on in the workers too: the stages' spans join the trace of the POST
+    const traced = (): string[] => otlp.trace(traceId).map((sp) => sp.name);
+    await waitFor('spans of ingest and the stages', () => ['POST /api/v2/alerts', 'silencer process', 'router process', 'webhook deliver'].every((n) => traced().includes(n)), 20_000);
+    expect(new Set(otlp.trace(traceId).map((sp) => sp.service))).toEqual(new Set(['notification-manager']));
 
     const res = await fetch(`http://127.0.0.1:${ingestPort}/metrics`);
     expect(res.status).toBe(200);
