@@ -28,22 +28,45 @@ export function publishedEntry(groupId: string, alertId: string, digest = groupD
   return `${digest}:${alertId}`;
 }
 
+/** KEYS: the messages' sets; ARGV: the TTL, then for each key the number of its entries and the entries. */
+const RECORD = `
+local i = 2
+for k = 1, #KEYS do
+  local n = tonumber(ARGV[i])
+  local j, last = i + 1, i + n
+  while j <= last do
+    local e = math.min(j + 999, last)
+    redis.call('SADD', KEYS[k], unpack(ARGV, j, e))
+    j = e + 1
+  end
+  redis.call('PEXPIRE', KEYS[k], ARGV[1])
+  i = i + 1 + n
+end
+return #KEYS
+`;
+
+interface RecordCommand {
+  nmAggPublishedRecord(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number>;
+}
+
 /** Redis sets `nm:agg:published:<msgKey>` with a TTL (default one day). */
 export function redisPublishedLog(redis: Redis, ttlMs = 24 * 3600 * 1000): PublishedLog {
   const key = (m: string): string => `nm:agg:published:${m}`;
+  // EVALSHA (the script is sent once per connection, not with every flush)
+  redis.defineCommand('nmAggPublishedRecord', { lua: RECORD });
   return {
     published: async (m) => new Set(await redis.smembers(key(m))),
+    // one command per flush, however many messages contributed (a group of 100 alerts from 100
+    // messages would otherwise be 200 commands)
     record: async (entries) => {
-      if (entries.size === 0) return;
-      const p = redis.pipeline();
+      const keys: string[] = [];
+      const args: Array<string | number> = [ttlMs];
       for (const [m, list] of entries) {
         if (list.length === 0) continue;
-        p.sadd(key(m), ...list);
-        p.pexpire(key(m), ttlMs);
+        keys.push(key(m));
+        args.push(list.length, ...list);
       }
-      const results = (await p.exec()) ?? [];
-      const failed = results.find(([err]) => err);
-      if (failed) throw failed[0] as Error;
+      if (keys.length > 0) await (redis as unknown as RecordCommand).nmAggPublishedRecord(keys.length, ...keys, ...args);
     },
     forget: async (m) => {
       await redis.del(key(m));
