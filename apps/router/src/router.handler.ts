@@ -39,6 +39,8 @@ export function createRouterHandler(deps: {
     const receivers: ReceiverRef[] = [];
     const positions = new Map<string, number>();
     const routes: Array<{ alert: Alert; receivers: number[] }> = [];
+    let routedCount = 0;
+    const perChannel = new Map<ReceiverRef['channel'], number>();
     // the decision, as attributes of the stage's span (tracing on only)
     const span = activeSpan();
     const trace = span ? { silencedBy: new Set<string>(), inhibitedBy: new Set<string>(), filtered: new Set<string>(), unrouted: 0 } : undefined;
@@ -83,7 +85,7 @@ export function createRouterHandler(deps: {
         ctx.logger.info({ fingerprint: alert.fingerprint, labels: alert.labels, reason }, 'alert reaches no receiver');
         continue;
       }
-      routed.inc({ outcome: 'routed' });
+      routedCount += 1;
       const idx = decision.receivers.map((r) => {
         const k = `${r.tenant}\u0000${receiverKey(r)}`;
         let p = positions.get(k);
@@ -91,11 +93,14 @@ export function createRouterHandler(deps: {
           p = receivers.push(r) - 1;
           positions.set(k, p);
         }
-        deliveries.inc({ channel: r.channel });
+        perChannel.set(r.channel, (perChannel.get(r.channel) ?? 0) + 1);
         return p;
       });
       routes.push({ alert, receivers: idx });
     }
+    // counted once per message, not once per alert
+    if (routedCount > 0) routed.inc({ outcome: 'routed' }, routedCount);
+    for (const [channel, n] of perChannel) deliveries.inc({ channel }, n);
     if (span && trace) {
       span.setAttributes({
         'nm.alerts': batch.alerts.length,

@@ -76,9 +76,9 @@ export function createSilencerHandler(deps: {
         ctx.logger.debug({ fingerprint: alert.fingerprint, rules: rulesHit }, 'alert inhibited');
         return false;
       }
-      passed.inc({ outcome: 'admitted' });
       return true;
     });
+    if (admitted.length > 0) passed.inc({ outcome: 'admitted' }, admitted.length); // once per message, not per alert
     span?.setAttributes({
       'nm.alerts': batch.alerts.length,
       'nm.alerts.admitted': admitted.length,
