@@ -7,13 +7,13 @@
 //   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--out file.json]
 // --wait: our batchMaxWait (stateful: groupWait) and Alertmanager's group_wait, in ms; Alertmanager's
 //   group_interval (and our stateful groupInterval) is 1s.
-// --split: shorthand for --modes split.
+// --split: shorthand for --modes split. NM_* variables set for the bench reach the services.
 // --tracing: runs the workload twice on fresh servers, tracing off (no OTLP endpoint) and on (100% sampling,
 // OTLP/HTTP JSON to a receiver in this script on loopback), and prints both throughputs and their ratio.
 // --stateful: stateful aggregation (Alertmanager timing: groupWait 500ms, groupInterval 1s) instead of batch mode.
 // When Alertmanager is installed, the same workload also runs through it, delivering to the same sink.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -105,7 +105,9 @@ async function startNm(extraEnv = {}) {
   nats = await startNats();
   redis = await startRedis();
   port = await freePort();
-  const baseEnv = { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', NM_HEALTH_PORT: '0' };
+  // NM_* variables of the bench's own environment reach the services (e.g. NM_STANDALONE_WORKERS=2)
+  const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NM_')));
+  const baseEnv = { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', NM_HEALTH_PORT: '0', ...passed };
   procs = servicesOf(SPLIT).map((svc) =>
     spawn(process.execPath, [...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
       env: { ...baseEnv, ...extraEnv, NM_CONFIG_DIR: dir, NM_INGEST_PORT: String(port), NM_INGEST_HOST: '127.0.0.1' },
@@ -132,11 +134,93 @@ async function stopNm() {
   await nats?.stop();
   await redis?.stop();
 }
+/** CPU seconds (user + system) a process has used so far, from /proc. */
+const cpuOf = (pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (100/s)
+  } catch {
+    return 0;
+  }
+};
+/** The pid of the process whose command line contains every one of `parts` (our private servers). */
+const pidOf = (...parts) => {
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ');
+      if (parts.every((p) => cmd.includes(p))) return Number(d);
+    } catch {
+      /* gone */
+    }
+  }
+  return undefined;
+};
+/**
+ * What one run costs, measured from outside the services: CPU per process (/proc), messages and
+ * bytes per subject (a core NATS subscription to nm.> and to JetStream acks on the private
+ * server: every JetStream publish is also a plain publish), Redis commands (INFO commandstats).
+ */
+async function costObserver(services) {
+  const { connect } = await import('@nats-io/transport-node');
+  const { Redis } = await import('ioredis');
+  const nc = await connect({ servers: nats.url, name: 'bench-observer' });
+  const subjects = new Map();
+  const count = (key, bytes) => {
+    const e = subjects.get(key) ?? { msgs: 0, bytes: 0 };
+    e.msgs += 1;
+    e.bytes += bytes;
+    subjects.set(key, e);
+  };
+  const keyOf = (subject) => subject.replace(/^nm\.history\..*$/, 'nm.history.*').replace(/^nm\.notify\..*$/, 'nm.notify.*').replace(/^nm\.dlq\..*$/, 'nm.dlq.*');
+  nc.subscribe('nm.>', { callback: (_e, m) => count(keyOf(m.subject), m.data.length + (m.headers ? m.headers.toString().length : 0)) });
+  nc.subscribe('$JS.ACK.>', { callback: (_e, m) => count('$JS.ACK (acks)', m.data.length) });
+  const r = new Redis(redis.url);
+  const commandStats = async () => {
+    const out = {};
+    for (const line of (await r.info('commandstats')).split('\n')) {
+      const m = /^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/.exec(line.trim());
+      if (m) out[m[1]] = { calls: Number(m[2]), usec: Number(m[3]) };
+    }
+    return out;
+  };
+  const pids = { ...services, 'nats-server': pidOf('nats-server', `-p ${nats.port}`), 'redis-server': pidOf('redis-server', `:${redis.port}`) };
+  const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
+  const redis0 = await commandStats();
+  return async (alerts, notificationCount) => {
+    await nc.flush();
+    const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Math.round(((cpuOf(pid) - cpu0[k]) * 1e6) / alerts)]));
+    const redis1 = await commandStats();
+    const redisCalls = {};
+    let redisTotal = 0;
+    for (const [cmd, v] of Object.entries(redis1)) {
+      const calls = v.calls - (redis0[cmd]?.calls ?? 0);
+      if (calls > 0 && cmd !== 'info') {
+        redisCalls[cmd] = calls;
+        redisTotal += calls;
+      }
+    }
+    await nc.close();
+    r.disconnect();
+    const per = (n, d) => +(n / d).toFixed(2);
+    return {
+      note: 'per alert unless named; CPU in µs of user+system time per alert (/proc), bytes as published (payload + headers)',
+      cpuMicrosPerAlert: cpu,
+      bus: Object.fromEntries(
+        [...subjects].sort().map(([k, v]) => [k, { msgs: v.msgs, msgsPerAlert: per(v.msgs, alerts), bytesPerAlert: Math.round(v.bytes / alerts), bytesPerMsg: Math.round(v.bytes / v.msgs) }]),
+      ),
+      redis: { commands: redisCalls, perAlert: per(redisTotal, alerts), perNotification: notificationCount ? per(redisTotal, notificationCount) : undefined },
+    };
+  };
+}
 /** One run of the workload through notification-manager under `extraEnv`. */
 async function runNm(extraEnv = {}) {
   await startNm(extraEnv);
   try {
-    return { mode: SPLIT ? 'one process per service' : 'single process', aggregation: STATEFUL ? 'stateful' : 'batch', ...(await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid))) };
+    const names = servicesOf(SPLIT);
+    const cost = await costObserver(Object.fromEntries(procs.map((p, i) => [names[i], p.pid])));
+    const figures = await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid));
+    return { mode: SPLIT ? 'one process per service' : 'single process', aggregation: STATEFUL ? 'stateful' : 'batch', ...figures, cost: await cost(ALERTS, figures.notifications) };
   } finally {
     await stopNm();
   }

@@ -55,15 +55,53 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+/** KEYS: units, history; ARGV: ttl seconds, n, n unit keys, n records (JSON). */
+const MARK_UNITS = `
+local n = tonumber(ARGV[2])
+for i = 1, n do
+  redis.call('SADD', KEYS[1], ARGV[2 + i])
+  redis.call('HSET', KEYS[2], ARGV[2 + i], ARGV[2 + n + i])
+end
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[1])
+return n
+`;
+
+/** KEYS: done, units, history; ARGV: ttl seconds. */
+const MARK_DONE = `
+redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+redis.call('DEL', KEYS[2], KEYS[3])
+return 1
+`;
+
+/** The scripts as commands (EVALSHA: each script body crosses the connection once, not per call). */
+interface Scripts {
+  nmDeliveredClaim(...keysAndArgs: Array<string | number>): Promise<unknown>;
+  nmDeliveredRenew(...keysAndArgs: Array<string | number>): Promise<unknown>;
+  nmDeliveredRelease(...keysAndArgs: Array<string | number>): Promise<unknown>;
+  nmDeliveredMarkUnits(...keysAndArgs: Array<string | number>): Promise<unknown>;
+  nmDeliveredMarkDone(...keysAndArgs: Array<string | number>): Promise<unknown>;
+}
+
 export class DeliveredStore {
+  private readonly scripts: Scripts;
+
   constructor(
     private readonly redis: Redis,
     private readonly ttlSeconds = DEFAULT_DELIVERED_TTL_SECONDS,
     private readonly leaseMs = DEFAULT_LEASE_MS,
-  ) {}
+  ) {
+    redis.defineCommand('nmDeliveredClaim', { numberOfKeys: 3, lua: CLAIM });
+    redis.defineCommand('nmDeliveredRenew', { numberOfKeys: 1, lua: RENEW });
+    redis.defineCommand('nmDeliveredRelease', { numberOfKeys: 1, lua: RELEASE });
+    // Atomic like the MULTI blocks they replace: a script runs alone.
+    redis.defineCommand('nmDeliveredMarkUnits', { numberOfKeys: 2, lua: MARK_UNITS });
+    redis.defineCommand('nmDeliveredMarkDone', { numberOfKeys: 3, lua: MARK_DONE });
+    this.scripts = redis as unknown as Scripts;
+  }
 
   async claim(id: string, token: string): Promise<Claim> {
-    const reply = (await this.redis.eval(CLAIM, 3, deliveredKeys.done(id), deliveredKeys.units(id), deliveredKeys.history(id), token, this.leaseMs)) as [
+    const reply = (await this.scripts.nmDeliveredClaim(deliveredKeys.done(id), deliveredKeys.units(id), deliveredKeys.history(id), token, this.leaseMs)) as [
       string,
       ...unknown[],
     ];
@@ -87,23 +125,25 @@ export class DeliveredStore {
 
   /** Extends the lease while the delivery runs; false when it was lost. */
   async renew(id: string, token: string): Promise<boolean> {
-    return Number(await this.redis.eval(RENEW, 1, deliveredKeys.done(id), token, this.leaseMs)) === 1;
+    return Number(await this.scripts.nmDeliveredRenew(deliveredKeys.done(id), token, this.leaseMs)) === 1;
   }
 
   /** Gives the notification back (after a failure) so the next attempt can claim it at once. */
   async release(id: string, token: string): Promise<void> {
-    await this.redis.eval(RELEASE, 1, deliveredKeys.done(id), token);
+    await this.scripts.nmDeliveredRelease(deliveredKeys.done(id), token);
   }
 
   /** Remembers delivered units and their history records (until published) in one transaction. */
   async markUnits(id: string, units: readonly PendingRecord[]): Promise<void> {
     if (units.length === 0) return;
-    const tx = this.redis.multi();
-    tx.sadd(deliveredKeys.units(id), ...units.map((u) => u.key));
-    tx.hset(deliveredKeys.history(id), Object.fromEntries(units.map((u) => [u.key, JSON.stringify(u.record)])));
-    tx.expire(deliveredKeys.units(id), this.ttlSeconds);
-    tx.expire(deliveredKeys.history(id), this.ttlSeconds);
-    await execOrThrow(tx);
+    await this.scripts.nmDeliveredMarkUnits(
+      deliveredKeys.units(id),
+      deliveredKeys.history(id),
+      this.ttlSeconds,
+      units.length,
+      ...units.map((u) => u.key),
+      ...units.map((u) => JSON.stringify(u.record)),
+    );
   }
 
   /** Forgets history records JetStream acknowledged. */
@@ -113,16 +153,6 @@ export class DeliveredStore {
 
   /** Marks the notification delivered for `ttl` and drops its per-unit state. */
   async markDone(id: string): Promise<void> {
-    const tx = this.redis.multi();
-    tx.set(deliveredKeys.done(id), '1', 'EX', this.ttlSeconds);
-    tx.del(deliveredKeys.units(id), deliveredKeys.history(id));
-    await execOrThrow(tx);
+    await this.scripts.nmDeliveredMarkDone(deliveredKeys.done(id), deliveredKeys.units(id), deliveredKeys.history(id), this.ttlSeconds);
   }
-}
-
-async function execOrThrow(tx: ReturnType<Redis['multi']>): Promise<void> {
-  const res = await tx.exec();
-  if (!res) throw new Error('redis transaction aborted');
-  const failed = res.find(([err]) => err);
-  if (failed?.[0]) throw failed[0];
 }
