@@ -57,7 +57,15 @@ interface OpenGroup {
   source: AlertSource;
   createdAt: number;
   timer: NodeJS.Timeout | undefined;
-  waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }>;
+  /** The handlers (routed messages) waiting for this group, each counting its groups still open. */
+  waiters: MessageWait[];
+}
+
+/** One routed message's wait for every group it fed: settles when the last one was published, or at the first failure. */
+interface MessageWait {
+  open: number;
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 /** Stable notification id: the same receiver, group and alerts always give the same id. */
@@ -165,14 +173,21 @@ export class BatchAggregator {
     }
     // Back-pressure: wait for flushes while the new groups would not fit. The check and the adding
     // below run without an await between them, so concurrent handlers cannot overshoot the limit.
-    const needed = (): number => new Set(planned.filter((p) => !this.groups.has(p.id)).map((p) => p.id)).size;
+    const needed = (): number => {
+      let n = 0;
+      for (const p of planned) if (!this.groups.has(p.id)) n += 1; // planned ids are distinct
+      return n;
+    };
     if (!this.hasRoom(needed())) {
       this.throttled.inc();
       while (!this.hasRoom(needed())) await new Promise<void>((r) => this.roomWaiters.push(r));
     }
     const handling = activeSpan()?.spanContext();
     const flushAt = Math.max(1, Math.min(settings.batchMaxSize > 0 ? settings.batchMaxSize : Infinity, this.limits.maxGroupAlerts));
-    const waits: Array<Promise<void>> = [];
+    let wait!: MessageWait;
+    const waited = new Promise<void>((resolve, reject) => {
+      wait = { open: planned.length, resolve, reject };
+    });
     for (const { receiver, groupKey, id, labels, alerts } of planned) {
         const g = { labels, alerts };
         let group = this.groups.get(id);
@@ -204,15 +219,15 @@ export class BatchAggregator {
           if (handling) group.traces.set(a.id, handling);
           group.alerts.push(a);
         }
-        const grp = group;
-        waits.push(new Promise<void>((resolve, reject) => grp.waiters.push({ resolve, reject })));
+        group.waiters.push(wait);
         if (group.alerts.length >= flushAt) {
           clearTimeout(group.timer);
           void this.flush(group);
         }
     }
-    ctx.logger.debug({ groups: waits.length }, 'alerts added to groups');
-    await Promise.all(waits);
+    ctx.logger.debug({ groups: planned.length }, 'alerts added to groups');
+    if (planned.length === 0) wait.resolve();
+    await waited;
     if (ctx.deliveryCount > 1 || this.recorded.has(ctx.msgId)) {
       this.recorded.delete(ctx.msgId);
       // Forgotten a little after the ack the consume loop sends on return (a crash before that
@@ -300,7 +315,7 @@ export class BatchAggregator {
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (published.length > 0) await this.recordPublished(group, published, failure !== undefined);
     if (!failure) {
-      group.waiters.forEach((w) => w.resolve());
+      for (const w of group.waiters) if (--w.open === 0) w.resolve();
       return;
     }
     const err: unknown = failure.reason;
@@ -308,7 +323,7 @@ export class BatchAggregator {
       { err: (err as Error).message, group: group.groupKey, partsPublished: published.length, parts: parts.length },
       'flush failed; contributing messages will be redelivered (published parts are not repeated)',
     );
-    group.waiters.forEach((w) => w.reject(err));
+    for (const w of group.waiters) w.reject(err); // the first failure settles it; later ones do nothing
   }
 
   /**
