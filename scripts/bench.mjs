@@ -315,6 +315,7 @@ try {
   const nm = runs[MODES[0]];
   let tracing;
   if (TRACING) {
+    SPLIT = MODES[0] === 'split'; // tracing on, in the first mode (its figures are `nm`)
     otlp = await startOtlpReceiver();
     const on = await runNm({
       OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint,
