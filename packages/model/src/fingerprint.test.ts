@@ -30,6 +30,12 @@ describe('fingerprint', () => {
     expect(fingerprint({ severity: 'warning', job: 'foo' })).toBe('9266ef3da838ad95');
   });
 
+  it('orders names by UTF-8 bytes where UTF-16 code units disagree, and hashes mixed ASCII/non-ASCII text', () => {
+    // U+E000 sorts before U+10000 in UTF-8 (and code points), after it in UTF-16 code units
+    const labels = { '\u{10000}': 'astral', '\uE000': 'private', 'a\u00f1b': 'caf\u00e9', plain: 'x\u{1F600}y' };
+    expect(fingerprint(labels)).toBe(referenceFingerprint(labels));
+  });
+
   it('agrees with a BigInt implementation on arbitrary (unicode) label sets', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' })), (labels) => {

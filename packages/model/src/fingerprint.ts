@@ -21,11 +21,22 @@ export function fingerprint(labels: Readonly<Record<string, string>>): string {
     hi = (hi * 0x1b3 + carry + ((lo << 8) >>> 0)) % TWO_32;
     lo = newLo;
   };
+  // the UTF-8 bytes of s: ASCII straight from its code units, anything else through the encoder
+  const bytes = (s: string): void => {
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        for (const b of encoder.encode(s.slice(i))) step(b);
+        return;
+      }
+      step(c);
+    }
+  };
   const names = Object.keys(labels).sort(compareBytes);
   for (const name of names) {
-    for (const b of encoder.encode(name)) step(b);
+    bytes(name);
     step(0xff);
-    for (const b of encoder.encode(labels[name])) step(b);
+    bytes(labels[name]!);
     step(0xff);
   }
   return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
@@ -34,6 +45,19 @@ export function fingerprint(labels: Readonly<Record<string, string>>): string {
 /** Byte-wise (UTF-8) order, which is Go's string order; it equals code-point order. */
 function compareBytes(a: string, b: string): number {
   if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 order is code-point order except where a surrogate (U+10000 and up) meets U+E000–U+FFFF
+    if ((x & 0xf800) === 0xd800 || (y & 0xf800) === 0xd800) return compareCodePoints(a, b);
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
+function compareCodePoints(a: string, b: string): number {
   const ca = [...a];
   const cb = [...b];
   const n = Math.min(ca.length, cb.length);
