@@ -70,9 +70,11 @@ describe('BatchAggregator', () => {
       backlog: { of: () => 32 },
       limits: { coalesceBacklog: 32, coalesceMaxMs: 60_000 },
     });
+    const t0 = Date.now();
     await agg.handle(batch([alert({ alertname: 'B' })]), ctx);
     expect(published).toHaveLength(1);
-  });
+    expect(Date.now() - t0).toBeLessThan(30_000); // flushed after the 50 ms wait, not held
+  }, 90_000);
 
   it('does not coalesce when coalesceBacklog is 0', async () => {
     const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {

@@ -6,11 +6,13 @@ import type { Runtime } from '@nm/service-kit';
 import type { Logger, Metrics } from '@nm/telemetry';
 
 /**
- * Channels this version has a sender service for (`apps/sender-<channel>`). A Receiver section of
- * any other channel is routed, but no sender takes its notifications: the aggregator's unclaimed
- * notification reaper dead-letters them after `NM_NOTIFY_UNCLAIMED_TIMEOUT`.
+ * Channels this version has a sender service for (`apps/sender-<channel>`): every channel of
+ * contracts' `CHANNELS` now. Should a channel be added before its sender, leave it out here: its
+ * Receiver sections are then routed, but no sender takes their notifications, so config-sync warns
+ * and the aggregator's unclaimed notification reaper dead-letters them after
+ * `NM_NOTIFY_UNCLAIMED_TIMEOUT`. (Tests name fewer channels through the functions' parameters.)
  */
-export const SENDER_CHANNELS: readonly Channel[] = ['email', 'wechat', 'slack', 'webhook', 'dingtalk', 'feishu', 'sms', 'pushover', 'discord', 'telegram', 'teams', 'pagerduty', 'opsgenie', 'googlechat'];
+export const SENDER_CHANNELS: readonly Channel[] = CHANNELS;
 
 /** Source of the liveness warnings in `nm:config:problems` (`<source>#Receiver/<name>`). */
 export const LIVENESS_SOURCE = 'sender-heartbeats';

@@ -185,14 +185,14 @@ export async function startStandalone(env: StandaloneEnv, options: StandaloneOpt
   // sources first on stop: no new alerts while the stages drain
   const sources: Stoppable[] = [];
   const background: Stoppable[] = [];
+  /** Stages started on this thread (NM_STANDALONE_WORKERS=0); the workers' are in `workers`. */
   const stages: Stoppable[] = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       for (const s of [...sources].reverse()) await s.stop();
       // the stages in reverse start order; the workers stop at once, each draining its stages
-      const local = stages.filter((s) => !workers.includes(s));
-      for (const s of local.reverse()) await s.stop();
+      for (const s of [...stages].reverse()) await s.stop();
       await Promise.all(workers.map((w) => w.stop()));
       for (const s of [...background].reverse()) await s.stop();
       await closeAll();
@@ -236,7 +236,6 @@ export async function startStandalone(env: StandaloneEnv, options: StandaloneOpt
         ),
       );
       for (const r of results) if (r.status === 'fulfilled') workers.push(r.value);
-      stages.push(...workers);
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     }
