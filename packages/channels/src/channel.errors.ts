@@ -3,7 +3,6 @@
  * and SMTP replies become errors of the one taxonomy of `@nm/errors` (retryable, permanent, or a
  * wait on shared infrastructure), which the consume loop acts on by class.
  */
-import { isAxiosError } from 'axios';
 import { ClassifiedError, PermanentError, RetryableError } from '@nm/errors';
 
 /** The longest `Retry-After` honoured by default (`NM_RETRY_AFTER_MAX`): 5 minutes. */
@@ -48,7 +47,7 @@ export function parseRetryAfter(value: unknown, now: number = Date.now(), maxMs:
   return ms === undefined ? undefined : Math.min(ms, maxMs);
 }
 
-/** An error, or the classified error it was raised from (an agent's refusal inside an axios error). */
+/** An error, or the classified error it was raised from (an agent's refusal inside a transport error). */
 function classifiedCause(error: unknown): ClassifiedError | undefined {
   let e: unknown = error;
   for (let depth = 0; depth < 4 && typeof e === 'object' && e !== null; depth++) {
@@ -108,7 +107,7 @@ function errorCodeOf(error: unknown): string | undefined {
 }
 
 /**
- * Classifies an HTTP-level failure: an HTTP reply that is not a success (`HttpFailure`), an axios
+ * Classifies an HTTP-level failure: an HTTP reply that is not a success (`HttpFailure`), a transport
  * or socket error (network failures retry, TLS verification failures do not), or an already
  * classified error (returned as is). 408, 425, 429 and 5xx are retryable, with `Retry-After`
  * honoured; every other status is permanent. Unknown errors are retryable so that the retry budget
@@ -131,21 +130,18 @@ export function classifyHttpError(failure: unknown, vendor = 'http', now: number
     }
     return new PermanentError(message, { code: `${vendor}:http-${status}` });
   }
-  if (isAxiosError(failure) && failure.response) {
-    return classifyHttpError({ status: failure.response.status, headers: {} }, vendor, now);
-  }
   // refused by the egress guard, a proxy or the resolver: the agent's own classification stands
   const inner = classifiedCause(failure);
   if (inner) return inner;
   const code = errorCodeOf(failure) ?? 'UNKNOWN';
   const text = failure instanceof Error ? failure.message : String(failure);
-  const tooLarge = /maxContentLength size of (\d+) exceeded/.exec(text);
-  if (tooLarge) {
-    return new PermanentError(`${vendor} answer is larger than ${tooLarge[1]} bytes (NM_HTTP_MAX_RESPONSE_BYTES); not read`, {
+  if (code === 'ERR_RESPONSE_TOO_LARGE') {
+    const limit = (failure as { limit?: unknown }).limit;
+    return new PermanentError(`${vendor} answer is larger than ${String(limit)} bytes (NM_HTTP_MAX_RESPONSE_BYTES); not read`, {
       code: `${vendor}:response-too-large`,
     });
   }
-  // A sanitised cause: axios errors hold the request config (URLs with keys, bearer headers).
+  // A sanitised cause: a transport error's own properties may hold request details (URLs with keys).
   const cause = Object.assign(new Error(text), { code });
   if (isTlsVerificationCode(code)) {
     return new PermanentError(`${vendor} TLS verification failed: ${text}`, { code: `${vendor}:tls`, cause });

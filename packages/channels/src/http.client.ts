@@ -1,8 +1,13 @@
-/** The senders' single way out to vendor HTTP APIs (axios), plus URL redaction for results. */
-import axios, { type AxiosInstance } from 'axios';
+/**
+ * The senders' single way out to vendor HTTP APIs: a small `node:http`/`node:https` client over the
+ * egress-guarded agents (one request per notification is the hot path; no per-request config
+ * merging, interceptors or transforms), plus URL redaction for results.
+ */
+import { request as httpTransport, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
+import { request as httpsTransport, type Agent as HttpsAgent } from 'node:https';
 import { injectTraceparent } from '@nm/telemetry';
 import { classifyHttpError } from './channel.errors.js';
-import { GuardedHttpAgent, GuardedHttpsAgent, type EgressConnector, type EgressGuard } from './egress.js';
+import { defaultEgressGuard, GuardedHttpAgent, GuardedHttpsAgent, type EgressConnector, type EgressGuard } from './egress.js';
 
 /** Largest answer body read from an outbound call (`NM_HTTP_MAX_RESPONSE_BYTES`), default 1 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -25,31 +30,236 @@ export interface HttpClientOptions {
   egressGuard?: EgressGuard;
   /** Opens the TCP connections the guard allowed (tests inject one). */
   connector?: EgressConnector;
+  /** Where `HTTP_PROXY`, `HTTPS_PROXY` and `NO_PROXY` (or their lower-case spellings) are read (default `process.env`). */
+  proxyEnv?: Record<string, string | undefined>;
 }
 
+/** An HTTP proxy a plain `http://` request goes through in absolute form (`https://` ones tunnel in their agent). */
+export interface HttpProxy {
+  /** `http` or `https`: how the proxy itself is reached. */
+  protocol?: string;
+  host: string;
+  port: number;
+  auth?: { username: string; password: string };
+}
+
+/** One request of a sender. */
+export interface HttpClientRequest {
+  method?: string;
+  url: string;
+  headers?: Record<string, string>;
+  /** The body, sent as is (its Content-Type in `headers`). */
+  data?: string;
+  /** Deadline of the whole exchange in ms, connect included (default the client's). */
+  timeout?: number;
+  signal?: AbortSignal;
+  /** The agent of an `https://` request (a webhook's own TLS settings); default the client's guarded one. */
+  httpsAgent?: HttpsAgent;
+  /** Absolute-form proxying of an `http://` target; `false` or unset: none. */
+  proxy?: HttpProxy | false;
+}
+
+/** An answer: any HTTP status resolves, with the body as text. */
+export interface HttpClientResponse {
+  status: number;
+  headers: unknown;
+  data: unknown;
+}
+
+/** What the senders send with: `createHttpClient`'s client, or a fake of the same shape in tests. */
+export interface HttpClient {
+  request(config: HttpClientRequest): Promise<HttpClientResponse>;
+}
+
+/** An error of the transport, with the code `classifyHttpError` reads (`ETIMEDOUT`, `ERR_CANCELED`, …). */
+export class HttpTransportError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'HttpTransportError';
+  }
+}
+
+/** An answer body larger than the client reads (`NM_HTTP_MAX_RESPONSE_BYTES`). */
+export class ResponseTooLargeError extends HttpTransportError {
+  constructor(readonly limit: number) {
+    super(`the answer is larger than ${limit} bytes`, 'ERR_RESPONSE_TOO_LARGE');
+  }
+}
+
+/** The operator's proxies for the senders: `HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY` (upper or lower case). */
+export interface EnvProxies {
+  http?: HttpProxy;
+  https?: HttpProxy;
+  /** `NO_PROXY` entries: `*`, a host or domain (`.example.com`, `*.example.com`), optionally with `:port`. */
+  noProxy: readonly string[];
+}
+
+function proxyFromValue(name: string, raw: string): HttpProxy {
+  let u: URL;
+  try {
+    u = new URL(raw.includes('://') ? raw : `http://${raw}`);
+  } catch {
+    throw new Error(`${name}: "${raw}" is not a proxy URL (http://host:port)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${name}: "${raw}" is not an http:// or https:// proxy URL`);
+  return {
+    protocol: u.protocol.slice(0, -1),
+    host: u.hostname,
+    port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80,
+    ...(u.username ? { auth: { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } } : {}),
+  };
+}
+
+/** Reads the proxy variables; throws naming a variable whose value is not a proxy URL. */
+export function proxiesFromEnv(env: Record<string, string | undefined> = process.env): EnvProxies {
+  const read = (name: string): { name: string; value: string } | undefined => {
+    for (const n of [name, name.toLowerCase()]) {
+      const v = env[n]?.trim();
+      if (v) return { name: n, value: v };
+    }
+    return undefined;
+  };
+  const http = read('HTTP_PROXY');
+  const https = read('HTTPS_PROXY');
+  const no = read('NO_PROXY');
+  return {
+    ...(http ? { http: proxyFromValue(http.name, http.value) } : {}),
+    ...(https ? { https: proxyFromValue(https.name, https.value) } : {}),
+    noProxy: (no?.value ?? '')
+      .split(/[\s,]+/)
+      .map((e) => e.trim().toLowerCase())
+      .filter(Boolean),
+  };
+}
+
+/** The proxy a request to `url` goes through under `proxies`, or undefined when it goes direct. */
+export function envProxyFor(url: URL, proxies: EnvProxies): HttpProxy | undefined {
+  const proxy = url.protocol === 'https:' ? proxies.https : proxies.http;
+  if (!proxy) return undefined;
+  const host = hostOf(url.hostname).toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const entry of proxies.noProxy) {
+    if (entry === '*') return undefined;
+    const m = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[(.*)\]/, '$1'))!;
+    if (m[2] && m[2] !== port) continue;
+    const name = m[1]!.replace(/^\*?\./, '');
+    if (host === name || host.endsWith(`.${name}`)) return undefined;
+  }
+  return proxy;
+}
+
+const hostOf = (hostname: string): string => (hostname.startsWith('[') ? hostname.slice(1, -1) : hostname);
+
 /**
- * An axios instance that never throws on HTTP status and hands back the raw body text. Its agents
- * connect only to addresses the egress guard allowed, checked after resolution at connect time.
+ * A client that never throws on HTTP status and hands back the raw body text. Its agents connect
+ * only to addresses the egress guard allowed, checked after resolution at connect time; every
+ * request carries the `traceparent` of the active span (a sender's delivery span), so the
+ * receiving system joins the trace.
  */
-export function createHttpClient(opts: HttpClientOptions = {}): AxiosInstance {
+export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   const guarded = { keepAlive: true, ...(opts.egressGuard ? { guard: opts.egressGuard } : {}), ...(opts.connector ? { connector: opts.connector } : {}) };
   const maxResponseBytes = opts.maxResponseBytes ?? maxResponseBytesFromEnv();
-  const client = axios.create({
-    timeout: opts.timeoutMs ?? 10_000,
-    validateStatus: () => true,
-    responseType: 'text',
-    transformResponse: [(data: unknown) => data],
-    maxRedirects: 0,
-    maxContentLength: maxResponseBytes,
-    httpAgent: new GuardedHttpAgent(guarded),
-    httpsAgent: new GuardedHttpsAgent(guarded),
-  });
-  // traceparent of the active span (a sender's delivery span): the receiving system joins the trace
-  client.interceptors.request.use((config) => {
-    for (const [k, v] of Object.entries(injectTraceparent({}))) config.headers.set(k, v);
-    return config;
-  });
-  return client;
+  const defaultTimeout = opts.timeoutMs ?? 10_000;
+  const httpAgent = new GuardedHttpAgent(guarded);
+  const httpsAgent = new GuardedHttpsAgent(guarded);
+  const proxies = proxiesFromEnv(opts.proxyEnv ?? process.env);
+  // https through the operator's HTTPS_PROXY: a CONNECT tunnel in an agent of its own (made on first use)
+  let tunnelAgent: GuardedHttpsAgent | undefined;
+  const tunnelThrough = (p: HttpProxy): GuardedHttpsAgent =>
+    (tunnelAgent ??= new GuardedHttpsAgent({ ...guarded, proxy: { host: p.host, port: p.port, ...(p.auth ? { auth: p.auth } : {}), tls: p.protocol === 'https' } }));
+  return {
+    request: async (config) => {
+      let url: URL;
+      try {
+        url = new URL(config.url);
+      } catch {
+        throw new HttpTransportError('the URL is invalid', 'ERR_INVALID_URL');
+      }
+      const https = url.protocol === 'https:';
+      if (!https && url.protocol !== 'http:') throw new HttpTransportError(`unsupported URL scheme ${url.protocol}`, 'ERR_BAD_OPTION_VALUE');
+      // a request without its own proxy setting (`false`: none) goes through the operator's proxy, if any
+      const envProxy = config.proxy === undefined ? envProxyFor(url, proxies) : undefined;
+      if (envProxy && !https) {
+        // the proxy resolves the target itself; refuse what this host can already see is denied
+        await (opts.egressGuard ?? defaultEgressGuard()).checkProxiedTarget(hostOf(url.hostname), url.port ? Number(url.port) : 80);
+      }
+      return new Promise<HttpClientResponse>((resolve, reject) => {
+        if (config.signal?.aborted) {
+          reject(new HttpTransportError('canceled', 'ERR_CANCELED'));
+          return;
+        }
+        const headers: OutgoingHttpHeaders = { Accept: 'application/json, text/plain, */*', 'User-Agent': 'notification-manager', ...config.headers };
+        for (const [k, v] of Object.entries(injectTraceparent({}))) headers[k] = v;
+        const body = config.data === undefined ? undefined : Buffer.from(config.data, 'utf8');
+        if (body) headers['Content-Length'] = body.byteLength;
+        const method = (config.method ?? 'GET').toUpperCase();
+        const proxy = https ? undefined : config.proxy || envProxy;
+        let options: RequestOptions;
+        let viaHttps = https;
+        if (proxy) {
+          // absolute form: the proxy gets the whole URL and connects to the target itself
+          viaHttps = (proxy.protocol ?? 'http').replace(/:$/, '') === 'https';
+          headers.Host = url.host;
+          if (proxy.auth) headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${proxy.auth.username}:${proxy.auth.password}`, 'utf8').toString('base64')}`;
+          options = { host: hostOf(proxy.host), port: proxy.port, path: url.href, method, headers, agent: viaHttps ? httpsAgent : httpAgent };
+        } else {
+          options = {
+            host: hostOf(url.hostname),
+            port: url.port ? Number(url.port) : https ? 443 : 80,
+            path: `${url.pathname}${url.search}`,
+            method,
+            headers,
+            agent: https ? (config.httpsAgent ?? (envProxy ? tunnelThrough(envProxy) : httpsAgent)) : httpAgent,
+          };
+        }
+        const timeout = config.timeout ?? defaultTimeout;
+        let settled = false;
+        const finish = (err: Error | undefined, res?: HttpClientResponse): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          config.signal?.removeEventListener('abort', onAbort);
+          if (err) {
+            req.destroy();
+            reject(err);
+          } else resolve(res!);
+        };
+        const onAbort = (): void => finish(new HttpTransportError('canceled', 'ERR_CANCELED'));
+        const req = (viaHttps ? httpsTransport : httpTransport)(options, (res: IncomingMessage) => {
+          const declared = Number(res.headers['content-length']);
+          if (declared > maxResponseBytes) {
+            res.resume();
+            finish(new ResponseTooLargeError(maxResponseBytes));
+            return;
+          }
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            size += c.byteLength;
+            if (size > maxResponseBytes) {
+              res.destroy();
+              finish(new ResponseTooLargeError(maxResponseBytes));
+              return;
+            }
+            chunks.push(c);
+          });
+          res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, headers: res.headers, data: Buffer.concat(chunks, size).toString('utf8') }));
+          res.on('error', (err) => finish(err));
+          res.on('close', () => {
+            if (!res.complete) finish(new HttpTransportError('the connection closed before the answer ended', 'ECONNRESET'));
+          });
+        });
+        const timer = setTimeout(() => finish(new HttpTransportError(`timeout of ${timeout}ms exceeded`, 'ETIMEDOUT')), timeout);
+        config.signal?.addEventListener('abort', onAbort, { once: true });
+        req.on('error', (err) => finish(err));
+        req.end(body);
+      });
+    },
+  };
 }
 
 export interface HttpReply {
@@ -76,9 +286,9 @@ export interface HttpRequest {
  * Sends one request. Transport failures (reset, timeout, TLS) reject with a classified error
  * whose message and cause carry no URL or header; any HTTP status resolves.
  */
-export async function httpRequest(http: AxiosInstance, req: HttpRequest, vendor: string): Promise<HttpReply> {
+export async function httpRequest(http: HttpClient, req: HttpRequest, vendor: string): Promise<HttpReply> {
   try {
-    const res = await http.request<string>({
+    const res = await http.request({
       method: req.method,
       url: req.url,
       ...(req.rawBody !== undefined ? { data: req.rawBody } : req.body === undefined ? {} : { data: JSON.stringify(req.body) }),
@@ -89,7 +299,7 @@ export async function httpRequest(http: AxiosInstance, req: HttpRequest, vendor:
       ...(req.signal ? { signal: req.signal } : {}),
       ...(req.timeoutMs !== undefined ? { timeout: req.timeoutMs } : {}),
     });
-    const text = typeof res.data === 'string' ? res.data : String(res.data ?? '');
+    const text = typeof res.data === 'string' ? res.data : '';
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers as Record<string, unknown>)) {
       headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : typeof v === 'string' || typeof v === 'number' ? String(v) : undefined;

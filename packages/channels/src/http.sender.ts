@@ -1,18 +1,17 @@
-import type { AxiosInstance } from 'axios';
 import type { Channel } from '@nm/contracts';
 import type { ChannelSender, OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { systemClock, type Clock } from './clock.js';
 import { runUnits, type DeliveryUnit, type InlineRetryPolicy } from './delivery.runner.js';
 import type { EgressConnector, EgressGuard } from './egress.js';
-import { createHttpClient } from './http.client.js';
+import { createHttpClient, type HttpClient } from './http.client.js';
 import { MemoryRateLimiter, type RateLimiter } from './rate.limiter.js';
 import { MemoryTokenCache, type TokenCache } from './token.cache.js';
 import { VendorTokenClient, type TokenApi } from './vendor.token.client.js';
 
 /** Ports every HTTP sender takes; all optional, with production defaults. */
 export interface HttpSenderOptions {
-  /** axios instance (default: `createHttpClient({ timeoutMs })`). */
-  http?: AxiosInstance;
+  /** HTTP client (default: `createHttpClient({ timeoutMs })`). */
+  http?: HttpClient;
   /** Per-request timeout when no `http` is given (default 10 s). */
   timeoutMs?: number;
   clock?: Clock;
@@ -38,10 +37,10 @@ export interface RateLimitedSenderOptions extends HttpSenderOptions {
   rateLimiter?: RateLimiter;
 }
 
-/** What every HTTP channel sender shares: its axios instance and clock, and how it runs its units. */
+/** What every HTTP channel sender shares: its HTTP client and clock, and how it runs its units. */
 export abstract class HttpChannelSender<Target, O extends HttpSenderOptions = HttpSenderOptions> implements ChannelSender<Target> {
   abstract readonly channel: Channel;
-  protected readonly http: AxiosInstance;
+  protected readonly http: HttpClient;
   protected readonly clock: Clock;
 
   protected constructor(protected readonly opts: O) {

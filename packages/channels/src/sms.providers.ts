@@ -9,10 +9,9 @@
  * - AWS SNS `Publish`: SigV4, one number per call.
  */
 import { randomUUID } from 'node:crypto';
-import type { AxiosInstance } from 'axios';
 import { PermanentError, RetryableError, type ClassifiedError } from '@nm/errors';
 import { classifyHttpError, retryAfterMax, shortDetail } from './channel.errors.js';
-import { excerpt, httpRequest, type HttpReply } from './http.client.js';
+import { excerpt, httpRequest, type HttpClient, type HttpReply } from './http.client.js';
 import {
   HUAWEI_WSSE_AUTHORIZATION,
   aliyunRpcSignature,
@@ -80,7 +79,7 @@ export type NumberResult = { ok: true; id?: string } | { ok: false; error: Class
 
 /** What a provider call needs from the sender. */
 export interface CallContext {
-  http: AxiosInstance;
+  http: HttpClient;
   now: () => number;
   nonce: () => string;
   urls: { aliyun: string; tencent: string; aws: string };

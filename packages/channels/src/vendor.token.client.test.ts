@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios';
 import { PermanentError, RetryableError } from '@nm/errors';
+import type { HttpClient } from './http.client.js';
 import { MemoryTokenCache } from './token.cache.js';
 import { VendorTokenClient, parseErrcodeReply, withAccessTokenQuery, type TokenApi } from './vendor.token.client.js';
 
@@ -12,20 +12,17 @@ interface Reply {
   id?: string;
 }
 
-/** An axios instance answering from `answer(path, token)`, recording each request's path. */
-function vendor(answer: (path: string, token: string | null) => { status?: number; body: unknown }): { http: ReturnType<typeof axios.create>; paths: string[] } {
+/** An HTTP client answering from `answer(path, token)`, recording each request's path. */
+function vendor(answer: (path: string, token: string | null) => { status?: number; body: unknown }): { http: HttpClient; paths: string[] } {
   const paths: string[] = [];
-  const http = axios.create({
-    validateStatus: () => true,
-    responseType: 'text',
-    transformResponse: [(d: unknown) => d],
-    adapter: (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => {
-      const url = new URL(config.url ?? '');
+  const http: HttpClient = {
+    request: (config) => {
+      const url = new URL(config.url);
       paths.push(url.pathname);
       const { status = 200, body } = answer(url.pathname, url.searchParams.get('access_token'));
-      return Promise.resolve({ data: JSON.stringify(body), status, statusText: '', headers: {}, config });
+      return Promise.resolve({ data: JSON.stringify(body), status, headers: {} });
     },
-  });
+  };
   return { http, paths };
 }
 

@@ -6,10 +6,9 @@
  * exactly that token, fetches a fresh one and calls once more. A reply whose result code is not 0
  * becomes the vendor's classified error. What differs between vendors is a {@link TokenApi}.
  */
-import type { AxiosInstance } from 'axios';
 import { TOKEN_EXPIRED_CODES, classifyHttpError, classifyVendorError } from './channel.errors.js';
 import { apiUrl } from './channel.urls.js';
-import { excerpt, httpRequest, type HttpReply, type HttpRequest } from './http.client.js';
+import { excerpt, httpRequest, type HttpClient, type HttpReply, type HttpRequest } from './http.client.js';
 import { withTokenRefresh, type FetchedToken, type TokenCache } from './token.cache.js';
 
 export type TokenVendor = keyof typeof TOKEN_EXPIRED_CODES;
@@ -94,7 +93,7 @@ export interface CallOptions {
 
 export class VendorTokenClient<B> {
   constructor(
-    private readonly http: AxiosInstance,
+    private readonly http: HttpClient,
     private readonly tokens: TokenCache,
     private readonly api: TokenApi<B>,
   ) {}

@@ -8,13 +8,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { Agent as HttpsAgent } from 'node:https';
-import type { AxiosProxyConfig } from 'axios';
+
 import { PermanentError } from '@nm/errors';
 import { classifyHttpError } from './channel.errors.js';
 import type { OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { unitsFor, type UnitSuccess } from './delivery.runner.js';
 import { GuardedHttpsAgent, defaultEgressGuard, type TunnelProxy } from './egress.js';
-import { excerpt, redactUrl } from './http.client.js';
+import { excerpt, redactUrl, type HttpProxy } from './http.client.js';
 import { HttpChannelSender, type HttpSenderOptions } from './http.sender.js';
 import { splitMessage, type MessageChunk } from './message.splitter.js';
 
@@ -102,11 +102,11 @@ export function webhookUrl(target: Pick<WebhookTarget, 'url' | 'service'>): stri
   return url.toString();
 }
 
-function tunnelOf(p: AxiosProxyConfig): TunnelProxy {
+function tunnelOf(p: HttpProxy): TunnelProxy {
   return { host: p.host, port: p.port, ...(p.auth ? { auth: p.auth } : {}), tls: p.protocol === 'https' };
 }
 
-function proxyOf(raw: string): AxiosProxyConfig {
+function proxyOf(raw: string): HttpProxy {
   let u: URL;
   try {
     u = new URL(raw);
@@ -148,7 +148,7 @@ interface PreparedRequest {
   timeoutMs: number;
   httpsAgent?: HttpsAgent;
   /** Absolute-form proxying of an `http://` target (an `https://` one tunnels in its agent). */
-  proxy?: AxiosProxyConfig;
+  proxy?: HttpProxy;
 }
 
 export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSenderOptions> {
@@ -204,7 +204,7 @@ export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSende
     };
   }
 
-  private agentFor(tls: WebhookTlsConfig | undefined, proxy: AxiosProxyConfig | undefined): HttpsAgent {
+  private agentFor(tls: WebhookTlsConfig | undefined, proxy: HttpProxy | undefined): HttpsAgent {
     const opts = {
       keepAlive: true,
       rejectUnauthorized: tls?.insecureSkipVerify !== true,
@@ -249,7 +249,7 @@ export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSende
         const target = new URL(req.url);
         await (this.opts.egressGuard ?? defaultEgressGuard()).checkProxiedTarget(target.hostname, Number(target.port) || 80);
       }
-      res = await this.http.request<string>({
+      res = await this.http.request({
         method: req.method,
         url: req.url,
         headers,
