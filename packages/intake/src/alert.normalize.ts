@@ -94,33 +94,67 @@ export function newReceiptId(): string {
   return randomBytes(16).toString('hex');
 }
 
-/** The id of the alert at `index` of the request received as `receiptId`: stable across redeliveries, new per receipt. */
+/** murmur3's 32-bit finaliser: a bijection of 32-bit integers that spreads every input bit. */
+function mix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The two 32-bit seeds of a receipt's alert ids (from a SHA-256 of the receipt id, once per request). */
+function receiptSeed(receiptId: string): [number, number] {
+  const d = createHash('sha256').update(receiptId).digest();
+  return [d.readUInt32BE(0), d.readUInt32BE(4)];
+}
+
+const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
+
+function idFrom(seed: readonly [number, number], index: number): string {
+  // each half is a bijection of the index: two alerts of one request never share an id
+  return hex8(mix32((seed[0] ^ index) >>> 0)) + hex8(mix32((seed[1] ^ Math.imul(index, 0x9e3779b1)) >>> 0));
+}
+
+/**
+ * The id of the alert at `index` of the request received as `receiptId` (16 hex digits): stable
+ * across redeliveries, new per receipt, distinct within a request.
+ */
 export function alertId(receiptId: string, index: number): string {
-  return createHash('sha256').update(`${receiptId}:${index}`).digest('hex').slice(0, 16);
+  return idFrom(receiptSeed(receiptId), index);
 }
 
 /** The batch's alerts with their ids for receipt `receiptId`. */
 export function withReceipt(batch: NormalizedBatch, receiptId: string): Alert[] {
-  return batch.alerts.map((a, k) => ({ ...a, id: alertId(receiptId, batch.indexes[k] ?? k) }));
+  const seed = receiptSeed(receiptId);
+  return batch.alerts.map((a, k) => ({ ...a, id: idFrom(seed, batch.indexes[k] ?? k) }));
 }
+
+/** UTF-8 bytes of `s`, counted only when it could exceed `limit` (a code unit is at most 3 bytes). */
+const bytesOver = (s: string, limit: number): number => (s.length * 3 <= limit ? 0 : Buffer.byteLength(s));
 
 /** Problems of one alert's sizes against the limits (labels must already be strings). */
 function sizeProblems(path: string, labels: Record<string, string>, annotations: Record<string, string>, limits: IngestLimits): string[] {
   const out: string[] = [];
-  for (const [k, v] of Object.entries(labels)) {
-    const nameBytes = Buffer.byteLength(k);
+  for (const k in labels) {
+    const nameBytes = bytesOver(k, limits.maxLabelNameBytes);
     if (nameBytes > limits.maxLabelNameBytes) {
       out.push(`${path}.labels: a label name of ${nameBytes} bytes (${JSON.stringify(k.slice(0, 32))}…), ${over(limits, 'maxLabelNameBytes')}`);
       continue;
     }
-    const valueBytes = Buffer.byteLength(v);
+    const valueBytes = bytesOver(labels[k]!, limits.maxLabelValueBytes);
     if (valueBytes > limits.maxLabelValueBytes)
       out.push(`${path}.labels.${k}: value of ${valueBytes} bytes, ${over(limits, 'maxLabelValueBytes')}`);
   }
+  // the total is counted exactly only when the alert's annotations could exceed it
+  let upper = 0;
+  for (const k in annotations) upper += (k.length + annotations[k]!.length) * 3;
   let total = 0;
-  for (const [k, v] of Object.entries(annotations)) {
-    const valueBytes = Buffer.byteLength(v);
-    total += Buffer.byteLength(k) + valueBytes;
+  for (const k in annotations) {
+    const v = annotations[k]!;
+    const valueBytes = bytesOver(v, limits.maxAnnotationValueBytes);
+    if (upper > limits.maxAnnotationsBytes) total += Buffer.byteLength(k) + Buffer.byteLength(v);
     if (valueBytes > limits.maxAnnotationValueBytes)
       out.push(`${path}.annotations.${k.length > 64 ? `${k.slice(0, 64)}…` : k}: value of ${valueBytes} bytes, ${over(limits, 'maxAnnotationValueBytes')}`);
   }
@@ -158,19 +192,24 @@ function time(v: unknown, path: string, problems: string[]): string | undefined 
 
 const isZero = (t: string | undefined): boolean => !t || t.startsWith('0001-01-01');
 
+let zoneFormat: Intl.DateTimeFormat | undefined;
+let lastLocal: { at: number; text: string } | undefined;
+
 /** Go's `time.Now().Local().String()` shape, which notification-manager puts in `alerttime`. */
 export function goLocalTime(d: Date): string {
+  const at = d.getTime();
+  if (lastLocal?.at === at) return lastLocal.text; // one request's alerts share their receive time
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   const off = -d.getTimezoneOffset();
   const sign = off >= 0 ? '+' : '-';
   const abs = Math.abs(off);
-  const zone = Intl.DateTimeFormat('en-US', { timeZoneName: 'short' })
-    .formatToParts(d)
-    .find((x) => x.type === 'timeZoneName')?.value;
-  return (
+  zoneFormat ??= new Intl.DateTimeFormat('en-US', { timeZoneName: 'short' });
+  const zone = zoneFormat.formatToParts(d).find((x) => x.type === 'timeZoneName')?.value;
+  const text =
     `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}` +
-    `.${p(d.getMilliseconds(), 3)}000000 ${sign}${p(Math.floor(abs / 60))}${p(abs % 60)} ${zone ?? 'UTC'}`
-  );
+    `.${p(d.getMilliseconds(), 3)}000000 ${sign}${p(Math.floor(abs / 60))}${p(abs % 60)} ${zone ?? 'UTC'}`;
+  lastLocal = { at, text };
+  return text;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Publisher, PublishOptions } from '@nm/bus';
 import { IngestedBatchSchema } from '@nm/contracts';
-import { chunkAlerts, normalizeAlertItems, withReceipt } from './alert.normalize.js';
+import { alertId, chunkAlerts, goLocalTime, normalizeAlertItems, withReceipt } from './alert.normalize.js';
 import { publishIngested } from './batch.publish.js';
 
 const now = new Date('2024-05-01T10:00:00Z');
@@ -39,5 +39,54 @@ describe('publishIngested', () => {
     expect(sent.map((s) => [s.subject, s.opts.msgId])).toEqual(chunks.map((_, i) => ['nm.alerts.ingested', `r1-${i}`]));
     for (const s of sent) expect(IngestedBatchSchema.safeParse(s.payload).success).toBe(true);
     expect(sent.flatMap((s) => (s.payload as { alerts: Array<{ id: string }> }).alerts.map((a) => a.id))).toEqual(alerts.map((a) => a.id));
+  });
+});
+
+describe('alert ids', () => {
+  it('are 16 hex digits, stable per receipt and index, distinct within a request of the largest size and between receipts', () => {
+    const a = 'a'.repeat(32);
+    const b = 'b'.repeat(32);
+    const ids = new Set<string>();
+    for (let i = 0; i < 50_000; i++) ids.add(alertId(a, i));
+    expect(ids.size).toBe(50_000);
+    expect([...ids].filter((id) => !/^[0-9a-f]{16}$/.test(id))).toEqual([]);
+    expect(alertId(a, 7)).toBe(alertId(a, 7));
+    for (let i = 0; i < 1000; i++) expect(ids.has(alertId(b, i))).toBe(false);
+  });
+
+  it('withReceipt gives each alert the id of its place in the request', () => {
+    const { alerts, indexes } = normalizeAlertItems([{ labels: { a: '1' } }, { labels: {} }, { labels: { a: '3' } }], { now: new Date(), cluster: 'c' });
+    const batch = { source: 'alerts-array' as const, alerts, indexes, problems: [], total: 3, overLimit: 0, pathOf: (i: number) => `[${i}]` };
+    expect(withReceipt(batch, 'r1').map((x) => x.id)).toEqual([alertId('r1', 0), alertId('r1', 2)]);
+  });
+});
+
+describe('goLocalTime', () => {
+  it('formats Go\'s local time String() shape, the same for the same instant and new for another', () => {
+    const d = new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6));
+    const text = goLocalTime(d);
+    expect(text).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}000000 [+-]\d{4} \S+$/);
+    expect(goLocalTime(new Date(d.getTime()))).toBe(text);
+    expect(goLocalTime(new Date(d.getTime() + 1000))).not.toBe(text);
+  });
+});
+
+describe('size limits', () => {
+  it('counts UTF-8 bytes, not characters, against the limits', () => {
+    const limits = { maxAlerts: 10, maxLabels: 10, maxLabelNameBytes: 8, maxLabelValueBytes: 9, maxAnnotationValueBytes: 100, maxAnnotationsBytes: 12 };
+    const r = normalizeAlertItems(
+      [
+        { labels: { a: 'ééé' } }, // 6 bytes: fits
+        { labels: { a: 'éééé€' } }, // 11 bytes in 5 characters: over 9
+        { labels: { a: '1' }, annotations: { k: '€€€€' } }, // 1 + 12 bytes in all: over 12
+        { labels: { a: '1' }, annotations: { k: 'abcdefghijk' } }, // 12 bytes: fits
+      ],
+      { now: new Date(), cluster: 'c', limits },
+    );
+    expect(r.indexes).toEqual([0, 3]);
+    expect(r.problems).toEqual([
+      '[1].labels.a: value of 11 bytes, more than the limit of 9 (NM_INGEST_MAX_LABEL_VALUE_BYTES)',
+      '[2].annotations: 13 bytes in all, more than the limit of 12 (NM_INGEST_MAX_ANNOTATIONS_BYTES)',
+    ]);
   });
 });
