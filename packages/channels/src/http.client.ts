@@ -5,6 +5,7 @@
  */
 import { request as httpTransport, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsTransport, type Agent as HttpsAgent } from 'node:https';
+import { isIP } from 'node:net';
 import { injectTraceparent } from '@nm/telemetry';
 import { classifyHttpError } from './channel.errors.js';
 import { defaultEgressGuard, GuardedHttpAgent, GuardedHttpsAgent, type EgressConnector, type EgressGuard } from './egress.js';
@@ -94,7 +95,7 @@ export class ResponseTooLargeError extends HttpTransportError {
 export interface EnvProxies {
   http?: HttpProxy;
   https?: HttpProxy;
-  /** `NO_PROXY` entries: `*`, a host or domain (`.example.com`, `*.example.com`), optionally with `:port`. */
+  /** `NO_PROXY` entries: `*`, a host or domain (`.example.com`, `*.example.com`), optionally with `:port`, or an IP range (`10.0.0.0/8`). */
   noProxy: readonly string[];
 }
 
@@ -136,14 +137,36 @@ export function proxiesFromEnv(env: Record<string, string | undefined> = process
   };
 }
 
+/** Whether IP `host` is in `base/bits` (both of the same family `family`). */
+function inRange(host: string, base: string, bits: number, family: number): boolean {
+  const toBits = (a: string): bigint => {
+    if (family === 4) return a.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o) & 255), 0n);
+    const [head = '', tail = ''] = a.split('::');
+    const h = head ? head.split(':') : [];
+    const t = tail ? tail.split(':') : [];
+    const groups = a.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
+    return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
+  };
+  const width = family === 4 ? 32 : 128;
+  if (bits > width) return false;
+  const shift = BigInt(width - bits);
+  return toBits(host) >> shift === toBits(base) >> shift;
+}
+
 /** The proxy a request to `url` goes through under `proxies`, or undefined when it goes direct. */
 export function envProxyFor(url: URL, proxies: EnvProxies): HttpProxy | undefined {
   const proxy = url.protocol === 'https:' ? proxies.https : proxies.http;
   if (!proxy) return undefined;
   const host = hostOf(url.hostname).toLowerCase();
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  const ip = isIP(host);
   for (const entry of proxies.noProxy) {
     if (entry === '*') return undefined;
+    const cidr = /^([\d.]+|[\da-f:]+)\/(\d{1,3})$/.exec(entry);
+    if (cidr) {
+      if (ip !== 0 && isIP(cidr[1]!) === ip && inRange(host, cidr[1]!, Number(cidr[2]), ip)) return undefined;
+      continue;
+    }
     const m = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[(.*)\]/, '$1'))!;
     if (m[2] && m[2] !== port) continue;
     const name = m[1]!.replace(/^\*?\./, '');
