@@ -84,7 +84,7 @@ spec:
 apiVersion: v1
 kind: Secret
 metadata: {name: s1}
-stringData: {password: pw}
+stringData: {password: plaintext-pw-4242}
 `,
     );
     const c = new Redis(redis.url);
@@ -105,10 +105,10 @@ stringData: {password: pw}
     expect(lines.some((l) => l.includes('EventRule/both') && l.includes('exactly one of events and audit'))).toBe(true);
     const stored = await c.hgetall(keys.objects);
     expect(JSON.stringify(stored)).not.toContain('inline-token');
-    expect(JSON.stringify(await c.hgetall(keys.secrets))).not.toContain('pw');
+    expect(JSON.stringify(await c.hgetall(keys.secrets))).not.toContain('plaintext-pw-4242');
     const good = snap.receivers[0]!;
     expect(resolveCredential(good.spec.webhook?.httpConfig?.bearerToken, snap, 'default')).toBe('inline-token');
-    expect(snap.secrets['default/s1']).toEqual({ password: 'pw' });
+    expect(snap.secrets['default/s1']).toEqual({ password: 'plaintext-pw-4242' });
 
     writeFileSync(join(dir, 'b.yaml'), `apiVersion: notification.kubesphere.io/v2beta2\nkind: Receiver\nmetadata: {name: second, labels: {type: global}}\nspec: {webhook: {url: http://x}}\n`);
     await waitFor('edit picked up', () => reader.current().receivers.length === 2, 5000);
