@@ -7,7 +7,7 @@
 //   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--out file.json]
 // --wait: our batchMaxWait (stateful: groupWait) and Alertmanager's group_wait, in ms; Alertmanager's
 //   group_interval (and our stateful groupInterval) is 1s.
-// --split: shorthand for --modes split. NM_* variables set for the bench reach the services.
+// --split: shorthand for --modes split. NM_* variables and NODE_OPTIONS set for the bench reach the services.
 // --tracing: runs the workload twice on fresh servers, tracing off (no OTLP endpoint) and on (100% sampling,
 // OTLP/HTTP JSON to a receiver in this script on loopback), and prints both throughputs and their ratio.
 // --stateful: stateful aggregation (Alertmanager timing: groupWait 500ms, groupInterval 1s) instead of batch mode.
@@ -105,8 +105,8 @@ async function startNm(extraEnv = {}) {
   nats = await startNats();
   redis = await startRedis();
   port = await freePort();
-  // NM_* variables of the bench's own environment reach the services (e.g. NM_STANDALONE_WORKERS=2)
-  const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NM_')));
+  // NM_* variables and NODE_OPTIONS of the bench's own environment reach the services (e.g. NM_STANDALONE_WORKERS=2)
+  const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NM_') || k === 'NODE_OPTIONS'));
   const baseEnv = { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', NM_HEALTH_PORT: '0', ...passed };
   procs = servicesOf(SPLIT).map((svc) =>
     spawn(process.execPath, [...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
