@@ -12,7 +12,7 @@ import { PermanentError, RetryableError } from '@nm/errors';
 import type { OutgoingMessage } from './channel.types.js';
 import { failureOf } from './delivery.runner.js';
 import { RecordingClock, alerts, textMessage } from './test-support/fixtures.js';
-import { WebhookSender, webhookUrl, type WebhookTarget } from './webhook.sender.js';
+import { WebhookSender, webhookUrl, type WebhookTarget, wireBody } from './webhook.sender.js';
 
 const NOTIFICATION_TIME = new Date('2024-05-14T10:00:05.000Z');
 
@@ -376,5 +376,15 @@ describe('WebhookSender over HTTPS', () => {
     const named = await sender.send({ url, httpConfig: { tlsConfig: { rootCA: pki.ca, serverName: 'webhook.test' } } }, textMessage('{}'));
     expect(named.status).toBe('delivered');
     expect(nameSink.seen).toHaveLength(1);
+  });
+});
+
+describe('wireBody', () => {
+  it('sends a JSON body without the whitespace around it, and anything else byte for byte', () => {
+    const json = { 'Content-Type': 'application/json' };
+    expect(wireBody('\n{\n\t"a": 1\n}\n', json)).toBe('{\n\t"a": 1\n}');
+    expect(wireBody('  [1, 2] ', { 'content-type': 'application/json; charset=utf-8' })).toBe('[1, 2]');
+    expect(wireBody('\nplain text\n', json)).toBe('\nplain text\n');
+    expect(wireBody('\n{"a": 1}\n', { 'Content-Type': 'text/plain' })).toBe('\n{"a": 1}\n');
   });
 });

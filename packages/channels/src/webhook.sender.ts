@@ -140,6 +140,19 @@ function authorizationOf(http: WebhookHttpConfig | undefined): string | undefine
   return undefined;
 }
 
+/**
+ * A JSON body goes out without the whitespace around it (a template's leading newline, as the
+ * kube-eventer one has): insignificant to JSON, and what receivers have always got. Any other body
+ * is sent byte for byte.
+ */
+export function wireBody(body: string, headers: Readonly<Record<string, string>>): string {
+  const type = Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1] ?? '';
+  if (!type.toLowerCase().includes('json')) return body;
+  const t = body.trim();
+  const looksJson = (t.startsWith('{') && t.endsWith('}')) || (t.startsWith('[') && t.endsWith(']'));
+  return looksJson ? t : body;
+}
+
 interface PreparedRequest {
   url: string;
   label: string;
@@ -254,7 +267,7 @@ export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSende
         url: req.url,
         headers,
         timeout: req.timeoutMs,
-        ...(withBody ? { data: chunk.body } : {}),
+        ...(withBody ? { data: wireBody(chunk.body, headers) } : {}),
         ...(req.httpsAgent ? { httpsAgent: req.httpsAgent } : {}),
         ...(req.proxy ? { proxy: req.proxy } : { proxy: false }),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
