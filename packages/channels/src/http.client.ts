@@ -8,7 +8,7 @@ import { request as httpsTransport, type Agent as HttpsAgent } from 'node:https'
 import { isIP } from 'node:net';
 import { injectTraceparent } from '@nm/telemetry';
 import { classifyHttpError } from './channel.errors.js';
-import { defaultEgressGuard, GuardedHttpAgent, GuardedHttpsAgent, type EgressConnector, type EgressGuard } from './egress.js';
+import { defaultEgressGuard, GuardedHttpAgent, GuardedHttpsAgent, type EgressConnector, type EgressGuard, type TunnelProxy } from './egress.js';
 
 /** Largest answer body read from an outbound call (`NM_HTTP_MAX_RESPONSE_BYTES`), default 1 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -99,20 +99,43 @@ export interface EnvProxies {
   noProxy: readonly string[];
 }
 
-function proxyFromValue(name: string, raw: string): HttpProxy {
+/** A proxy URL that is not one: not a URL (`scheme` unset), or not `http:`/`https:`. */
+export class ProxyUrlError extends Error {
+  constructor(readonly scheme?: string) {
+    super(scheme === undefined ? 'not a URL' : `unsupported proxy scheme ${scheme}`);
+    this.name = 'ProxyUrlError';
+  }
+}
+
+/** An `http://` or `https://` proxy URL (user info as Basic credentials); throws `ProxyUrlError`. */
+export function parseProxyUrl(raw: string): HttpProxy {
   let u: URL;
   try {
-    u = new URL(raw.includes('://') ? raw : `http://${raw}`);
+    u = new URL(raw);
   } catch {
-    throw new Error(`${name}: "${raw}" is not a proxy URL (http://host:port)`);
+    throw new ProxyUrlError();
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${name}: "${raw}" is not an http:// or https:// proxy URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new ProxyUrlError(u.protocol);
   return {
     protocol: u.protocol.slice(0, -1),
     host: u.hostname,
     port: u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80,
     ...(u.username ? { auth: { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } } : {}),
   };
+}
+
+/** How an agent tunnels through `p` with `CONNECT`. */
+export function tunnelOf(p: HttpProxy): TunnelProxy {
+  return { host: p.host, port: p.port, ...(p.auth ? { auth: p.auth } : {}), tls: p.protocol === 'https' };
+}
+
+function proxyFromValue(name: string, raw: string): HttpProxy {
+  try {
+    return parseProxyUrl(raw.includes('://') ? raw : `http://${raw}`);
+  } catch (err) {
+    if (err instanceof ProxyUrlError && err.scheme !== undefined) throw new Error(`${name}: "${raw}" is not an http:// or https:// proxy URL`);
+    throw new Error(`${name}: "${raw}" is not a proxy URL (http://host:port)`);
+  }
 }
 
 /** Reads the proxy variables; throws naming a variable whose value is not a proxy URL. */
@@ -193,7 +216,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   // https through the operator's HTTPS_PROXY: a CONNECT tunnel in an agent of its own (made on first use)
   let tunnelAgent: GuardedHttpsAgent | undefined;
   const tunnelThrough = (p: HttpProxy): GuardedHttpsAgent =>
-    (tunnelAgent ??= new GuardedHttpsAgent({ ...guarded, proxy: { host: p.host, port: p.port, ...(p.auth ? { auth: p.auth } : {}), tls: p.protocol === 'https' } }));
+    (tunnelAgent ??= new GuardedHttpsAgent({ ...guarded, proxy: tunnelOf(p) }));
   return {
     request: async (config) => {
       let url: URL;

@@ -388,3 +388,17 @@ describe('wireBody', () => {
     expect(wireBody('\n{"a": 1}\n', { 'Content-Type': 'text/plain' })).toBe('\n{"a": 1}\n');
   });
 });
+
+describe('webhook proxyUrl that is not an http(s) proxy', () => {
+  it('fails permanently, saying why, before any connection', async () => {
+    const sender = new WebhookSender({ retry: { attempts: 1 } });
+    const why = async (proxyUrl: string): Promise<unknown> =>
+      sender.send({ url: 'http://127.0.0.1:9/x', httpConfig: { proxyUrl } }, textMessage('{}')).then(
+        (r) => r.outcomes[0]?.error,
+        (e: unknown) => e,
+      );
+    expect(await why('socks5://127.0.0.1:1080')).toMatchObject({ code: 'webhook:invalid-proxy', message: 'webhook: unsupported proxy scheme socks5:' });
+    expect(await why('not a url')).toMatchObject({ code: 'webhook:invalid-proxy', message: 'webhook: invalid proxyUrl' });
+    sender.close();
+  });
+});

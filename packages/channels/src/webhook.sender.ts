@@ -13,8 +13,8 @@ import { PermanentError } from '@nm/errors';
 import { classifyHttpError } from './channel.errors.js';
 import type { OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { unitsFor, type UnitSuccess } from './delivery.runner.js';
-import { GuardedHttpsAgent, defaultEgressGuard, type TunnelProxy } from './egress.js';
-import { excerpt, redactUrl, type HttpProxy } from './http.client.js';
+import { GuardedHttpsAgent, defaultEgressGuard } from './egress.js';
+import { excerpt, parseProxyUrl, ProxyUrlError, redactUrl, tunnelOf, type HttpProxy } from './http.client.js';
 import { HttpChannelSender, type HttpSenderOptions } from './http.sender.js';
 import { splitMessage, type MessageChunk } from './message.splitter.js';
 
@@ -102,27 +102,13 @@ export function webhookUrl(target: Pick<WebhookTarget, 'url' | 'service'>): stri
   return url.toString();
 }
 
-function tunnelOf(p: HttpProxy): TunnelProxy {
-  return { host: p.host, port: p.port, ...(p.auth ? { auth: p.auth } : {}), tls: p.protocol === 'https' };
-}
-
 function proxyOf(raw: string): HttpProxy {
-  let u: URL;
   try {
-    u = new URL(raw);
-  } catch {
-    throw new PermanentError('webhook: invalid proxyUrl', { code: 'webhook:invalid-proxy' });
+    return parseProxyUrl(raw);
+  } catch (err) {
+    const scheme = err instanceof ProxyUrlError ? err.scheme : undefined;
+    throw new PermanentError(scheme === undefined ? 'webhook: invalid proxyUrl' : `webhook: unsupported proxy scheme ${scheme}`, { code: 'webhook:invalid-proxy' });
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new PermanentError(`webhook: unsupported proxy scheme ${u.protocol}`, { code: 'webhook:invalid-proxy' });
-  }
-  const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
-  return {
-    protocol: u.protocol.slice(0, -1),
-    host: u.hostname,
-    port,
-    ...(u.username ? { auth: { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } } : {}),
-  };
 }
 
 /** Sets `name` in `headers`, replacing any spelling of the same name. */
