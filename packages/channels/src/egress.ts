@@ -130,6 +130,23 @@ export function canonicalAddress(address: string): { address: string; family: 4 
   return { address: unbracketed, family: isIP(unbracketed) === 6 ? 6 : 4 };
 }
 
+/**
+ * A test of addresses against one IP range (`10.0.0.0/8`, `fd00::/8`, a bare address), or undefined
+ * when `entry` is not one (a host name of a `NO_PROXY` list, say).
+ */
+export function cidrMatcher(entry: string): ((address: string) => boolean) | undefined {
+  let rule: Rule;
+  try {
+    rule = parseRule(entry, 'range');
+  } catch {
+    return undefined;
+  }
+  return (address) => {
+    const a = canonicalAddress(address);
+    return isIP(a.address) !== 0 && matches(rule, a.address, a.family);
+  };
+}
+
 function matches(rule: Rule, address: string, family: 4 | 6): boolean {
   return rule.list.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }

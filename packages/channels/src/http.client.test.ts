@@ -104,12 +104,14 @@ describe('the operator\'s proxy (HTTP_PROXY, HTTPS_PROXY, NO_PROXY)', () => {
     expect(envProxyFor(new URL('https://api.example.test/x'), p)).toBe(p.https);
     expect(envProxyFor(new URL('http://x.test/'), proxiesFromEnv({ HTTP_PROXY: 'http://proxy.test:1', NO_PROXY: '*' }))).toBeUndefined();
     expect(envProxyFor(new URL('http://x.test/'), proxiesFromEnv({}))).toBeUndefined();
-    // IP ranges, as Kubernetes installs set them (pod and service networks)
-    const k8s = proxiesFromEnv({ HTTP_PROXY: 'http://proxy.test:3128', NO_PROXY: '10.0.0.0/8,fd00::/8,.svc' });
-    expect(envProxyFor(new URL('http://10.96.0.10:8080/x'), k8s)).toBeUndefined();
-    expect(envProxyFor(new URL('http://11.0.0.1/x'), k8s)).toBe(k8s.http);
-    expect(envProxyFor(new URL('http://[fd12::1]/x'), k8s)).toBeUndefined();
-    expect(envProxyFor(new URL('http://[fe80::1]/x'), k8s)).toBe(k8s.http);
+    // IP ranges, as Kubernetes installs set them for their pod and service networks (here within loopback)
+    const k8s = proxiesFromEnv({ HTTP_PROXY: 'http://proxy.test:3128', NO_PROXY: '127.0.0.0/16,::/127,.svc' });
+    expect(k8s.noProxy).toEqual(['.svc']);
+    expect(envProxyFor(new URL('http://127.0.96.10:8080/x'), k8s)).toBeUndefined();
+    expect(envProxyFor(new URL('http://127.1.0.1/x'), k8s)).toBe(k8s.http);
+    expect(envProxyFor(new URL('http://[::1]/x'), k8s)).toBeUndefined();
+    const v6 = proxiesFromEnv({ HTTP_PROXY: 'http://proxy.test:3128', NO_PROXY: '::2/127' });
+    expect(envProxyFor(new URL('http://[::1]/x'), v6)).toBe(v6.http);
     expect(envProxyFor(new URL('http://hook.ns.svc/x'), k8s)).toBeUndefined();
     expect(() => proxiesFromEnv({ HTTPS_PROXY: 'socks5://proxy.test:1080' })).toThrow(/^HTTPS_PROXY: "socks5:\/\/proxy.test:1080" is not an http:\/\/ or https:\/\/ proxy URL$/);
   });

@@ -5,10 +5,9 @@
  */
 import { request as httpTransport, type IncomingMessage, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsTransport, type Agent as HttpsAgent } from 'node:https';
-import { isIP } from 'node:net';
 import { injectTraceparent } from '@nm/telemetry';
 import { classifyHttpError } from './channel.errors.js';
-import { defaultEgressGuard, GuardedHttpAgent, GuardedHttpsAgent, type EgressConnector, type EgressGuard, type TunnelProxy } from './egress.js';
+import { cidrMatcher, defaultEgressGuard, GuardedHttpAgent, GuardedHttpsAgent, type EgressConnector, type EgressGuard, type TunnelProxy } from './egress.js';
 
 /** Largest answer body read from an outbound call (`NM_HTTP_MAX_RESPONSE_BYTES`), default 1 MiB. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -95,8 +94,10 @@ export class ResponseTooLargeError extends HttpTransportError {
 export interface EnvProxies {
   http?: HttpProxy;
   https?: HttpProxy;
-  /** `NO_PROXY` entries: `*`, a host or domain (`.example.com`, `*.example.com`), optionally with `:port`, or an IP range (`10.0.0.0/8`). */
+  /** `NO_PROXY` names: `*`, a host or domain (`.example.com`, `*.example.com`), optionally with `:port`. */
   noProxy: readonly string[];
+  /** `NO_PROXY` IP ranges (`10.0.0.0/8`, `fd00::/8`), as tests of an address. */
+  noProxyRanges: ReadonlyArray<(address: string) => boolean>;
 }
 
 /** A proxy URL that is not one: not a URL (`scheme` unset), or not `http:`/`https:`. */
@@ -150,30 +151,21 @@ export function proxiesFromEnv(env: Record<string, string | undefined> = process
   const http = read('HTTP_PROXY');
   const https = read('HTTPS_PROXY');
   const no = read('NO_PROXY');
+  const noProxy: string[] = [];
+  const noProxyRanges: Array<(address: string) => boolean> = [];
+  for (const entry of (no?.value ?? '').split(/[\s,]+/)) {
+    const e = entry.trim().toLowerCase();
+    if (!e) continue;
+    const range = e.includes('/') ? cidrMatcher(e) : undefined;
+    if (range) noProxyRanges.push(range);
+    else noProxy.push(e);
+  }
   return {
     ...(http ? { http: proxyFromValue(http.name, http.value) } : {}),
     ...(https ? { https: proxyFromValue(https.name, https.value) } : {}),
-    noProxy: (no?.value ?? '')
-      .split(/[\s,]+/)
-      .map((e) => e.trim().toLowerCase())
-      .filter(Boolean),
+    noProxy,
+    noProxyRanges,
   };
-}
-
-/** Whether IP `host` is in `base/bits` (both of the same family `family`). */
-function inRange(host: string, base: string, bits: number, family: number): boolean {
-  const toBits = (a: string): bigint => {
-    if (family === 4) return a.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o) & 255), 0n);
-    const [head = '', tail = ''] = a.split('::');
-    const h = head ? head.split(':') : [];
-    const t = tail ? tail.split(':') : [];
-    const groups = a.includes('::') ? [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t] : h;
-    return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g || '0', 16)), 0n);
-  };
-  const width = family === 4 ? 32 : 128;
-  if (bits > width) return false;
-  const shift = BigInt(width - bits);
-  return toBits(host) >> shift === toBits(base) >> shift;
 }
 
 /** The proxy a request to `url` goes through under `proxies`, or undefined when it goes direct. */
@@ -182,14 +174,9 @@ export function envProxyFor(url: URL, proxies: EnvProxies): HttpProxy | undefine
   if (!proxy) return undefined;
   const host = hostOf(url.hostname).toLowerCase();
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const ip = isIP(host);
+  if (proxies.noProxyRanges.some((inRange) => inRange(host))) return undefined;
   for (const entry of proxies.noProxy) {
     if (entry === '*') return undefined;
-    const cidr = /^([\d.]+|[\da-f:]+)\/(\d{1,3})$/.exec(entry);
-    if (cidr) {
-      if (ip !== 0 && isIP(cidr[1]!) === ip && inRange(host, cidr[1]!, Number(cidr[2]), ip)) return undefined;
-      continue;
-    }
     const m = /^(.*?)(?::(\d+))?$/.exec(entry.replace(/^\[(.*)\]/, '$1'))!;
     if (m[2] && m[2] !== port) continue;
     const name = m[1]!.replace(/^\*?\./, '');
@@ -215,8 +202,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
   const proxies = proxiesFromEnv(opts.proxyEnv ?? process.env);
   // https through the operator's HTTPS_PROXY: a CONNECT tunnel in an agent of its own (made on first use)
   let tunnelAgent: GuardedHttpsAgent | undefined;
-  const tunnelThrough = (p: HttpProxy): GuardedHttpsAgent =>
-    (tunnelAgent ??= new GuardedHttpsAgent({ ...guarded, proxy: tunnelOf(p) }));
+  const tunnel = (p: HttpProxy): GuardedHttpsAgent => (tunnelAgent ??= new GuardedHttpsAgent({ ...guarded, proxy: tunnelOf(p) }));
   return {
     request: async (config) => {
       let url: URL;
@@ -229,7 +215,9 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
       if (!https && url.protocol !== 'http:') throw new HttpTransportError(`unsupported URL scheme ${url.protocol}`, 'ERR_BAD_OPTION_VALUE');
       // a request without its own proxy setting (`false`: none) goes through the operator's proxy, if any
       const envProxy = config.proxy === undefined ? envProxyFor(url, proxies) : undefined;
-      if (envProxy && !https) {
+      // an http request through a proxy (the operator's or a webhook's) is sent in absolute form
+      const proxy = https ? undefined : config.proxy || envProxy;
+      if (proxy) {
         // the proxy resolves the target itself; refuse what this host can already see is denied
         await (opts.egressGuard ?? defaultEgressGuard()).checkProxiedTarget(hostOf(url.hostname), url.port ? Number(url.port) : 80);
       }
@@ -243,12 +231,11 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
         const body = config.data === undefined ? undefined : Buffer.from(config.data, 'utf8');
         if (body) headers['Content-Length'] = body.byteLength;
         const method = (config.method ?? 'GET').toUpperCase();
-        const proxy = https ? undefined : config.proxy || envProxy;
         let options: RequestOptions;
         let viaHttps = https;
         if (proxy) {
           // absolute form: the proxy gets the whole URL and connects to the target itself
-          viaHttps = (proxy.protocol ?? 'http').replace(/:$/, '') === 'https';
+          viaHttps = proxy.protocol === 'https';
           headers.Host = url.host;
           if (proxy.auth) headers['Proxy-Authorization'] = `Basic ${Buffer.from(`${proxy.auth.username}:${proxy.auth.password}`, 'utf8').toString('base64')}`;
           options = { host: hostOf(proxy.host), port: proxy.port, path: url.href, method, headers, agent: viaHttps ? httpsAgent : httpAgent };
@@ -259,7 +246,7 @@ export function createHttpClient(opts: HttpClientOptions = {}): HttpClient {
             path: `${url.pathname}${url.search}`,
             method,
             headers,
-            agent: https ? (config.httpsAgent ?? (envProxy ? tunnelThrough(envProxy) : httpsAgent)) : httpAgent,
+            agent: https ? (config.httpsAgent ?? (envProxy ? tunnel(envProxy) : httpsAgent)) : httpAgent,
           };
         }
         const timeout = config.timeout ?? defaultTimeout;

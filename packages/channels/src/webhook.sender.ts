@@ -8,12 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Agent as HttpsAgent } from 'node:https';
-
 import { PermanentError } from '@nm/errors';
 import { classifyHttpError } from './channel.errors.js';
 import type { OutgoingMessage, SendContext, SendResult } from './channel.types.js';
 import { unitsFor, type UnitSuccess } from './delivery.runner.js';
-import { GuardedHttpsAgent, defaultEgressGuard } from './egress.js';
+import { GuardedHttpsAgent } from './egress.js';
 import { excerpt, parseProxyUrl, ProxyUrlError, redactUrl, tunnelOf, type HttpProxy } from './http.client.js';
 import { HttpChannelSender, type HttpSenderOptions } from './http.sender.js';
 import { splitMessage, type MessageChunk } from './message.splitter.js';
@@ -243,11 +242,7 @@ export class WebhookSender extends HttpChannelSender<WebhookTarget, WebhookSende
     const withBody = req.method !== 'GET';
     let res;
     try {
-      if (req.proxy) {
-        // the proxy resolves the target itself; refuse what this host can already see is denied
-        const target = new URL(req.url);
-        await (this.opts.egressGuard ?? defaultEgressGuard()).checkProxiedTarget(target.hostname, Number(target.port) || 80);
-      }
+      // the client refuses, before connecting, a proxied target this host can already see is denied
       res = await this.http.request({
         method: req.method,
         url: req.url,
