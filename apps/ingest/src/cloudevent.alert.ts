@@ -1,4 +1,4 @@
-import { isPlainObject } from '@nm/model';
+import { isPlainObject, setLabel } from '@nm/model';
 
 /**
  * CloudEvents 1.0 (HTTP protocol binding: structured, batch and binary modes) read and mapped to
@@ -148,7 +148,7 @@ const headerValue = (v: string | string[] | undefined): string | undefined => (A
 /** The postable alert of a CloudEvent (see the rule above). */
 export function cloudEventAlert(e: CloudEvent): { labels: Record<string, string>; annotations: Record<string, string>; startsAt?: string } {
   const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(e.extensions)) if (!FIXED_LABELS.has(k)) labels[k] = v;
+  for (const [k, v] of Object.entries(e.extensions)) if (!FIXED_LABELS.has(k)) setLabel(labels, k, v);
   labels['alerttype'] = 'cloudevent';
   labels['alertname'] = e.type;
   labels['source'] = e.source;

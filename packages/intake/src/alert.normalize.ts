@@ -1,7 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ZERO_TIME, type Alert, type AlertSource } from '@nm/contracts';
-import { fingerprint } from '@nm/model';
-import { isPlainObject as isRecord } from '@nm/model';
+import { fingerprint, isPlainObject as isRecord, setLabel } from '@nm/model';
 
 /** The request as a whole is unusable (not JSON, wrong shape, too many alerts). */
 export class IngestInputError extends Error {
@@ -176,7 +175,7 @@ function stringMap(v: unknown, path: string, problems: string[]): Record<string,
       problems.push(`${path}.${k}: must be a string, got ${val === null ? 'null' : typeof val}`);
       return undefined;
     }
-    out[k] = val;
+    setLabel(out, k, val); // a key named __proto__ is data here, kept like any other
   }
   return out;
 }

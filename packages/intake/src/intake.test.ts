@@ -19,6 +19,20 @@ describe('normalizeAlertItems', () => {
       ['east', 'firing', '2024-05-01T09:00:00Z', 16],
     ]);
   });
+
+  it('keeps a label or annotation named __proto__ as data (an object key like any other), in the fingerprint and on the wire', () => {
+    const body = JSON.parse('[{"labels":{"alertname":"A","__proto__":"p"},"annotations":{"__proto__":"q"}},{"labels":{"alertname":"A"}}]') as unknown[];
+    const r = normalizeAlertItems(body, { now, cluster: 'c' });
+    expect(r.problems).toEqual([]);
+    const [withIt, without] = r.alerts;
+    expect(Object.getPrototypeOf(withIt!.labels)).toBe(Object.prototype);
+    expect(Object.keys(withIt!.labels).sort()).toEqual(['__proto__', 'alertname', 'cluster']);
+    expect(Object.getOwnPropertyDescriptor(withIt!.labels, '__proto__')?.value).toBe('p');
+    expect(Object.getOwnPropertyDescriptor(withIt!.annotations, '__proto__')?.value).toBe('q');
+    expect(withIt!.fingerprint).not.toBe(without!.fingerprint);
+    const again = JSON.parse(JSON.stringify(withIt)) as { labels: object };
+    expect(Object.getOwnPropertyDescriptor(again.labels, '__proto__')?.value).toBe('p');
+  });
 });
 
 describe('publishIngested', () => {

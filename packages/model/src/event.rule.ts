@@ -3,6 +3,7 @@ import { InvalidRegexError } from './errors.js';
 import { tryCompileRegex, type CompiledRegex } from './regex.js';
 import { matchesSelector, type Labels } from './selector.js';
 import type { ConfigSnapshot } from './snapshot.js';
+import { setLabel } from './labels.js';
 
 /**
  * EventRule semantics (pure). A source (Kubernetes events, audit events) is governed by the enabled
@@ -143,7 +144,7 @@ export function ruleLabelsOf<F>(set: EventRuleSet<F>, matches: (filter: F) => bo
   if (hit.length === 0) return undefined;
   const labels: Record<string, string> = {};
   for (const r of hit) {
-    for (const [k, v] of Object.entries(r.labels)) if (!PROTECTED_EVENT_LABELS.includes(k) && k !== '' && v !== '') labels[k] = v;
+    for (const [k, v] of Object.entries(r.labels)) if (!PROTECTED_EVENT_LABELS.includes(k) && k !== '' && v !== '') setLabel(labels, k, v);
   }
   return { rules: hit.map((r) => r.name).filter((n) => n !== ''), labels };
 }

@@ -22,6 +22,15 @@ describe('groupAlerts', () => {
     expect(groups[0]!.alerts).toEqual([alerts[0], alerts[2]]);
   });
 
+  it('reads only an alert\'s own labels: names of Object.prototype\'s members are missing labels, __proto__ a label like any other', () => {
+    const own = JSON.parse('{"alertname":"A","__proto__":"p"}') as Record<string, string>;
+    const groups = groupAlerts([a({ alertname: 'A' }), a(own)], ['constructor', 'toString', '__proto__']);
+    expect(groups.map((g) => [Object.entries(g.labels), g.alerts.length])).toEqual([
+      [[], 1],
+      [[['__proto__', 'p']], 1],
+    ]);
+  });
+
   it('gives stable keys independent of groupLabels order', () => {
     expect(groupAlerts(alerts, ['alertname', 'namespace']).map((g) => g.key)).toEqual(
       groupAlerts(alerts, ['namespace', 'alertname']).map((g) => g.key),

@@ -1,4 +1,5 @@
 import type { Labels } from './selector.js';
+import { labelValue, setLabel } from './labels.js';
 
 export interface AlertGroup<A> {
   /** Stable identity of the group: its (non-empty) group labels, sorted, as JSON. */
@@ -20,8 +21,8 @@ export function groupAlerts<A extends { labels: Labels }>(alerts: readonly A[], 
   for (const alert of alerts) {
     const labels: Record<string, string> = {};
     for (const n of names) {
-      const v = alert.labels[n];
-      if (v !== undefined && v !== '') labels[n] = v;
+      const v = labelValue(alert.labels, n);
+      if (v !== undefined && v !== '') setLabel(labels, n, v);
     }
     const key = JSON.stringify(Object.entries(labels));
     let group = groups.get(key);

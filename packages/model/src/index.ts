@@ -156,7 +156,7 @@ export type { CompiledRegex } from './regex.js';
 export { matchesSelector, hasAllPairs, selectorProblems } from './selector.js';
 export type { Labels } from './selector.js';
 export { fingerprint } from './fingerprint.js';
-export { labelSetString, isPlainObject } from './labels.js';
+export { labelSetString, isPlainObject, labelValue, setLabel } from './labels.js';
 
 // Snapshot, settings, classification, config resolution.
 export { emptySnapshot, effectiveSettings, objectKey, DEFAULTS, CLUSTER_NAME_ANNOTATION } from './snapshot.js';

@@ -61,6 +61,11 @@ describe('sourceKeys / targetKeys', () => {
   it('marks alerts matching both sides', () => {
     expect(targetKeys(A({ team: 'a' }), [selfish])).toEqual([{ rule: 'selfish', key: equalKey({}, []), bothSides: true }]);
   });
+  it('equalKey reads own labels only: a name of an Object.prototype member is a missing label', () => {
+    expect(equalKey({ a: '1' }, ['constructor', 'a'])).toBe(equalKey({ a: '1', constructor: '' }, ['constructor', 'a']));
+    const own = JSON.parse('{"__proto__":"x"}') as Record<string, string>;
+    expect(equalKey(own, ['__proto__'])).not.toBe(equalKey({}, ['__proto__']));
+  });
   it('equalKey treats missing as empty and ignores other labels', () => {
     expect(equalKey({ a: '' }, ['a', 'b'])).toBe(equalKey({ x: '1' }, ['b', 'a']));
     expect(equalKey({ a: '1' }, ['a'])).not.toBe(equalKey({ a: '2' }, ['a']));

@@ -1,5 +1,6 @@
 import type { InhibitRule } from './crd/inhibit-rule.schema.js';
 import { fingerprint } from './fingerprint.js';
+import { labelValue, setLabel } from './labels.js';
 import { isEnabled } from './sections.js';
 import { matchesSelector, type Labels } from './selector.js';
 
@@ -18,7 +19,7 @@ const sideMatches = (selector: InhibitRule['spec']['sourceSelector'] | undefined
  */
 export function equalKey(labels: Labels, equal: readonly string[] | undefined): string {
   const subset: Record<string, string> = {};
-  for (const name of equal ?? []) subset[name] = labels[name] ?? '';
+  for (const name of equal ?? []) setLabel(subset, name, labelValue(labels, name) ?? '');
   return fingerprint(subset);
 }
 

@@ -7,3 +7,21 @@ export function labelSetString(labels: Readonly<Record<string, string>>): string
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * The value of label `name`, or undefined when the alert does not have it. A label set is a plain
+ * object, so a name such as `constructor` or `__proto__` read by indexing would find
+ * Object.prototype's members on every alert; only the alert's own labels count.
+ */
+export function labelValue(labels: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.prototype.hasOwnProperty.call(labels, name) ? labels[name] : undefined;
+}
+
+/**
+ * Sets `labels[name] = value` as an own property, also for `__proto__` (an assignment would change
+ * the object's prototype instead and the label would vanish).
+ */
+export function setLabel(labels: Record<string, string>, name: string, value: string): void {
+  if (name === '__proto__') Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
+  else labels[name] = value;
+}
