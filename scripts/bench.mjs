@@ -4,12 +4,14 @@
 // nats-server/redis-server and, when installed, Alertmanager on the same workload and sink, in one
 // run; prints figures, asserts nothing, writes nothing unless --out is given.
 // Usage: npm run bench -- [--alerts 100000] [--tenants 1000] [--batch 200] [--inflight 16] [--wait 100]
-//   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--out file.json]
+//   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--bus-stats] [--out file.json]
 // --wait: our batchMaxWait (stateful: groupWait) and Alertmanager's group_wait, in ms; Alertmanager's
 //   group_interval (and our stateful groupInterval) is 1s.
 // --split: shorthand for --modes split. NM_* variables and NODE_OPTIONS set for the bench reach the services.
 // --tracing: runs the workload twice on fresh servers, tracing off (no OTLP endpoint) and on (100% sampling,
 // OTLP/HTTP JSON to a receiver in this script on loopback), and prints both throughputs and their ratio.
+// --bus-stats: bytes per subject from a live subscription to nm.> (perturbs the run: more work for nats-server
+// and this process; off by default, when bytes are counted per connection by nats-server's monitoring port).
 // --stateful: stateful aggregation (Alertmanager timing: groupWait 500ms, groupInterval 1s) instead of batch mode.
 // When Alertmanager is installed, the same workload also runs through it, delivering to the same sink.
 import { spawn, spawnSync } from 'node:child_process';
@@ -93,6 +95,7 @@ writeFileSync(join(dir, 'config.yaml'), docs.join('\n---\n'));
 
 let SPLIT = false;
 const TRACING = process.argv.includes('--tracing');
+const BUS_STATS = process.argv.includes('--bus-stats');
 const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
 // split: one process per service (the deployed shape); single: the single-process build.
 const servicesOf = (split) => (split ? ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] : ['standalone']);
@@ -102,7 +105,7 @@ let port;
 let procs = [];
 /** Private nats-server and redis-server, and the services under `extraEnv`. */
 async function startNm(extraEnv = {}) {
-  nats = await startNats();
+  nats = await startNats({ monitor: true });
   redis = await startRedis();
   port = await freePort();
   // NM_* variables and NODE_OPTIONS of the bench's own environment reach the services (e.g. NM_STANDALONE_WORKERS=2)
@@ -158,8 +161,11 @@ const pidOf = (...parts) => {
 };
 /**
  * What one run costs, measured from outside the services: CPU per process (/proc), messages and
- * bytes per subject (a core NATS subscription to nm.> and to JetStream acks on the private
- * server: every JetStream publish is also a plain publish), Redis commands (INFO commandstats).
+ * bytes per connection and messages per stream (nats-server's monitoring endpoints, read before and
+ * after: nothing extra on the bus while the run is measured), Redis commands (INFO commandstats).
+ * `--bus-stats` adds bytes per subject from a core NATS subscription to nm.> and to JetStream acks
+ * (every JetStream publish is also a plain publish); that subscription doubles what nats-server
+ * delivers and costs the machine CPU during the run, so it is off by default.
  */
 async function costObserver(services) {
   const { connect } = await import('@nats-io/transport-node');
@@ -173,8 +179,17 @@ async function costObserver(services) {
     subjects.set(key, e);
   };
   const keyOf = (subject) => subject.replace(/^nm\.history\..*$/, 'nm.history.*').replace(/^nm\.notify\..*$/, 'nm.notify.*').replace(/^nm\.dlq\..*$/, 'nm.dlq.*');
-  nc.subscribe('nm.>', { callback: (_e, m) => count(keyOf(m.subject), m.data.length + (m.headers ? m.headers.toString().length : 0)) });
-  nc.subscribe('$JS.ACK.>', { callback: (_e, m) => count('$JS.ACK (acks)', m.data.length) });
+  if (BUS_STATS) nc.subscribe('nm.>', { callback: (_e, m) => count(keyOf(m.subject), m.data.length + (m.headers ? m.headers.toString().length : 0)) });
+  if (BUS_STATS) nc.subscribe('$JS.ACK.>', { callback: (_e, m) => count('$JS.ACK (acks)', m.data.length) });
+  const monitor = async (path) => (await fetch(`http://127.0.0.1:${nats.monitorPort}${path}`)).json();
+  const connections = async () => new Map((await monitor('/connz?limit=4096')).connections.map((c) => [c.cid, c]));
+  const streamSeqs = async () => {
+    const out = {};
+    for (const a of (await monitor('/jsz?streams=true')).account_details ?? []) for (const st of a.stream_detail ?? []) out[st.name] = st.state.last_seq;
+    return out;
+  };
+  const conns0 = await connections();
+  const seqs0 = await streamSeqs();
   const r = new Redis(redis.url);
   const commandStats = async () => {
     const out = {};
@@ -200,15 +215,29 @@ async function costObserver(services) {
         redisTotal += calls;
       }
     }
+    const conns1 = await connections();
+    const seqs1 = await streamSeqs();
     await nc.close();
     r.disconnect();
     const per = (n, d) => +(n / d).toFixed(2);
+    const byConnection = {};
+    for (const [cid, c] of conns1) {
+      if (c.name === 'bench-observer') continue;
+      const b = conns0.get(cid) ?? { in_msgs: 0, in_bytes: 0, out_msgs: 0, out_bytes: 0 };
+      const name = `${c.name || 'unnamed'} #${cid}`;
+      const published = c.in_bytes - b.in_bytes;
+      if (published === 0 && c.out_bytes === b.out_bytes) continue;
+      byConnection[name] = { publishedMsgs: c.in_msgs - b.in_msgs, publishedBytesPerAlert: Math.round(published / alerts), receivedMsgs: c.out_msgs - b.out_msgs, receivedBytesPerAlert: Math.round((c.out_bytes - b.out_bytes) / alerts) };
+    }
+    const streams = Object.fromEntries(Object.entries(seqs1).map(([k, v]) => [k, { msgs: v - (seqs0[k] ?? 0), msgsPerAlert: per(v - (seqs0[k] ?? 0), alerts) }]).filter(([, v]) => v.msgs > 0));
     return {
-      note: 'per alert unless named; CPU in µs of user+system time per alert (/proc), bytes as published (payload + headers)',
+      note: 'per alert unless named; CPU in µs of user+system time per alert (/proc); bytes per connection as nats-server counted them (protocol included); bytes per subject (--bus-stats) as published (payload + headers)',
       cpuMicrosPerAlert: cpu,
-      bus: Object.fromEntries(
+      streams,
+      connections: byConnection,
+      bus: BUS_STATS ? Object.fromEntries(
         [...subjects].sort().map(([k, v]) => [k, { msgs: v.msgs, msgsPerAlert: per(v.msgs, alerts), bytesPerAlert: Math.round(v.bytes / alerts), bytesPerMsg: Math.round(v.bytes / v.msgs) }]),
-      ),
+      ) : 'per subject with --bus-stats',
       redis: { commands: redisCalls, perAlert: per(redisTotal, alerts), perNotification: notificationCount ? per(redisTotal, notificationCount) : undefined },
     };
   };

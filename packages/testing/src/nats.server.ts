@@ -9,6 +9,8 @@ export interface PrivateNats {
   readonly url: string;
   readonly port: number;
   readonly storeDir: string;
+  /** The HTTP monitoring port (`/varz`, `/connz`, `/jsz`) on 127.0.0.1, when asked for with `monitor: true`. */
+  readonly monitorPort?: number;
   /** SIGKILL the server (JetStream data stays on disk). */
   kill9(): Promise<void>;
   /** Start again on the same port with the same store. */
@@ -35,15 +37,18 @@ async function exitOf(child: ChildProcess, signal: NodeJS.Signals): Promise<void
 }
 
 /** A nats-server with JetStream on a free loopback port, in its own temp dir. */
-export async function startNats(opts: { bin?: string } = {}): Promise<PrivateNats> {
+export async function startNats(opts: { bin?: string; monitor?: boolean } = {}): Promise<PrivateNats> {
   const bin = opts.bin ?? process.env.NM_NATS_SERVER_BIN ?? 'nats-server';
   const dir = mkdtempSync(join(tmpdir(), 'nm-nats-'));
   const storeDir = join(dir, 'store');
   const port = await freePort();
+  const monitorPort = opts.monitor ? await freePort() : undefined;
+  const args = ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-l', join(dir, 'nats.log')];
+  if (monitorPort !== undefined) args.push('-m', String(monitorPort)); // binds to the -a address
   let child: ChildProcess | undefined;
 
   const launch = async (): Promise<void> => {
-    child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir, '-l', join(dir, 'nats.log')], {
+    child = spawn(bin, args, {
       stdio: 'ignore',
     });
     const c = child;
@@ -59,6 +64,7 @@ export async function startNats(opts: { bin?: string } = {}): Promise<PrivateNat
     url: `nats://127.0.0.1:${port}`,
     port,
     storeDir,
+    ...(monitorPort !== undefined ? { monitorPort } : {}),
     kill9: async () => {
       if (child) await exitOf(child, 'SIGKILL');
     },
