@@ -6,7 +6,6 @@ import { z } from 'zod';
 import {
   connectBus,
   createPublisher,
-  handoff,
   PermanentError,
   provision,
   RetryableError,
@@ -39,46 +38,6 @@ describe('bus against a real nats-server', () => {
   afterAll(async () => {
     await bus.close();
     await nats.stop();
-  });
-
-  it('hands a payload published in this thread to a consumer of this thread as the same object, once; other bytes under its id are parsed', async () => {
-    const pub = createPublisher(bus);
-    const got: Array<{ p: unknown; attempt: number }> = [];
-    const admitted: ConsumerDefinition = { ...consumer, stream: streams.admitted.name, durable: 'test-handoff', filterSubject: subjects.alertsAdmitted };
-    await provision(bus.jsm, { streams: [streams.admitted], consumers: [admitted] });
-    const handle = await startConsumer(bus, pub, logger, new Metrics('t'), {
-      consumer: admitted,
-      schema: Payload,
-      quickCheck: (raw) => typeof raw === 'object' && raw !== null, // an internal hop's cheap check (the full schema would copy)
-      dlqStage: 'silencer',
-      backoffBaseMs: 20,
-      backoffMaxMs: 50,
-      handler: async (p, ctx) => {
-        got.push({ p, attempt: ctx.deliveryCount });
-        if (p.n === 11 && ctx.deliveryCount === 1) throw new RetryableError('once');
-        await Promise.resolve();
-      },
-    });
-    try {
-      const sent = { n: 10 };
-      const retried = { n: 11 };
-      await pub.publish(subjects.alertsAdmitted, sent, { msgId: 'h1' });
-      await pub.publish(subjects.alertsAdmitted, retried, { msgId: 'h2' });
-      // an entry whose bytes are not what was stored under its id: the stored message wins
-      handoff.offer(subjects.alertsAdmitted, 'h3', { n: 99 }, Buffer.from('{"n":99}'));
-      await bus.js.publish(subjects.alertsAdmitted, Buffer.from('{"n":12}'), { msgID: 'h3' });
-      await waitFor('deliveries', () => got.length === 4);
-      expect(got.find((g) => (g.p as { n: number }).n === 10)!.p).toBe(sent);
-      const [first, second] = got.filter((g) => (g.p as { n: number }).n === 11);
-      expect(first!.p).toBe(retried);
-      expect(second!.p).not.toBe(retried); // the redelivery is parsed from the stored bytes
-      expect(second!.p).toEqual(retried);
-      expect(got.map((g) => (g.p as { n: number }).n)).toContain(12);
-      expect(got.map((g) => (g.p as { n: number }).n)).not.toContain(99);
-    } finally {
-      await handle.stop();
-      await bus.jsm.consumers.delete(streams.admitted.name, 'test-handoff').catch(() => undefined);
-    }
   });
 
   it('acks, retries retryable failures, dead-letters permanent and invalid ones, dedups msg ids', async () => {

@@ -8,7 +8,6 @@ import { backoffDelay, classifyError, ClassifiedError } from './errors.js';
 import { deadLetterMsgId, deadLetterOf } from './dead.letter.js';
 import type { Publisher } from './publisher.js';
 import { childTraceparent, traceIdOf } from './trace.js';
-import { handoff } from './handoff.js';
 
 export interface HandlerContext {
   readonly subject: string;
@@ -168,8 +167,7 @@ export async function startConsumer<T>(
     let payload!: T;
     let raw: unknown;
     try {
-      // a payload this thread published is taken as the object it was made from (same bytes)
-      raw = handoff.take(msg.subject, msg.headers?.get(H.msgId) || undefined, msg.data) ?? msg.json();
+      raw = msg.json();
     } catch (err) {
       log.error({ err: (err as Error).message }, 'unparseable payload, dead-lettered');
       await deadLetter(msg, span, 'invalid-payload', `not JSON: ${(err as Error).message}`);
@@ -274,7 +272,6 @@ export async function startConsumer<T>(
     ]),
   ];
   const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.min(concurrency, 1000) });
-  const unwant = handoff.want(opts.consumer.filterSubject);
   const loop = (async () => {
     for await (const msg of messages) {
       if (stopped) break;
@@ -316,7 +313,6 @@ export async function startConsumer<T>(
     inFlight: () => running.size,
     stop: async (timeoutMs = 10_000) => {
       stopped = true;
-      unwant();
       messages.stop();
       const deadline = Date.now() + timeoutMs;
       while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

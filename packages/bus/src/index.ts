@@ -14,5 +14,3 @@ export { memoryAttemptStore, redisAttemptStore } from './attempts.js';
 export type { AttemptStore, AttemptRedis } from './attempts.js';
 export { DEFAULT_MAX_ATTEMPTS } from './consumer.runner.js';
 export { deadLetterOf, deadLetterMsgId } from './dead.letter.js';
-export { Handoff, handoff, HANDOFF_BUDGET_BYTES } from './handoff.js';
-export type { HandoffMode } from './handoff.js';

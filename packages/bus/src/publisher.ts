@@ -2,7 +2,6 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { headers as H, PAYLOAD_VERSION } from '@nm/contracts';
 import type { BusConnection } from './connection.js';
 import { BusUnavailableError, MessageTooLargeError } from './errors.js';
-import { handoff } from './handoff.js';
 
 export interface PublishOptions {
   /** Stable id: JetStream drops a second publish with the same id inside the stream's duplicate window. */
@@ -50,7 +49,6 @@ export function createPublisher(bus: BusConnection): Publisher {
       const h = natsHeaders();
       h.set(H.schemaVersion, String(PAYLOAD_VERSION));
       if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
-      handoff.offer(subject, opts.msgId, payload, data);
       try {
         const ack = await bus.js.publish(subject, data, {
           msgID: opts.msgId,
@@ -59,7 +57,6 @@ export function createPublisher(bus: BusConnection): Publisher {
         });
         return { seq: ack.seq, duplicate: ack.duplicate };
       } catch (err) {
-        handoff.withdraw(subject, opts.msgId, data);
         const message = (err as Error).message;
         if (/max_payload|maximum payload/i.test(message))
           throw new MessageTooLargeError(`publish to ${subject} failed: ${message}`);

@@ -16,12 +16,6 @@ export const CommonEnvSchema = z.object({
   /** Port of /-/healthy, /-/ready and /metrics for services without their own HTTP API. */
   NM_HEALTH_PORT: port.default(8080),
   NM_HEALTH_HOST: z.string().default('0.0.0.0'),
-  /**
-   * Payloads published to a consumer of the same thread are handed over as objects instead of
-   * parsed again (the single process; the messages still go through JetStream): `on`, `off`, or
-   * `freeze` (payloads frozen when handed over, to prove no stage mutates what it received).
-   */
-  NM_BUS_HANDOFF: z.enum(['on', 'off', 'freeze']).default('on'),
 });
 export type CommonEnv = z.infer<typeof CommonEnvSchema>;
 export { port as PortSchema };
