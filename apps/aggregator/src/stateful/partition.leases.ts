@@ -3,7 +3,29 @@ import type { Runtime } from '@nm/service-kit';
 
 type Redis = Runtime['redis'];
 
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+/** KEYS: leases this replica holds; ARGV: instance, lease ms. Returns 1 (renewed) or 0 (lost) per key. */
+const RENEW_ALL = `
+local out = {}
+for i = 1, #KEYS do
+  if redis.call('get', KEYS[i]) == ARGV[1] then
+    redis.call('pexpire', KEYS[i], ARGV[2])
+    out[i] = 1
+  else
+    out[i] = 0
+  end
+end
+return out
+`;
+/** KEYS: free-looking leases in order of preference; ARGV: instance, lease ms, how many to take. Returns the indexes (1-based) taken. */
+const ACQUIRE = `
+local got = {}
+local want = tonumber(ARGV[3])
+for i = 1, #KEYS do
+  if #got >= want then break end
+  if redis.call('set', KEYS[i], ARGV[1], 'PX', ARGV[2], 'NX') then got[#got + 1] = i end
+end
+return got
+`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
 export interface LeaseOptions {
@@ -23,7 +45,13 @@ export interface LeaseOptions {
  * `leaseMs` + one round while any replica lives.
  */
 export class PartitionLeases {
-  private readonly owned = new Set<number>();
+  /**
+   * Partitions this replica holds, each with the monotonic time its lease is sure to last until:
+   * when the renewal was sent plus the lease, less a margin. A round that ran late (a busy event
+   * loop, a throttled CPU) cannot leave a partition here that Redis already let expire and another
+   * replica took: past that time it is not "owned" until a renewal succeeds again.
+   */
+  private readonly held = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
 
@@ -31,28 +59,45 @@ export class PartitionLeases {
     private readonly redis: Redis,
     private readonly opts: LeaseOptions,
     private readonly logger: Logger,
+    /** The clock of the members' last-seen times (tests inject one). */
     private readonly now: () => number = Date.now,
+    /** The clock of lease validity: real elapsed time, as Redis expires leases. */
+    private readonly monotonic: () => number = () => performance.now(),
   ) {}
 
   private key(p: number): string {
     return `nm:agg:lease:${p}`;
   }
 
+  /** Of a lease renewed or taken at `sentAt`: until when this replica may act on it. */
+  private validUntil(sentAt: number): number {
+    return sentAt + this.opts.leaseMs - Math.max(50, Math.floor(this.opts.leaseMs / 5));
+  }
+
   /** Partitions this replica owns now. */
   mine(): readonly number[] {
-    return [...this.owned];
+    const t = this.monotonic();
+    const out: number[] = [];
+    for (const [p, until] of this.held) if (t < until) out.push(p);
+    return out;
   }
 
   owns(p: number): boolean {
-    return this.owned.has(p);
+    const until = this.held.get(p);
+    return until !== undefined && this.monotonic() < until;
   }
 
   start(): void {
     const round = (): void => {
-      this.running = this.round().catch((err: unknown) => {
-        this.logger.warn({ err: (err as Error).message }, 'partition lease round failed; owned partitions are dropped until Redis answers');
-        this.owned.clear();
-      });
+      if (this.running) return; // the previous round is still under way: rounds never overlap
+      this.running = this.round()
+        .catch((err: unknown) => {
+          this.logger.warn({ err: (err as Error).message }, 'partition lease round failed; owned partitions are dropped until Redis answers');
+          this.held.clear();
+        })
+        .finally(() => {
+          this.running = undefined;
+        });
     };
     round();
     this.timer = setInterval(round, Math.max(100, Math.floor(this.opts.leaseMs / 3)));
@@ -62,43 +107,53 @@ export class PartitionLeases {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
-    const held = [...this.owned];
-    this.owned.clear();
+    const held = [...this.held.keys()];
+    this.held.clear();
     await Promise.all(held.map((p) => this.redis.eval(RELEASE, 1, this.key(p), this.opts.instance).catch(() => undefined)));
     await this.redis.zrem('nm:agg:members', this.opts.instance).catch(() => undefined);
   }
 
-  /** One round: announce, renew, release the excess, acquire up to the fair share. */
+  /**
+   * One round: announce, renew, release the excess, acquire up to the fair share. Renewals and
+   * acquisitions are one script each, so a round is four round trips to Redis however many
+   * partitions there are.
+   */
   async round(): Promise<void> {
     const now = this.now();
     const { partitions, leaseMs, instance } = this.opts;
-    await this.redis.zadd('nm:agg:members', now, instance);
-    await this.redis.zremrangebyscore('nm:agg:members', '-inf', now - leaseMs);
-    const live = Math.max(1, await this.redis.zcard('nm:agg:members'));
+    const members = await this.redis.multi().zadd('nm:agg:members', now, instance).zremrangebyscore('nm:agg:members', '-inf', now - leaseMs).zcard('nm:agg:members').exec();
+    const live = Math.max(1, Number(members?.[2]?.[1] ?? 1));
     const share = Math.ceil(partitions / live);
 
-    for (const p of [...this.owned]) {
-      const ok = Number(await this.redis.eval(RENEW, 1, this.key(p), instance, leaseMs));
-      if (!ok) {
-        this.owned.delete(p);
-        this.logger.warn({ partition: p }, 'partition lease lost');
-      }
+    const mine = [...this.held.keys()];
+    if (mine.length > 0) {
+      const sentAt = this.monotonic();
+      const renewed = (await this.redis.eval(RENEW_ALL, mine.length, ...mine.map((p) => this.key(p)), instance, leaseMs)) as number[];
+      mine.forEach((p, i) => {
+        if (renewed[i] === 1) this.held.set(p, this.validUntil(sentAt));
+        else {
+          this.held.delete(p);
+          this.logger.warn({ partition: p }, 'partition lease lost');
+        }
+      });
     }
-    while (this.owned.size > share) {
-      const p = [...this.owned].pop()!;
-      this.owned.delete(p);
+    while (this.held.size > share) {
+      const p = [...this.held.keys()].pop()!;
+      this.held.delete(p);
       await this.redis.eval(RELEASE, 1, this.key(p), instance);
     }
-    if (this.owned.size < share) {
+    if (this.held.size < share) {
       // Start at a replica-specific offset so replicas do not race for the same partitions.
       let offset = 0;
       for (let i = 0; i < instance.length; i++) offset = (offset * 31 + instance.charCodeAt(i)) % partitions;
-      for (let k = 0; k < partitions && this.owned.size < share; k++) {
+      const candidates: number[] = [];
+      for (let k = 0; k < partitions; k++) {
         const p = (offset + k) % partitions;
-        if (this.owned.has(p)) continue;
-        const got = await this.redis.set(this.key(p), instance, 'PX', leaseMs, 'NX');
-        if (got === 'OK') this.owned.add(p);
+        if (!this.held.has(p)) candidates.push(p);
       }
+      const sentAt = this.monotonic();
+      const taken = (await this.redis.eval(ACQUIRE, candidates.length, ...candidates.map((p) => this.key(p)), instance, leaseMs, share - this.held.size)) as number[];
+      for (const i of taken) this.held.set(candidates[i - 1]!, this.validUntil(sentAt));
     }
   }
 }
