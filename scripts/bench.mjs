@@ -4,12 +4,14 @@
 // nats-server/redis-server and, when installed, Alertmanager on the same workload and sink, in one
 // run; prints figures, asserts nothing, writes nothing unless --out is given.
 // Usage: npm run bench -- [--alerts 100000] [--tenants 1000] [--batch 200] [--inflight 16] [--wait 100]
-//   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--bus-stats] [--out file.json]
+//   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--bus-stats] [--repeat N] [--out file.json]
 // --wait: our batchMaxWait (stateful: groupWait) and Alertmanager's group_wait, in ms; Alertmanager's
 //   group_interval (and our stateful groupInterval) is 1s.
 // --split: shorthand for --modes split. NM_* variables and NODE_OPTIONS set for the bench reach the services.
 // --tracing: runs the workload twice on fresh servers, tracing off (no OTLP endpoint) and on (100% sampling,
 // OTLP/HTTP JSON to a receiver in this script on loopback), and prints both throughputs and their ratio.
+// --repeat N: N rounds of every mode and Alertmanager, each ratio taken within its round; prints the median and
+// range of the ratios (the lower middle value for an even N; the noise between runs is larger than most changes).
 // --bus-stats: bytes per subject from a live subscription to nm.> (perturbs the run: more work for nats-server
 // and this process; off by default, when bytes are counted per connection by nats-server's monitoring port).
 // --stateful: stateful aggregation (Alertmanager timing: groupWait 500ms, groupInterval 1s) instead of batch mode.
@@ -96,6 +98,7 @@ writeFileSync(join(dir, 'config.yaml'), docs.join('\n---\n'));
 let SPLIT = false;
 const TRACING = process.argv.includes('--tracing');
 const BUS_STATS = process.argv.includes('--bus-stats');
+const REPEAT = Math.max(1, arg('repeat', 1));
 const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
 // split: one process per service (the deployed shape); single: the single-process build.
 const servicesOf = (split) => (split ? ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] : ['standalone']);
@@ -336,11 +339,29 @@ let otlp;
 const groups = new Set();
 for (let j = 0; j < ALERTS; j++) groups.add(`${j % 10}/${j % TENANTS}`);
 try {
-  const runs = {};
-  for (const mode of MODES) {
-    SPLIT = mode === 'split';
-    runs[mode] = await runNm();
-  }
+  const ratio = (r, am) =>
+    am.alertsPerSecond
+      ? {
+          throughput: +(r.alertsPerSecond / am.alertsPerSecond).toFixed(2),
+          p99: +(r.latencyMs.p99 / am.latencyMs.p99).toFixed(2),
+          acceptRate: +(am.acceptSeconds / r.acceptSeconds).toFixed(2),
+          peakRss: +(r.peakRssMiB / am.peakRssMiB).toFixed(2),
+          notifications: +(r.notifications / am.notifications).toFixed(2),
+        }
+      : undefined;
+  /** One round: every mode, then Alertmanager, on the same workload; ratios within the round. */
+  const round = async () => {
+    const runs = {};
+    for (const mode of MODES) {
+      SPLIT = mode === 'split';
+      runs[mode] = await runNm();
+    }
+    const am = process.argv.includes('--no-alertmanager') ? { skipped: '--no-alertmanager' } : await alertmanager();
+    return { runs, am, ratios: Object.fromEntries(Object.entries(runs).map(([m, r]) => [m, ratio(r, am)])) };
+  };
+  const rounds = [];
+  for (let i = 0; i < REPEAT; i++) rounds.push(await round());
+  const { runs, am } = rounds[0];
   const nm = runs[MODES[0]];
   let tracing;
   if (TRACING) {
@@ -359,16 +380,19 @@ try {
       note: 'tracing on: 100% sampling, OTLP/HTTP JSON to a receiver in this script; the machine may be shared and noisy',
     };
   }
-  const am = process.argv.includes('--no-alertmanager') ? { skipped: '--no-alertmanager' } : await alertmanager();
-  const ratio = (r) =>
-    am.alertsPerSecond
-      ? {
-          throughput: +(r.alertsPerSecond / am.alertsPerSecond).toFixed(2),
-          p99: +(r.latencyMs.p99 / am.latencyMs.p99).toFixed(2),
-          acceptRate: +(am.acceptSeconds / r.acceptSeconds).toFixed(2),
-          peakRss: +(r.peakRssMiB / am.peakRssMiB).toFixed(2),
-          notifications: +(r.notifications / am.notifications).toFixed(2),
-        }
+  // With --repeat: each ratio's median and range over the rounds (each round's own Alertmanager run).
+  const spread = (values) => {
+    const v = values.filter((x) => typeof x === 'number').sort((a, b) => a - b);
+    return v.length ? { median: v[Math.floor((v.length - 1) / 2)], min: v[0], max: v[v.length - 1] } : undefined;
+  };
+  const summary =
+    REPEAT > 1
+      ? Object.fromEntries(
+          MODES.map((m) => [
+            m,
+            Object.fromEntries(['throughput', 'p99', 'acceptRate', 'peakRss', 'notifications'].map((k) => [k, spread(rounds.map((r) => r.ratios[m]?.[k]))])),
+          ]),
+        )
       : undefined;
   const result = {
     machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
@@ -384,7 +408,8 @@ try {
     notificationManager: runs,
     ...(tracing ? { tracing } : {}),
     alertmanager: am,
-    ratioToAlertmanager: Object.fromEntries(Object.entries(runs).map(([m, r]) => [m, ratio(r)])),
+    ratioToAlertmanager: rounds[0].ratios,
+    ...(REPEAT > 1 ? { rounds: rounds.map((r) => ({ notificationManager: r.runs, alertmanager: r.am, ratioToAlertmanager: r.ratios })), ratioSummary: summary } : {}),
   };
   console.log(JSON.stringify(result, null, 2));
   const row = (name, r) =>
@@ -392,8 +417,14 @@ try {
       ? `${name.padEnd(26)} ${String(r.alertsPerSecond).padStart(8)} ${`${r.latencyMs.p50}/${r.latencyMs.p99}`.padStart(13)} ${String(r.notifications).padStart(8)} ${r.acceptSeconds.toFixed(1).padStart(7)} ${String(r.peakRssMiB).padStart(7)}`
       : `${name.padEnd(26)} ${r.skipped ?? ''}`;
   console.log(`\n${'run'.padEnd(26)} ${'alerts/s'.padStart(8)} ${'p50/p99 ms'.padStart(13)} ${'notifs'.padStart(8)} ${'accept'.padStart(7)} ${'RSS MiB'.padStart(7)}`);
-  for (const [m, r] of Object.entries(runs)) console.log(row(m === 'split' ? 'one process per service' : 'single process', r));
-  console.log(row('Alertmanager', am));
+  rounds.forEach((rd, i) => {
+    const tag = REPEAT > 1 ? ` #${i + 1}` : '';
+    for (const [m, r] of Object.entries(rd.runs)) console.log(row((m === 'split' ? 'one process per service' : 'single process') + tag, r));
+    console.log(row('Alertmanager' + tag, rd.am));
+  });
+  if (summary)
+    for (const [m, s] of Object.entries(summary))
+      if (s.throughput) console.log(`${m === 'split' ? 'one process per service' : 'single process'} × Alertmanager over ${REPEAT} rounds: alerts/s ${s.throughput.median} (${s.throughput.min}–${s.throughput.max}), p99 ${s.p99.median} (${s.p99.min}–${s.p99.max}), accept rate ${s.acceptRate.median}, peak RSS ${s.peakRss.median}`);
   if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 2));
 } finally {
   await stopNm();
