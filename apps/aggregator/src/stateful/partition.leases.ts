@@ -122,7 +122,9 @@ export class PartitionLeases {
     const now = this.now();
     const { partitions, leaseMs, instance } = this.opts;
     const members = await this.redis.multi().zadd('nm:agg:members', now, instance).zremrangebyscore('nm:agg:members', '-inf', now - leaseMs).zcard('nm:agg:members').exec();
-    const live = Math.max(1, Number(members?.[2]?.[1] ?? 1));
+    const failed = members?.find(([err]) => err)?.[0];
+    if (!members || failed) throw failed ?? new Error('the members transaction was not executed');
+    const live = Math.max(1, Number(members[2]?.[1] ?? 1));
     const share = Math.ceil(partitions / live);
 
     const mine = [...this.held.keys()];
