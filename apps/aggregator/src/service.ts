@@ -94,7 +94,7 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
   };
   const partitions = opts.partitions ?? STATEFUL_DEFAULTS.partitions;
   const state = new GroupState(rt.redis);
-  const leases = new PartitionLeases(rt.redis, { partitions, leaseMs: opts.leaseMs ?? STATEFUL_DEFAULTS.leaseMs, instance: rt.instance }, rt.logger);
+  const leases = new PartitionLeases(rt.redis, { partitions, leaseMs: opts.leaseMs ?? STATEFUL_DEFAULTS.leaseMs, instance: rt.instance, metrics: rt.metrics }, rt.logger);
   const stateful = new StatefulAggregator(
     {
       state,

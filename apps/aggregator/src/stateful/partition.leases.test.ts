@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { startRedis, type PrivateRedis } from '@nm/testing';
-import { createLogger } from '@nm/telemetry';
+import { createLogger, Metrics } from '@nm/telemetry';
 import { PartitionLeases } from './partition.leases.js';
 
 const logger = createLogger('t', 'silent');
@@ -41,7 +41,8 @@ describe('partition leases on Redis', () => {
   it('a lease that expired and was taken by another replica is lost, and each loss is noticed once', async () => {
     const warned: unknown[] = [];
     const spy = createLogger('t', 'warn', { write: (line: string) => void warned.push(JSON.parse(line)) });
-    const a = new PartitionLeases(redis, { partitions: 4, leaseMs: 300, instance: 'a' }, spy);
+    const metrics = new Metrics('a');
+    const a = new PartitionLeases(redis, { partitions: 4, leaseMs: 300, instance: 'a', metrics }, spy);
     await a.round();
     expect(a.mine()).toHaveLength(4);
     await new Promise((r) => setTimeout(r, 400)); // a stalled past its lease
@@ -52,6 +53,9 @@ describe('partition leases on Redis', () => {
     await a.round();
     expect(a.mine()).toEqual([]);
     expect(warned.filter((w) => (w as { msg: string }).msg === 'partition lease lost')).toHaveLength(4);
+    const text = (await metrics.exposition()).body;
+    expect(text).toMatch(/^nm_aggregator_partition_leases_lost_total 4$/m);
+    expect(text).toMatch(/^nm_aggregator_partitions_owned 0$/m);
     expect(await redis.mget('nm:agg:lease:0', 'nm:agg:lease:1', 'nm:agg:lease:2', 'nm:agg:lease:3')).toEqual(['b', 'b', 'b', 'b']);
   });
 

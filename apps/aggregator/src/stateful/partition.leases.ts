@@ -1,4 +1,4 @@
-import type { Logger } from '@nm/telemetry';
+import type { Logger, Metrics } from '@nm/telemetry';
 import type { Runtime } from '@nm/service-kit';
 
 type Redis = Runtime['redis'];
@@ -33,6 +33,8 @@ export interface LeaseOptions {
   /** How long a lease lives without renewal: a dead replica's partitions move after at most this (plus one round). */
   leaseMs: number;
   instance: string;
+  /** Counts lost leases (`nm_aggregator_partition_leases_lost_total`) and reports owned partitions. */
+  metrics?: Metrics;
 }
 
 /**
@@ -54,6 +56,8 @@ export class PartitionLeases {
   private readonly held = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly lost;
+  private readonly owned;
 
   constructor(
     private readonly redis: Redis,
@@ -63,7 +67,10 @@ export class PartitionLeases {
     private readonly now: () => number = Date.now,
     /** The clock of lease validity: real elapsed time, as Redis expires leases. */
     private readonly monotonic: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.lost = opts.metrics?.counter('nm_aggregator_partition_leases_lost_total', 'Partition leases this replica held and found taken or expired at renewal (its event loop or Redis was slower than the lease)');
+    this.owned = opts.metrics?.gauge('nm_aggregator_partitions_owned', 'Partitions of stateful groups this replica owns (acts on) after its last lease round');
+  }
 
   private key(p: number): string {
     return `nm:agg:lease:${p}`;
@@ -94,6 +101,7 @@ export class PartitionLeases {
         .catch((err: unknown) => {
           this.logger.warn({ err: (err as Error).message }, 'partition lease round failed; owned partitions are dropped until Redis answers');
           this.held.clear();
+          this.owned?.set(0);
         })
         .finally(() => {
           this.running = undefined;
@@ -135,6 +143,7 @@ export class PartitionLeases {
         if (renewed[i] === 1) this.held.set(p, this.validUntil(sentAt));
         else {
           this.held.delete(p);
+          this.lost?.inc();
           this.logger.warn({ partition: p }, 'partition lease lost');
         }
       });
@@ -157,5 +166,6 @@ export class PartitionLeases {
       const taken = (await this.redis.eval(ACQUIRE, candidates.length, ...candidates.map((p) => this.key(p)), instance, leaseMs, share - this.held.size)) as number[];
       for (const i of taken) this.held.set(candidates[i - 1]!, this.validUntil(sentAt));
     }
+    this.owned?.set(this.held.size);
   }
 }
