@@ -1,6 +1,6 @@
 import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { headers as H, subjects, type ConsumerDefinition, type DeadLetter } from '@nm/contracts';
-import { inSpan, SpanKind, SpanStatusCode, traceparentOf, tracingEnabled, type Logger, type Metrics, type Span } from '@nm/telemetry';
+import { inSpan, lazyChild, SpanKind, SpanStatusCode, traceparentOf, tracingEnabled, type Logger, type Metrics, type Span } from '@nm/telemetry';
 import type { ZodType } from 'zod';
 import type { BusConnection } from './connection.js';
 import { memoryAttemptStore, type AttemptStore } from './attempts.js';
@@ -163,7 +163,7 @@ export async function startConsumer<T>(
 
   const handleInSpan = async (msg: JsMsg, traceparent: string | undefined, span: Span): Promise<void> => {
     // with tracing on, every line inside the span gets trace_id and span_id from the logger
-    const log = logger.child(tracingEnabled() ? { seq: msg.seq, consumer: name } : { trace_id: traceIdOf(traceparent), seq: msg.seq, consumer: name });
+    const log = lazyChild(logger, tracingEnabled() ? { seq: msg.seq, consumer: name } : { trace_id: traceIdOf(traceparent), seq: msg.seq, consumer: name });
     let payload!: T;
     let raw: unknown;
     try {

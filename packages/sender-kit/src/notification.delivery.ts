@@ -10,7 +10,7 @@ import { PAYLOAD_VERSION, subjects, type ApiOutcome, type Channel, type Notifica
 import type { ConfigStoreReader } from '@nm/config-store';
 import { ClassifiedError, PermanentError, RetryableError, WaitError, classifyError, errorMessage } from '@nm/errors';
 import { isEnabled, receiverSection, type ConfigIndex, type Receiver, type ReceiverSectionCommon } from '@nm/model';
-import type { Logger } from '@nm/telemetry';
+import { lazyChild, type Logger } from '@nm/telemetry';
 import type { DeliveredStore } from './delivered.store.js';
 import type { DeliveryLeases, HeldLease } from './delivery.lease.js';
 import { buildJob } from './delivery.job.js';
@@ -50,7 +50,7 @@ export class NotificationDelivery<Target> {
   /** The consume loop's handler. */
   readonly handle = async (n: Notification, ctx: HandlerContext): Promise<void> => {
     const { channel, parts } = this;
-    const log = ctx.logger.child({ notification: n.id, receiver: n.receiver.name, channel });
+    const log = lazyChild(ctx.logger, { notification: n.id, receiver: n.receiver.name, channel });
     if (n.receiver.channel !== channel) {
       throw new PermanentError(`notification for channel ${n.receiver.channel} arrived on ${subjects.notify(channel)}`, { code: 'CHANNEL_MISMATCH' });
     }

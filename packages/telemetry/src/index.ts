@@ -1,4 +1,4 @@
-export { createLogger, loggerOptions } from './logger.js';
+export { createLogger, lazyChild, loggerOptions } from './logger.js';
 export type { Logger } from './logger.js';
 export { redactLogObject, redactUrl, scrubText, isSecretKey, REDACTED, SECRET_KEY_NAMES, SECRET_KEY_SUFFIXES, HEADER_KEY_NAMES, URL_KEY_NAMES } from './redact.js';
 export { Metrics, mergeSnapshots } from './metrics.js';

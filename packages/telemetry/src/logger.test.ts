@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { createLogger } from './logger.js';
+import { createLogger, lazyChild } from './logger.js';
 import { REDACTED, redactLogObject, redactUrl, scrubText, SECRET_KEY_NAMES } from './redact.js';
 
 /** A logger with the services' options writing into memory; `lines()` parses what it wrote. */
@@ -160,5 +160,53 @@ describe('redactUrl / scrubText', () => {
       'dial nats://h:4222 failed; GET https://x/y?a=1&access_token=[redacted]&sign=[redacted]&b=2',
     );
     expect(scrubText('plain words')).toBe('plain words');
+  });
+});
+
+describe('lazyChild', () => {
+  it('logs with its bindings (redacted like any child), its own children included, and makes no child while nothing is logged', () => {
+    const { logger, lines } = capture();
+    const service = logger.child({ service: 'router' });
+    let made = 0; // children made of `service` itself (its grandchildren inherit the wrapper too)
+    const child = Reflect.get(service, 'child');
+    service.child = function (this: typeof service, b: Record<string, unknown>, o?: object) {
+      if (this === service) made += 1;
+      return child.call(this, b, o);
+    } as typeof service.child;
+    const counting = service;
+    const quiet = lazyChild(counting, { seq: 1, token: SECRET });
+    expect(quiet.isLevelEnabled('debug')).toBe(true);
+    expect(made).toBe(0);
+    const log = lazyChild(counting, { seq: 7, token: SECRET });
+    log.info({ n: 1 }, 'hello');
+    lazyChild(log, { notification: 'n1' }).warn('deeper');
+    log.error('again');
+    expect(made).toBe(1);
+    expect(lines()).toEqual([
+      expect.objectContaining({ service: 'router', seq: 7, token: REDACTED, n: 1, msg: 'hello', level: 'info' }),
+      expect.objectContaining({ service: 'router', seq: 7, notification: 'n1', msg: 'deeper', level: 'warn' }),
+      expect.objectContaining({ service: 'router', seq: 7, msg: 'again', level: 'error' }),
+    ]);
+    expect(JSON.stringify(lines())).not.toContain(SECRET);
+  });
+
+  it('a call at a level that is off makes no child and writes nothing; a level set on it is its own', () => {
+    const out: string[] = [];
+    const parent = createLogger('test', 'info', { write: (l: string) => void out.push(l) });
+    let made = 0;
+    const child = Reflect.get(parent, 'child');
+    parent.child = function (this: typeof parent, b: Record<string, unknown>, o?: object) {
+      if (this === parent) made += 1;
+      return child.call(this, b, o);
+    } as typeof parent.child;
+    const log = lazyChild(parent, { seq: 2 });
+    log.debug('not written');
+    log.trace({ a: 1 }, 'nor this');
+    expect(made).toBe(0);
+    expect(out).toEqual([]);
+    log.level = 'debug';
+    log.debug('now written');
+    expect(parent.level).toBe('info');
+    expect(out.map((l) => (JSON.parse(l) as { msg: string; seq: number }).msg)).toEqual(['now written']);
   });
 });

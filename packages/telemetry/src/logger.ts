@@ -54,3 +54,33 @@ export function createLogger(service: string, level: string = process.env.LOG_LE
   logger.child = redactedChild as unknown as Logger['child'];
   return logger;
 }
+
+const LEVEL_METHODS = new Set(['trace', 'debug', 'info', 'warn', 'error', 'fatal']);
+const noop = (): void => undefined;
+
+/**
+ * `parent.child(bindings)`, made only when something is logged through it. A child per message
+ * (the consume loop's, the sender's per notification) costs tens of microseconds when its parent
+ * is itself a child (pino chains prototypes), and almost every message logs nothing: a call at a
+ * level that is off returns at once, anything else makes the child on first use.
+ */
+export function lazyChild(parent: Logger, bindings: Bindings): Logger {
+  let made: Logger | undefined;
+  const real = (): Logger => (made ??= parent.child(bindings));
+  return new Proxy(parent, {
+    get(target, prop) {
+      if (!made && typeof prop === 'string') {
+        if (LEVEL_METHODS.has(prop) && !target.isLevelEnabled(prop)) return noop;
+        if (prop === 'isLevelEnabled' || prop === 'level' || prop === 'levelVal') {
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        }
+      }
+      const r = real();
+      const v = Reflect.get(r, prop, r) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(r) : v;
+    },
+    // a level set on the child is the child's, never its parent's
+    set: (_target, prop, value) => Reflect.set(real(), prop, value),
+  });
+}
