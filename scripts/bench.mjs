@@ -171,9 +171,9 @@ const pidOf = (...parts) => {
  * delivers and costs the machine CPU during the run, so it is off by default.
  */
 async function costObserver(services) {
-  const { connect } = await import('@nats-io/transport-node');
   const { Redis } = await import('ioredis');
-  const nc = await connect({ servers: nats.url, name: 'bench-observer' });
+  // only --bus-stats needs a connection of its own (and it perturbs the run)
+  const nc = BUS_STATS ? await (await import('@nats-io/transport-node')).connect({ servers: nats.url, name: 'bench-observer' }) : undefined;
   const subjects = new Map();
   const count = (key, bytes) => {
     const e = subjects.get(key) ?? { msgs: 0, bytes: 0 };
@@ -182,8 +182,8 @@ async function costObserver(services) {
     subjects.set(key, e);
   };
   const keyOf = (subject) => subject.replace(/^nm\.history\..*$/, 'nm.history.*').replace(/^nm\.notify\..*$/, 'nm.notify.*').replace(/^nm\.dlq\..*$/, 'nm.dlq.*');
-  if (BUS_STATS) nc.subscribe('nm.>', { callback: (_e, m) => count(keyOf(m.subject), m.data.length + (m.headers ? m.headers.toString().length : 0)) });
-  if (BUS_STATS) nc.subscribe('$JS.ACK.>', { callback: (_e, m) => count('$JS.ACK (acks)', m.data.length) });
+  nc?.subscribe('nm.>', { callback: (_e, m) => count(keyOf(m.subject), m.data.length + (m.headers ? m.headers.toString().length : 0)) });
+  nc?.subscribe('$JS.ACK.>', { callback: (_e, m) => count('$JS.ACK (acks)', m.data.length) });
   const monitor = async (path) => (await fetch(`http://127.0.0.1:${nats.monitorPort}${path}`)).json();
   const connections = async () => new Map((await monitor('/connz?limit=4096')).connections.map((c) => [c.cid, c]));
   const streamSeqs = async () => {
@@ -206,7 +206,7 @@ async function costObserver(services) {
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
   const redis0 = await commandStats();
   return async (alerts, notificationCount) => {
-    await nc.flush();
+    await nc?.flush();
     const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Math.round(((cpuOf(pid) - cpu0[k]) * 1e6) / alerts)]));
     const redis1 = await commandStats();
     const redisCalls = {};
@@ -220,7 +220,7 @@ async function costObserver(services) {
     }
     const conns1 = await connections();
     const seqs1 = await streamSeqs();
-    await nc.close();
+    await nc?.close();
     r.disconnect();
     const per = (n, d) => +(n / d).toFixed(2);
     const byConnection = {};

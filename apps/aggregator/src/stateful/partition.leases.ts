@@ -26,7 +26,13 @@ for i = 1, #KEYS do
 end
 return got
 `;
-const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** KEYS: leases to give up; ARGV: instance. Deletes those this replica still holds. */
+const RELEASE_ALL = `
+for i = 1, #KEYS do
+  if redis.call('get', KEYS[i]) == ARGV[1] then redis.call('del', KEYS[i]) end
+end
+return #KEYS
+`;
 
 export interface LeaseOptions {
   partitions: number;
@@ -117,14 +123,14 @@ export class PartitionLeases {
     await this.running;
     const held = [...this.held.keys()];
     this.held.clear();
-    await Promise.all(held.map((p) => this.redis.eval(RELEASE, 1, this.key(p), this.opts.instance).catch(() => undefined)));
+    if (held.length > 0) await this.redis.eval(RELEASE_ALL, held.length, ...held.map((p) => this.key(p)), this.opts.instance).catch(() => undefined);
     await this.redis.zrem('nm:agg:members', this.opts.instance).catch(() => undefined);
   }
 
   /**
-   * One round: announce, renew, release the excess, acquire up to the fair share. Renewals and
-   * acquisitions are one script each, so a round is four round trips to Redis however many
-   * partitions there are.
+   * One round: announce, renew, release the excess, acquire up to the fair share. Renewals,
+   * releases and acquisitions are one script each, so a round is at most four round trips to Redis
+   * however many partitions there are.
    */
   async round(): Promise<void> {
     const now = this.now();
@@ -148,10 +154,10 @@ export class PartitionLeases {
         }
       });
     }
-    while (this.held.size > share) {
-      const p = [...this.held.keys()].pop()!;
-      this.held.delete(p);
-      await this.redis.eval(RELEASE, 1, this.key(p), instance);
+    const excess = [...this.held.keys()].slice(share);
+    if (excess.length > 0) {
+      for (const p of excess) this.held.delete(p);
+      await this.redis.eval(RELEASE_ALL, excess.length, ...excess.map((p) => this.key(p)), instance);
     }
     if (this.held.size < share) {
       // Start at a replica-specific offset so replicas do not race for the same partitions.
