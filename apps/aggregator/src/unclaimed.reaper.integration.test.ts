@@ -71,12 +71,12 @@ describe('unclaimed notification reaper on real NATS and Redis', () => {
   let skew = 0;
   const reapers: UnclaimedReaper[] = [];
 
-  const reaper = (instance: string, channels: Channel[]): UnclaimedReaper => {
+  const reaper = (instance: string, channels: Channel[], batchSize?: number): UnclaimedReaper => {
     const bus = rt.bus();
     if (!bus) throw new Error('not connected');
     const r = new UnclaimedReaper(
       { bus, publisher: rt.publisher, redis: rt.redis, logger: rt.logger, metrics: rt.metrics, instance, now: () => Date.now() + skew },
-      { timeoutMs: TIMEOUT, channels },
+      { timeoutMs: TIMEOUT, channels, ...(batchSize ? { batchSize } : {}) },
     );
     reapers.push(r);
     return r;
@@ -196,6 +196,22 @@ describe('unclaimed notification reaper on real NATS and Redis', () => {
     expect(await deadLetters('discord')).toEqual([]);
     messages.stop();
     await loop;
+    await r.stop();
+  });
+
+  it('pulls batch after batch in one tick, and ends the tick without waiting once the consumer is drained', async () => {
+    const r = reaper('c', ['pushover'], 2);
+    skew = -3 * TIMEOUT;
+    await r.tick();
+    const xs = [notification('pushover'), notification('pushover'), notification('pushover'), notification('pushover'), notification('pushover')];
+    for (const x of xs) await publish(x);
+    skew = TIMEOUT + 5 * SEC;
+    const started = Date.now();
+    expect(await r.tick()).toEqual({ leader: true, reaped: { pushover: 5 } }); // batches of 2, 2 and 1
+    // The last batch came back short: no further pull waiting out its one-second expiry.
+    expect(Date.now() - started).toBeLessThan(900);
+    expect((await deadLetters('pushover')).map((e) => (e.dl.payload as Notification).id)).toEqual(xs.map((x) => x.id));
+    expect(await waiting('pushover')).toBe(0);
     await r.stop();
   });
 

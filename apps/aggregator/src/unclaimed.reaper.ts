@@ -194,7 +194,7 @@ export class UnclaimedReaper {
   private async reapChannel(channel: Channel): Promise<number> {
     const { bus } = this.deps;
     const def = senderConsumer(channel);
-    const info = await bus.jsm.consumers.info(def.stream, def.durable);
+    let info = await bus.jsm.consumers.info(def.stream, def.durable);
     if (info.num_pending + info.num_ack_pending === 0) return 0;
     // A client pulling from the consumer is a sender, whatever its heartbeat says.
     if (info.num_waiting > 0) return 0;
@@ -205,8 +205,10 @@ export class UnclaimedReaper {
 
     const consumer = await bus.js.consumers.get(def.stream, def.durable);
     let total = 0;
+    // What a pull can get at once: a pull asking for more waits out its whole expiry for the rest.
+    let available = info.num_pending + info.num_ack_pending;
     for (;;) {
-      const want = Math.min(this.batchSize, this.maxPerTick - total);
+      const want = Math.min(this.batchSize, this.maxPerTick - total, available);
       if (want <= 0 || this.stopped) break;
       const batch = await consumer.fetch({ max_messages: want, expires: 1000 });
       let old = 0;
@@ -228,9 +230,13 @@ export class UnclaimedReaper {
         }
       }
       total += old;
-      if (old === 0 || young) break;
+      if (old === 0 || young || old < want) break;
       // A sender that came up meanwhile takes over.
       if ((await aliveServices(this.deps.redis, this.heartbeatMaxAgeMs)).has(`sender-${channel}`)) break;
+      // Messages never delivered yet (the acks just sent may not be counted, so not the pending acks:
+      // a redelivery due waits for the next tick).
+      info = await bus.jsm.consumers.info(def.stream, def.durable);
+      available = info.num_pending;
     }
     if (total > 0) {
       this.unclaimed.inc({ channel }, total);
