@@ -106,4 +106,42 @@ describe('silencer handler', () => {
     for (const b of out) expect(Object.keys(b.tenantInhibitions ?? {}).sort()).toEqual(b.alerts.filter((a) => a.id.startsWith('api')).map((a) => a.id).sort());
     expect(new Set(ids).size).toBe(ids.length);
   });
+
+  it('forwards its input bytes unchanged when nothing was muted, and builds a new message when something was', async () => {
+    const snapshot: ConfigSnapshot = {
+      ...emptySnapshot(1),
+      silences: [{ ...meta('mute-watchdog', { type: 'global' }), kind: 'Silence', spec: { matcher: { matchLabels: { alertname: 'Watchdog' } } } } as Silence],
+    };
+    const sent: Array<{ payload: AdmittedBatch; msgId: string; encoded: Uint8Array | undefined }> = [];
+    const publisher: Publisher = {
+      publish: (_s, p, o) => {
+        sent.push({ payload: AdmittedBatchSchema.parse(p), msgId: o.msgId, encoded: o.encoded });
+        return Promise.resolve({ seq: sent.length, duplicate: false });
+      },
+    };
+    const handler = createSilencerHandler({ snapshot: () => snapshot, publisher, inhibition: new InhibitionStore(client, 60_000), metrics: new Metrics('t') });
+    // A loose field with a number JSON.stringify would spell differently: the forwarded bytes keep the sender's spelling.
+    const text = JSON.stringify(ingested([alert('a', { alertname: 'Up' }), alert('b', { alertname: 'Down' })])).replace('"annotations":{}', '"annotations":{},"value":1.50');
+    const input = Buffer.from(text, 'utf8');
+    await handler(JSON.parse(text) as IngestedBatch, { ...ctx, msgId: 'in-1', input });
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.msgId).toBe('adm-in-1');
+    expect(sent[0]!.encoded).toBe(input);
+    expect(Buffer.from(sent[0]!.encoded!).toString('utf8')).toContain('"value":1.50');
+
+    // One alert silenced: a new message with the rest, not the input.
+    const mixed = ingested([alert('c', { alertname: 'Up' }), alert('w', { alertname: 'Watchdog' })]);
+    const mixedInput = Buffer.from(JSON.stringify(mixed), 'utf8');
+    await handler(mixed, { ...ctx, msgId: 'in-2', input: mixedInput });
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.msgId).toBe('adm-in-2');
+    expect(sent[1]!.encoded).not.toBe(mixedInput);
+    expect(sent[1]!.payload.alerts.map((a) => a.id)).toEqual(['c']);
+    expect(JSON.parse(Buffer.from(sent[1]!.encoded!).toString('utf8'))).toEqual(sent[1]!.payload);
+
+    // Without the delivered bytes (the payload went through the schema): serialised as before.
+    const plain = ingested([alert('d', { alertname: 'Up' })]);
+    await handler(plain, { ...ctx, msgId: 'in-3' });
+    expect(sent[2]!.payload).toEqual(plain);
+  });
 });

@@ -1,5 +1,5 @@
 import { subjects, type AdmittedBatch, type Alert, type IngestedBatch } from '@nm/contracts';
-import { publishFitted, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
+import { DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE, publishFitted, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { buildRoutingIndex, silencesMatching, type ConfigSnapshot, type InhibitRule, type RoutingIndex } from '@nm/model';
 import { activeSpan, type Metrics } from '@nm/telemetry';
 import type { InhibitionStore } from '@nm/config-store';
@@ -93,6 +93,13 @@ export function createSilencerHandler(deps: {
       const hits = (byTenantRule[i] ?? []).map((rule) => ({ tenant: tenantOfRule.get(rule) ?? '', rule }));
       if (hits.length > 0 && admitted.includes(alert)) tenantInhibitions[alert.id] = hits;
     });
+    const msgId = (k: number, count: number): string => (count === 1 ? `adm-${ctx.msgId}` : `adm-${ctx.msgId}.${k}`);
+    const limit = (deps.publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE;
+    if (ctx.input && ctx.input.byteLength <= limit && admitted.length === batch.alerts.length && Object.keys(tenantInhibitions).length === 0) {
+      // Nothing muted, nothing to add: the output is the input, byte for byte, not serialised again.
+      await deps.publisher.publish(subjects.alertsAdmitted, batch, { msgId: msgId(0, 1), encoded: ctx.input, traceparent: ctx.childTraceparent });
+      return;
+    }
     // One message per input message, unless the output outgrew max_payload: then as few parts as fit.
     const build = (part: readonly Alert[]): AdmittedBatch => {
       const ti: NonNullable<AdmittedBatch['tenantInhibitions']> = {};
@@ -100,7 +107,7 @@ export function createSilencerHandler(deps: {
       return { ...batch, alerts: [...part], ...(Object.keys(ti).length > 0 ? { tenantInhibitions: ti } : {}) };
     };
     await publishFitted(deps.publisher, subjects.alertsAdmitted, admitted, build, {
-      msgId: (k, count) => (count === 1 ? `adm-${ctx.msgId}` : `adm-${ctx.msgId}.${k}`),
+      msgId,
       traceparent: ctx.childTraceparent,
     });
   };

@@ -43,6 +43,7 @@ describe('bus against a real nats-server', () => {
   it('acks, retries retryable failures, dead-letters permanent and invalid ones, dedups msg ids', async () => {
     const pub = createPublisher(bus);
     const seen: Array<{ n: number; attempt: number }> = [];
+    const inputs: unknown[] = [];
     const handle = await startConsumer(bus, pub, logger, new Metrics('t'), {
       consumer,
       schema: Payload,
@@ -51,6 +52,7 @@ describe('bus against a real nats-server', () => {
       backoffMaxMs: 100,
       handler: async (p, ctx) => {
         seen.push({ n: p.n, attempt: ctx.deliveryCount });
+        inputs.push(ctx.input);
         if (p.n === 2 && ctx.deliveryCount < 3) throw new RetryableError('flaky');
         if (p.n === 3) throw new PermanentError('bad credentials', { code: 'AUTH' });
         await Promise.resolve();
@@ -71,6 +73,8 @@ describe('bus against a real nats-server', () => {
     await waitFor('n=2 succeeded', () => seen.filter((s) => s.n === 2).length === 3);
     expect(seen.filter((s) => s.n === 1)).toEqual([{ n: 1, attempt: 1 }]);
     expect(seen.filter((s) => s.n === 2).map((s) => s.attempt)).toEqual([1, 2, 3]);
+    // without a quick check the schema made the payload: no delivered bytes to forward
+    expect(inputs.filter((i) => i !== undefined)).toEqual([]);
 
     const dl1 = await bus.jsm.streams.getMessage(streams.dlq.name, { seq: 1 });
     const dl2 = await bus.jsm.streams.getMessage(streams.dlq.name, { seq: 2 });
@@ -88,7 +92,7 @@ describe('bus against a real nats-server', () => {
   it('with a quickCheck, trusts payloads that pass it, and runs the schema only when the handler trips (invalid: dead-lettered; valid: retried)', async () => {
     const pub = createPublisher(bus);
     const dlqBefore = (await bus.jsm.streams.info(streams.dlq.name)).state.messages;
-    const seen: Array<{ payload: unknown; attempt: number }> = [];
+    const seen: Array<{ payload: unknown; attempt: number; input: string | undefined }> = [];
     const handle = await startConsumer(bus, pub, logger, new Metrics('t'), {
       consumer,
       schema: Payload,
@@ -97,7 +101,7 @@ describe('bus against a real nats-server', () => {
       backoffBaseMs: 50,
       backoffMaxMs: 100,
       handler: async (p, ctx) => {
-        seen.push({ payload: p, attempt: ctx.deliveryCount });
+        seen.push({ payload: p, attempt: ctx.deliveryCount, input: ctx.input ? Buffer.from(ctx.input).toString('utf8') : undefined });
         if (typeof p.n !== 'number') throw new TypeError('n.toFixed is not a function'); // tripped over an invalid payload
         if (p.n === 7 && ctx.deliveryCount < 2) throw new TypeError('a bug that goes away'); // valid payload: retried
         await Promise.resolve();
@@ -111,6 +115,8 @@ describe('bus against a real nats-server', () => {
     await waitFor('n=7 handled twice', () => seen.filter((s) => (s.payload as { n: unknown }).n === 7).length === 2);
     // trusted: the handler saw the payload as published (the schema would have stripped `extra`)
     expect(seen.find((s) => (s.payload as { n: unknown }).n === 5)?.payload).toEqual({ n: 5, extra: 'kept' });
+    // …and the bytes it was decoded from, for a handler that forwards them unchanged
+    expect(seen.find((s) => (s.payload as { n: unknown }).n === 5)?.input).toBe('{"n":5,"extra":"kept"}');
     // the one that failed the quick check never reached the handler
     expect(seen.some((s) => 'm' in (s.payload as object))).toBe(false);
     const letters = await Promise.all(

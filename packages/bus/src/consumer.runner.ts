@@ -27,6 +27,12 @@ export interface HandlerContext {
   /** Traceparent to put on messages this handler emits. */
   readonly childTraceparent: string;
   readonly logger: Logger;
+  /**
+   * The delivered bytes, set when the payload is exactly their JSON decoding (the quick check
+   * passed, so no schema transformed it): a handler whose output would be its input unchanged can
+   * publish these (`encoded`) instead of serialising the payload again.
+   */
+  readonly input?: Uint8Array;
 }
 
 export type Handler<T> = (payload: T, ctx: HandlerContext) => Promise<void>;
@@ -208,6 +214,7 @@ export async function startConsumer<T>(
       traceparent,
       childTraceparent: traceparentOf(span) ?? childTraceparent(traceparent),
       logger: log,
+      ...(trusted ? { input: msg.data } : {}),
     };
     span.setAttribute('nm.attempt', ctx.attempt);
     const end = duration.startTimer({ consumer: name });
