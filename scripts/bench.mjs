@@ -328,7 +328,10 @@ receivers:
   const am = spawn(bin, [`--config.file=${join(amDir, 'am.yml')}`, `--storage.path=${join(amDir, 'data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=warn'], { stdio: 'ignore' });
   try {
     await waitFor('alertmanager ready', async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`).catch(() => undefined))?.ok, 30000);
-    return await drive(`http://127.0.0.1:${amPort}/api/v2/alerts`, am.pid);
+    const cpu0 = cpuOf(am.pid);
+    const result = await drive(`http://127.0.0.1:${amPort}/api/v2/alerts`, am.pid);
+    // Measured like ours (/proc, user + system, from the first POST to the last delivery), for the CPU budget.
+    return { ...result, cost: { cpuMicrosPerAlert: { alertmanager: Math.round(((cpuOf(am.pid) - cpu0) * 1e6) / ALERTS) } } };
   } finally {
     am.kill('SIGTERM');
     rmSync(amDir, { recursive: true, force: true });
@@ -412,11 +415,13 @@ try {
     ...(REPEAT > 1 ? { rounds: rounds.map((r) => ({ notificationManager: r.runs, alertmanager: r.am, ratioToAlertmanager: r.ratios })), ratioSummary: summary } : {}),
   };
   console.log(JSON.stringify(result, null, 2));
+  // CPU per alert of every process of the run (ours: the services, nats-server and redis-server; Alertmanager's own).
+  const cpuSum = (r) => (r.cost?.cpuMicrosPerAlert ? String(Object.values(r.cost.cpuMicrosPerAlert).reduce((a, b) => a + b, 0)) : '');
   const row = (name, r) =>
     r.alertsPerSecond
-      ? `${name.padEnd(26)} ${String(r.alertsPerSecond).padStart(8)} ${`${r.latencyMs.p50}/${r.latencyMs.p99}`.padStart(13)} ${String(r.notifications).padStart(8)} ${r.acceptSeconds.toFixed(1).padStart(7)} ${String(r.peakRssMiB).padStart(7)}`
+      ? `${name.padEnd(26)} ${String(r.alertsPerSecond).padStart(8)} ${`${r.latencyMs.p50}/${r.latencyMs.p99}`.padStart(13)} ${String(r.notifications).padStart(8)} ${r.acceptSeconds.toFixed(1).padStart(7)} ${String(r.peakRssMiB).padStart(7)} ${cpuSum(r).padStart(9)}`
       : `${name.padEnd(26)} ${r.skipped ?? ''}`;
-  console.log(`\n${'run'.padEnd(26)} ${'alerts/s'.padStart(8)} ${'p50/p99 ms'.padStart(13)} ${'notifs'.padStart(8)} ${'accept'.padStart(7)} ${'RSS MiB'.padStart(7)}`);
+  console.log(`\n${'run'.padEnd(26)} ${'alerts/s'.padStart(8)} ${'p50/p99 ms'.padStart(13)} ${'notifs'.padStart(8)} ${'accept'.padStart(7)} ${'RSS MiB'.padStart(7)} ${'CPU µs/al'.padStart(9)}`);
   rounds.forEach((rd, i) => {
     const tag = REPEAT > 1 ? ` #${i + 1}` : '';
     for (const [m, r] of Object.entries(rd.runs)) console.log(row((m === 'split' ? 'one process per service' : 'single process') + tag, r));

@@ -273,3 +273,89 @@ describe('webhookService', () => {
     sink.respondWith(undefined);
   }, 40_000);
 });
+
+describe('the history webhook consumer follows the configuration', () => {
+  const SECRET_KEY = 'sender-webhook-history-pause-key';
+  let nats: PrivateNats;
+  let redisServer: PrivateRedis;
+  let redis: Redis;
+  let sink: WebhookSink;
+  let rt: Runtime;
+  let bus: BusConnection;
+  let writer: ConfigStoreWriter;
+
+  const configure = async (history: boolean): Promise<void> => {
+    await writer.replaceAll({
+      objects: [
+        {
+          kind: 'NotificationManager',
+          name: 'notification-manager',
+          body: history ? { ...notificationManager, spec: { ...notificationManager.spec, history: { webhook: { url: `${sink.url}/history` } } } } : notificationManager,
+        },
+        { kind: 'Receiver', name: 'ops', body: receiverOf({ url: `${sink.url}/hooks` }) },
+      ],
+      secrets: [],
+      problems: [],
+    });
+  };
+  const consuming = async (): Promise<number | undefined> =>
+    (await rt.metrics.registry.getSingleMetric('nm_history_webhook_consuming')?.get())?.values[0]?.value;
+  const historyConsumer = () => bus.jsm.consumers.info(streams.history.name, 'history-webhook');
+  /** Publishes a notification and waits until its delivery record is in the history stream. */
+  const deliver = async (id: string): Promise<void> => {
+    await createPublisher(bus).publish(subjects.notify('webhook'), notification(id), { msgId: id });
+    await waitFor(`the record of ${id}`, async () => {
+      const m = await bus.jsm.streams.getMessage(streams.history.name, { last_by_subj: subjects.history(TENANT, 'webhook') }).catch(() => undefined);
+      return m?.json<HistoryRecord>().notificationId === id;
+    });
+  };
+  const historyPosts = (id: string): number => sink.accepted('/history').filter((r) => JSON.stringify(r.body).includes(`${id}-a1`)).length;
+
+  beforeAll(async () => {
+    [nats, redisServer, sink] = await Promise.all([startNats(), startRedis(), startWebhookSink()]);
+    redis = new Redis(redisServer.url);
+    writer = new ConfigStoreWriter(redis, new SecretBox(SECRET_KEY));
+    await configure(false);
+    rt = createRuntime({ service: 'sender-webhook', natsUrl: nats.url, redisUrl: redisServer.url, secretKey: SECRET_KEY, logLevel: 'silent' });
+    await waitFor('config loaded', () => rt.config.isLoaded());
+    await webhookService.start(rt, webhookService.env.parse({ NM_HISTORY_WEBHOOK_RETRY_DELAY: '300ms' }));
+    bus = await connectBus({ url: nats.url, name: 'history-pause-test', logger: createLogger('test', 'silent') });
+  }, 60_000);
+
+  afterAll(async () => {
+    await rt?.close();
+    await bus?.close();
+    redis?.disconnect();
+    await sink?.close();
+    await nats?.stop();
+    await redisServer?.stop();
+  });
+
+  it('reads no delivery record while no history webhook is configured, posts once one is, and stops again when it is removed', async () => {
+    // none configured: the record is published, and nobody reads it
+    expect(await consuming()).toBe(0);
+    await deliver('n-pause-1');
+    await new Promise((r) => setTimeout(r, 300));
+    let info = await historyConsumer();
+    expect(info.delivered.stream_seq).toBe(0);
+    expect(info.num_pending).toBe(1);
+
+    // configured: the consumer resumes; the paused record (no alerts: none was configured) is acked unposted
+    await configure(true);
+    await waitFor('the consumer running', async () => (await consuming()) === 1);
+    await deliver('n-pause-2');
+    await waitFor('the history post of n-pause-2', () => historyPosts('n-pause-2') === 1);
+    await waitFor('every record read', async () => (await historyConsumer()).num_pending + (await historyConsumer()).num_ack_pending === 0);
+    expect(historyPosts('n-pause-1')).toBe(0);
+
+    // removed again: records wait unread
+    await configure(false);
+    await waitFor('the consumer stopped', async () => (await consuming()) === 0);
+    await deliver('n-pause-3');
+    await new Promise((r) => setTimeout(r, 300));
+    info = await historyConsumer();
+    expect(info.num_pending).toBe(1);
+    expect(historyPosts('n-pause-3')).toBe(0);
+    expect(sink.accepted('/hooks')).toHaveLength(3); // every notification was delivered all along
+  }, 40_000);
+});

@@ -13,7 +13,7 @@
  */
 import { failureOf, type WebhookSender, type WebhookTarget } from '@nm/channels';
 import { consumers, HistoryRecordSchema, PAYLOAD_VERSION, payloadShapes, type Alert, type HistoryAlert, type HistoryRecord, type Notification } from '@nm/contracts';
-import { startConsumer, type HandlerContext } from '@nm/bus';
+import { startConsumer, type ConsumerHandle, type HandlerContext } from '@nm/bus';
 import { WaitError } from '@nm/errors';
 import { isEnabled, type Receiver } from '@nm/model';
 import type { Runtime } from '@nm/service-kit';
@@ -84,6 +84,7 @@ export async function startHistoryWebhook(rt: Runtime, opts: HistoryWebhookOptio
   const { sender } = opts;
   const cache = new RevisionCache();
   const posts = rt.metrics.counter('nm_history_webhook_total', 'Delivery records handled by the history webhook, by outcome', ['outcome'] as const);
+  const active = rt.metrics.gauge('nm_history_webhook_consuming', '1 while this replica reads delivery records for the history webhook (one is configured), else 0');
   const stopping = new AbortController();
 
   const handler = async (record: HistoryRecord, ctx: HandlerContext): Promise<void> => {
@@ -137,23 +138,65 @@ export async function startHistoryWebhook(rt: Runtime, opts: HistoryWebhookOptio
   };
 
   const bus = await rt.connected;
-  const consumer = await startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
+  const consumerOptions = {
     consumer: consumers.historyWebhook,
     attempts: rt.attempts,
     schema: HistoryRecordSchema,
     quickCheck: payloadShapes.history,
     handler,
-    dlqStage: 'history-webhook',
+    dlqStage: 'history-webhook' as const,
     concurrency: 4,
     maxAttempts: opts.maxAttempts ?? HISTORY_WEBHOOK_ATTEMPTS,
     backoffBaseMs: opts.retryDelayMs ?? HISTORY_WEBHOOK_RETRY_MS,
     backoffMaxMs: opts.retryDelayMs ?? HISTORY_WEBHOOK_RETRY_MS,
-  });
-  rt.logger.info({ consumer: consumers.historyWebhook.durable }, 'history webhook consumer started');
+  };
+  /**
+   * The consumer pulls only while a history webhook is configured. A record a sender published
+   * while none was configured carries no alerts, so nothing is owed for it: without this, every
+   * sender-webhook would read, decode and ack every delivery record of the cluster for nothing
+   * (a third of its bus messages per notification). Once one is configured the durable consumer
+   * resumes where it stopped and acks the records of the pause unposted (no alerts in them).
+   */
+  const configured = (): boolean => {
+    if (!rt.config.isLoaded()) return false;
+    const webhook = rt.config.current().notificationManager?.spec.history?.webhook;
+    return webhook !== undefined && isEnabled(webhook);
+  };
+  let consumer: ConsumerHandle | undefined;
+  let closed = false;
+  let stopTimeoutMs = 10_000;
+  let reconciling: Promise<void> = Promise.resolve();
+  const reconcile = (): Promise<void> =>
+    (reconciling = reconciling.then(async () => {
+      const want = !closed && configured();
+      if (want && !consumer) {
+        consumer = await startConsumer(bus, rt.publisher, rt.logger, rt.metrics, consumerOptions);
+        active.set(1);
+        rt.logger.info({ consumer: consumers.historyWebhook.durable }, 'history webhook configured: consuming delivery records');
+      } else if (!want && consumer) {
+        const c = consumer;
+        consumer = undefined;
+        active.set(0);
+        await c.stop(stopTimeoutMs);
+        if (!closed) rt.logger.info({ consumer: consumers.historyWebhook.durable }, 'no history webhook configured: delivery records are not read');
+      }
+    }).catch((err: unknown) => {
+      // retried by the next configuration change or the periodic check
+      rt.logger.warn({ err: (err as Error).message }, 'history webhook consumer could not be started or stopped');
+    }));
+  rt.config.onChange(() => void reconcile());
+  // A start that failed (the bus away) is tried again without waiting for a configuration change.
+  const recheck = setInterval(() => void reconcile(), 5000);
+  recheck.unref();
+  await reconcile();
+  if (!consumer) rt.logger.info({ consumer: consumers.historyWebhook.durable }, 'no history webhook configured: delivery records are not read');
   let stopped: Promise<void> | undefined;
   const stop = (timeoutMs = 10_000): Promise<void> => {
     stopped ??= (async () => {
-      await consumer.stop(timeoutMs);
+      closed = true;
+      stopTimeoutMs = timeoutMs;
+      clearInterval(recheck);
+      await reconcile(); // stops the consumer, after any start under way
       stopping.abort(new Error('stopped'));
       sender.close();
     })();
