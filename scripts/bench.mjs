@@ -7,7 +7,8 @@
 //   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--bus-stats] [--repeat N] [--out file.json]
 // --wait: our batchMaxWait (stateful: groupWait) and Alertmanager's group_wait, in ms; Alertmanager's
 //   group_interval (and our stateful groupInterval) is 1s.
-// --split: shorthand for --modes split. NM_* variables and NODE_OPTIONS set for the bench reach the services.
+// --split: shorthand for --modes split. NM_* variables and NODE_OPTIONS set for the bench reach the services;
+//   BENCH_NODE_ARGS (node options) too, after the chart's nodeArgs that one process per service runs with.
 // --tracing: runs the workload twice on fresh servers, tracing off (no OTLP endpoint) and on (100% sampling,
 // OTLP/HTTP JSON to a receiver in this script on loopback), and prints both throughputs and their ratio.
 // --repeat N: N rounds of every mode and Alertmanager, each ratio taken within its round; prints the median and
@@ -100,6 +101,9 @@ const TRACING = process.argv.includes('--tracing');
 const BUS_STATS = process.argv.includes('--bus-stats');
 const REPEAT = Math.max(1, arg('repeat', 1));
 const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+// One process per service runs with the node options the chart and docker-compose give every service
+// (the chart's `nodeArgs`, read from its values.yaml), then BENCH_NODE_ARGS; the single process with BENCH_NODE_ARGS only.
+const chartNodeArgs = JSON.parse(/^nodeArgs: (\[.*\])\s*$/m.exec(readFileSync(join(root, 'charts/notification-manager/values.yaml'), 'utf8'))?.[1] ?? '[]');
 // split: one process per service (the deployed shape); single: the single-process build.
 const servicesOf = (split) => (split ? ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] : ['standalone']);
 let nats;
@@ -115,7 +119,7 @@ async function startNm(extraEnv = {}) {
   const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NM_') || k === 'NODE_OPTIONS'));
   const baseEnv = { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', NM_HEALTH_PORT: '0', ...passed };
   procs = servicesOf(SPLIT).map((svc) =>
-    spawn(process.execPath, [...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
+    spawn(process.execPath, [...(SPLIT ? chartNodeArgs : []), ...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
       env: { ...baseEnv, ...extraEnv, NM_CONFIG_DIR: dir, NM_INGEST_PORT: String(port), NM_INGEST_HOST: '127.0.0.1' },
       stdio: ['ignore', 'inherit', 'inherit'],
     }),
@@ -407,6 +411,7 @@ try {
       groups: groups.size,
       waitMs: WAIT_MS,
       note: `our batchMaxWait (stateful: groupWait) = Alertmanager's group_wait = ${WAIT_MS} ms; group_interval 1s; latency counts an alert's first arrival`,
+      nodeArgs: { split: [...chartNodeArgs, ...nodeArgs], single: nodeArgs },
     },
     notificationManager: runs,
     ...(tracing ? { tracing } : {}),

@@ -58,6 +58,9 @@ spec:
         - name: {{ .component }}
           image: {{ include "nm.image" $sel | quote }}
           imagePullPolicy: {{ $v.image.pullPolicy }}
+          {{- with $v.nodeArgs }}
+          command: {{ concat (list "node") . (list "/app/main.js") | toJson }}
+          {{- end }}
           ports:
             - name: {{ .portName }}
               containerPort: {{ .port }}

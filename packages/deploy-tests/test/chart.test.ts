@@ -51,6 +51,7 @@ const MATRIX: Record<string, Record<string, unknown>> = {
     notificationManager: { spec: { receivers: { tenantKey: 'namespace' }, routePolicy: 'RouterFirst', timeZone: 'Asia/Shanghai', aggregation: { mode: 'stateful', groupWait: '30s' } } },
   },
   minimal: {
+    nodeArgs: [],
     senders: Object.fromEntries(SENDERS.map((s) => [s, { enabled: s === 'webhook' }])),
     senderDefaults: { pdb: { enabled: false } },
     ingest: { replicas: 1, pdb: { enabled: false } },
@@ -204,6 +205,17 @@ describe('services', () => {
     expect(podSpec(deployment(defaults, 'sender-email')).containers[0]!['image']).toBe(`notification-manager-sender-email:${appVersion}`);
     expect(podSpec(deployment(rendered['everything']!, 'ingest')).containers[0]!['image']).toBe('registry.example.com/nm/notification-manager-ingest:1.2.3');
     expect(byKind(defaults, 'StatefulSet').map((s) => podSpec(s).containers[0]!['image'])).toEqual(['nats:2.10.24-alpine', 'redis:7.2-alpine']);
+  });
+
+  it("runs node with nodeArgs before the image's script (default --single-threaded-gc), or the image's own entrypoint with none", () => {
+    const deployments = byKind(defaults, 'Deployment');
+    expect(deployments.length).toBeGreaterThan(5);
+    for (const d of deployments) expect(podSpec(d).containers[0]!['command']).toEqual(['node', '--single-threaded-gc', '/app/main.js']);
+    const plain = byKind(rendered['minimal']!, 'Deployment');
+    expect(plain.length).toBeGreaterThan(0);
+    for (const d of plain) expect(podSpec(d).containers[0]!['command']).toBeUndefined();
+    const custom = render({ values: { nodeArgs: ['--max-semi-space-size=32'] } }).objects;
+    expect(podSpec(byKind(custom, 'Deployment')[0]!).containers[0]!['command']).toEqual(['node', '--max-semi-space-size=32', '/app/main.js']);
   });
 
   it('replicas, resources and scheduling pass through', () => {

@@ -56,6 +56,7 @@ interface ComposeService {
   image?: string;
   build?: { context: string; args?: Record<string, string> };
   command?: string[];
+  entrypoint?: string[];
   environment?: Record<string, string>;
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
@@ -119,6 +120,10 @@ describe('docker-compose.yml', () => {
     expect(cs.environment).toMatchObject({ NM_CONFIG_SOURCE: 'directory', NM_CONFIG_DIR: '/config' });
     expect(cs.volumes).toEqual(['./examples/compose-config:/config:ro']);
     expect(readdirSync(join(REPO, 'examples/compose-config')).filter((f) => f.endsWith('.yaml')).length).toBeGreaterThan(0);
+  });
+
+  it("runs the image's script with garbage collection on the service's own thread, as the chart does", () => {
+    for (const name of SERVICES) expect([name, services[name]!.entrypoint]).toEqual([name, ['node', '--single-threaded-gc', '/app/main.js']]);
   });
 
   it('runs the services with a read-only root filesystem', () => {
