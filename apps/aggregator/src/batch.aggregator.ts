@@ -255,6 +255,8 @@ export class BatchAggregator {
 
   private async flush(group: OpenGroup): Promise<void> {
     if (this.groups.get(group.id) !== group) return;
+    // counted now, before any await: a group due in the same turn sees this notification in the backlog
+    this.deps.backlog?.sent?.(group.receiver.channel);
     this.groups.delete(group.id);
     this.open.set(this.groups.size);
     this.wakeRoomWaiters();

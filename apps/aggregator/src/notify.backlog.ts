@@ -13,12 +13,29 @@ import type { BusConnection } from '@nm/bus';
 export interface Backlog {
   /** Notifications the channel's senders have not finished (0 when unknown). */
   of(channel: Channel): number;
+  /** This aggregator is about to publish a notification of the channel (counted until a poll includes it). */
+  sent?(channel: Channel): void;
 }
 
 export const NO_BACKLOG: Backlog = { of: () => 0 };
 
+/**
+ * The polled value is up to `pollMs` old, and the groups of a burst fall due together: on the
+ * polled value alone every group due before the next poll would flush at once (hundreds of
+ * notifications against a threshold of 32). So notifications this aggregator flushed since the
+ * poll that is answered were sent are added to it: `of` = polled + sent since that poll's request.
+ */
+interface Known {
+  value: number;
+  askedAt: number;
+  polling: boolean;
+  /** Notifications this process flushed so far, and the count when the answered poll was sent. */
+  sent: number;
+  sentAtPoll: number;
+}
+
 export class NotifyBacklog implements Backlog {
-  private readonly known = new Map<Channel, { value: number; askedAt: number; polling: boolean }>();
+  private readonly known = new Map<Channel, Known>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -38,11 +55,16 @@ export class NotifyBacklog implements Backlog {
     const now = Date.now();
     if (k) {
       k.askedAt = now;
-      return k.value;
+      return k.value + (k.sent - k.sentAtPoll);
     }
-    this.known.set(channel, { value: 0, askedAt: now, polling: false });
+    this.known.set(channel, { value: 0, askedAt: now, polling: false, sent: 0, sentAtPoll: 0 });
     this.poll(channel);
     return 0;
+  }
+
+  sent(channel: Channel): void {
+    const k = this.known.get(channel);
+    if (k) k.sent += 1;
   }
 
   start(): void {
@@ -64,9 +86,12 @@ export class NotifyBacklog implements Backlog {
     const k = this.known.get(channel);
     if (!k || k.polling) return;
     k.polling = true;
+    // Flushes from here on may not be in the answer yet; earlier ones are (published before the request).
+    const sentBefore = k.sent;
     this.info(channel).then(
       (i) => {
         k.value = i.num_pending + i.num_ack_pending;
+        k.sentAtPoll = sentBefore;
         k.polling = false;
       },
       () => {
