@@ -1,17 +1,18 @@
 import { describe, expect, it } from '@jest/globals';
 import { waitFor } from '@nm/testing';
-import { NotifyBacklog } from './notify.backlog.js';
+import { NotifyBacklog, type ConsumerState } from './notify.backlog.js';
 
 /** Consumer-info answers under the test's control: each poll waits until the test answers it. */
-function controlledInfo(): { info: () => Promise<{ num_pending: number; num_ack_pending: number }>; answer(pending: number): void; asked(): number } {
-  const waiting: Array<(v: { num_pending: number; num_ack_pending: number }) => void> = [];
+function controlledInfo(): { info: () => Promise<ConsumerState>; answer(pending: number, acked?: number): void; fail(): void; asked(): number } {
+  const waiting: Array<{ resolve: (v: ConsumerState) => void; reject: (e: Error) => void }> = [];
   let asked = 0;
   return {
     info: () => {
       asked += 1;
-      return new Promise((resolve) => waiting.push(resolve));
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
-    answer: (pending) => waiting.shift()!({ num_pending: pending, num_ack_pending: 0 }),
+    answer: (pending, acked) => waiting.shift()!.resolve({ num_pending: pending, num_ack_pending: 0, ...(acked === undefined ? {} : { ack_floor: { consumer_seq: acked } }) }),
+    fail: () => waiting.shift()!.reject(new Error('consumer not found')),
     asked: () => asked,
   };
 }
@@ -51,5 +52,36 @@ describe('NotifyBacklog', () => {
     backlog.sent('slack');
     expect(c.asked()).toBe(0);
     expect(backlog.of('slack')).toBe(0);
+  });
+
+  it("subtracts what the senders finished since the last answer, at the rate their acks came between answers", async () => {
+    const c = controlledInfo();
+    let now = 1_000_000;
+    const backlog = new NotifyBacklog(c.info, { pollMs: 60_000, idleMs: 600_000, now: () => now });
+    backlog.of('email');
+    c.answer(200, 1000);
+    await waitFor('the first answer', () => backlog.of('email') === 200);
+    now += 250;
+    backlog.start(); // polls only every minute here: the test asks for polls through the timer it never reaches
+    (backlog as unknown as { poll(ch: string): void }).poll('email');
+    c.answer(150, 1050); // 50 acks in 250 ms: 0.2 per ms
+    await waitFor('the second answer', () => backlog.of('email') === 150);
+    now += 500; // 100 more finished by now, at that rate
+    expect(backlog.of('email')).toBe(50);
+    for (let i = 0; i < 30; i++) backlog.sent('email');
+    expect(backlog.of('email')).toBe(80);
+    now += 10_000; // long drained at that rate: never below 0
+    expect(backlog.of('email')).toBe(0);
+
+    // a failed poll (no consumer, NATS away) forgets the estimate: nothing known, nothing held
+    (backlog as unknown as { poll(ch: string): void }).poll('email');
+    c.answer(40, 3100);
+    await waitFor('a third answer', () => backlog.of('email') === 40);
+    (backlog as unknown as { poll(ch: string): void }).poll('email');
+    c.fail();
+    await waitFor('the failure handled', () => backlog.of('email') === 0);
+    for (let i = 0; i < 5; i++) backlog.sent('email');
+    expect(backlog.of('email')).toBe(5);
+    backlog.stop();
   });
 });

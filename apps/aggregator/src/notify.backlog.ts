@@ -22,8 +22,10 @@ export const NO_BACKLOG: Backlog = { of: () => 0 };
 /**
  * The polled value is up to `pollMs` old, and the groups of a burst fall due together: on the
  * polled value alone every group due before the next poll would flush at once (hundreds of
- * notifications against a threshold of 32). So notifications this aggregator flushed since the
- * poll that is answered were sent are added to it: `of` = polled + sent since that poll's request.
+ * notifications against a threshold of 32), and a value polled before a drain holds groups that
+ * could go. So `of` is the polled value, plus the notifications this aggregator flushed since that
+ * poll was sent, minus what the senders finished since it was answered at their recent rate (acks
+ * per millisecond between the last answers, smoothed): the backlog as it is likely to be now.
  */
 interface Known {
   value: number;
@@ -32,16 +34,31 @@ interface Known {
   /** Notifications this process flushed so far, and the count when the answered poll was sent. */
   sent: number;
   sentAtPoll: number;
+  /** When the last poll was answered, the consumer's acknowledged count then, and the drain rate (per ms). */
+  answeredAt: number;
+  acked: number | undefined;
+  rate: number;
+}
+
+/** What a poll reads of the channel's consumer (JetStream consumer info). */
+export interface ConsumerState {
+  num_pending: number;
+  num_ack_pending: number;
+  /** Acknowledged deliveries so far (`ack_floor.consumer_seq`). */
+  ack_floor?: { consumer_seq: number };
 }
 
 export class NotifyBacklog implements Backlog {
   private readonly known = new Map<Channel, Known>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
 
   constructor(
-    private readonly info: (channel: Channel) => Promise<{ num_pending: number; num_ack_pending: number }>,
-    private readonly opts: { pollMs: number; idleMs: number } = { pollMs: 250, idleMs: 10_000 },
-  ) {}
+    private readonly info: (channel: Channel) => Promise<ConsumerState>,
+    private readonly opts: { pollMs: number; idleMs: number; now?: () => number } = { pollMs: 250, idleMs: 10_000 },
+  ) {
+    this.now = opts.now ?? Date.now;
+  }
 
   static of(bus: BusConnection): NotifyBacklog {
     return new NotifyBacklog((channel) => {
@@ -52,12 +69,12 @@ export class NotifyBacklog implements Backlog {
 
   of(channel: Channel): number {
     const k = this.known.get(channel);
-    const now = Date.now();
+    const now = this.now();
     if (k) {
       k.askedAt = now;
-      return k.value + (k.sent - k.sentAtPoll);
+      return Math.max(0, Math.round(k.value + (k.sent - k.sentAtPoll) - k.rate * (now - k.answeredAt)));
     }
-    this.known.set(channel, { value: 0, askedAt: now, polling: false, sent: 0, sentAtPoll: 0 });
+    this.known.set(channel, { value: 0, askedAt: now, polling: false, sent: 0, sentAtPoll: 0, answeredAt: now, acked: undefined, rate: 0 });
     this.poll(channel);
     return 0;
   }
@@ -69,7 +86,7 @@ export class NotifyBacklog implements Backlog {
 
   start(): void {
     this.timer = setInterval(() => {
-      const now = Date.now();
+      const now = this.now();
       for (const [channel, k] of this.known) {
         if (now - k.askedAt > this.opts.idleMs) this.known.delete(channel);
         else this.poll(channel);
@@ -90,13 +107,21 @@ export class NotifyBacklog implements Backlog {
     const sentBefore = k.sent;
     this.info(channel).then(
       (i) => {
+        const at = this.now();
+        const acked = i.ack_floor?.consumer_seq;
+        if (acked !== undefined && k.acked !== undefined && acked >= k.acked && at > k.answeredAt) {
+          const rate = (acked - k.acked) / (at - k.answeredAt);
+          k.rate = k.rate === 0 ? rate : (k.rate + rate) / 2;
+        }
+        k.acked = acked;
+        k.answeredAt = at;
         k.value = i.num_pending + i.num_ack_pending;
         k.sentAtPoll = sentBefore;
         k.polling = false;
       },
       () => {
-        k.value = 0; // no such consumer (no sender deployed: the reaper's business) or NATS away
-        k.polling = false;
+        // no such consumer (no sender deployed: the reaper's business) or NATS away: nothing known
+        Object.assign(k, { value: 0, sentAtPoll: k.sent, answeredAt: this.now(), acked: undefined, rate: 0, polling: false });
       },
     );
   }
