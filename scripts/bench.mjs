@@ -354,6 +354,10 @@ try {
           acceptRate: +(am.acceptSeconds / r.acceptSeconds).toFixed(2),
           peakRss: +(r.peakRssMiB / am.peakRssMiB).toFixed(2),
           notifications: +(r.notifications / am.notifications).toFixed(2),
+          // CPU per alert of every process of ours (services, nats-server, redis-server) over Alertmanager's
+          ...(r.cost?.cpuMicrosPerAlert && am.cost?.cpuMicrosPerAlert
+            ? { cpuPerAlert: +(Object.values(r.cost.cpuMicrosPerAlert).reduce((a, b) => a + b, 0) / am.cost.cpuMicrosPerAlert.alertmanager).toFixed(2) }
+            : {}),
         }
       : undefined;
   /** One round: every mode, then Alertmanager, on the same workload; ratios within the round. */
@@ -397,7 +401,7 @@ try {
       ? Object.fromEntries(
           MODES.map((m) => [
             m,
-            Object.fromEntries(['throughput', 'p99', 'acceptRate', 'peakRss', 'notifications'].map((k) => [k, spread(rounds.map((r) => r.ratios[m]?.[k]))])),
+            Object.fromEntries(['throughput', 'p99', 'acceptRate', 'peakRss', 'notifications', 'cpuPerAlert'].map((k) => [k, spread(rounds.map((r) => r.ratios[m]?.[k]))])),
           ]),
         )
       : undefined;
@@ -434,7 +438,7 @@ try {
   });
   if (summary)
     for (const [m, s] of Object.entries(summary))
-      if (s.throughput) console.log(`${m === 'split' ? 'one process per service' : 'single process'} × Alertmanager over ${REPEAT} rounds: alerts/s ${s.throughput.median} (${s.throughput.min}–${s.throughput.max}), p99 ${s.p99.median} (${s.p99.min}–${s.p99.max}), accept rate ${s.acceptRate.median}, peak RSS ${s.peakRss.median}`);
+      if (s.throughput) console.log(`${m === 'split' ? 'one process per service' : 'single process'} × Alertmanager over ${REPEAT} rounds: alerts/s ${s.throughput.median} (${s.throughput.min}–${s.throughput.max}), p99 ${s.p99.median} (${s.p99.min}–${s.p99.max}), accept rate ${s.acceptRate.median}, peak RSS ${s.peakRss.median}${s.cpuPerAlert ? `, CPU per alert ${s.cpuPerAlert.median} (${s.cpuPerAlert.min}–${s.cpuPerAlert.max})` : ''}`);
   if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 2));
 } finally {
   await stopNm();
