@@ -140,8 +140,16 @@ export class BatchAggregator {
     w.forEach((f) => f());
   }
 
-  /** Adds a routed message's alerts; resolves when all the groups they joined were published. */
-  handle = async (batch: RoutedBatch, ctx: HandlerContext): Promise<void> => {
+  /**
+   * Adds a routed message's alerts; resolves when all the groups they joined were published.
+   * While it waits (up to a coalescing hold) only the groups reference the alerts: the parsed
+   * message itself (its routes and receivers) is not kept alive by a suspended frame.
+   */
+  handle = (batch: RoutedBatch, ctx: HandlerContext): Promise<void> =>
+    this.add(batch, ctx).then(({ published }) => published).then(() => this.acked(ctx));
+
+  /** Groups the message's alerts; `published` settles when every group they joined was published. */
+  private async add(batch: RoutedBatch, ctx: HandlerContext): Promise<{ published: Promise<void> }> {
     const settings = this.deps.settings();
     let done: ReadonlySet<string> = new Set();
     if (ctx.deliveryCount > 1) {
@@ -227,7 +235,11 @@ export class BatchAggregator {
     }
     ctx.logger.debug({ groups: planned.length }, 'alerts added to groups');
     if (planned.length === 0) wait.resolve();
-    await waited;
+    return { published: waited };
+  }
+
+  /** The message's groups were all published: its published pairs can be forgotten once it is acked. */
+  private acked(ctx: HandlerContext): void {
     if (ctx.deliveryCount > 1 || this.recorded.has(ctx.msgId)) {
       this.recorded.delete(ctx.msgId);
       // Forgotten a little after the ack the consume loop sends on return (a crash before that
@@ -235,7 +247,7 @@ export class BatchAggregator {
       const msgId = ctx.msgId;
       setTimeout(() => void this.log.forget(msgId).catch(() => undefined), FORGET_DELAY_MS).unref();
     }
-  };
+  }
 
   /** A group's wait is over: flush it, or hold it a little longer while its channel's senders are behind. */
   private due(group: OpenGroup): void {

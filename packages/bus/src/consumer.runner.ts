@@ -181,7 +181,8 @@ export async function startConsumer<T>(
     }
     /** Dead-letters the payload when the full schema rejects it; true when it did. */
     const rejected = async (): Promise<boolean> => {
-      const parsed = opts.schema.safeParse(raw);
+      // decoded again when the handler ran: the decoded payload is not kept while a handler waits
+      const parsed = opts.schema.safeParse(raw === undefined ? msg.json() : raw);
       if (parsed.success) {
         payload = parsed.data;
         return false;
@@ -219,7 +220,12 @@ export async function startConsumer<T>(
     span.setAttribute('nm.attempt', ctx.attempt);
     const end = duration.startTimer({ consumer: name });
     try {
-      await opts.handler(payload, ctx);
+      const handled = opts.handler(payload, ctx);
+      // A handler may wait long (the aggregator holds a message until its groups are published):
+      // from here only the handler keeps what it still needs of the decoded payload.
+      raw = undefined;
+      payload = undefined as T;
+      await handled;
       msg.ack();
       outcomes.inc({ consumer: name, outcome: 'ack' });
       if (msg.info.deliveryCount > 1) void attempts.forget(attemptKey(msg)).catch(() => undefined);
