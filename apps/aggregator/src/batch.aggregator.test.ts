@@ -5,6 +5,7 @@ import { createLogger, Metrics } from '@nm/telemetry';
 import { labelSetString } from '@nm/model';
 import { BatchAggregator, notificationId } from './batch.aggregator.js';
 import { memoryPublishedLog } from './published.log.js';
+import { collected } from '@nm/testing';
 
 const logger = createLogger('t', 'silent');
 const ctx = { logger } as unknown as HandlerContext;
@@ -45,6 +46,20 @@ function setup(settings = { groupLabels: ['alertname'], batchMaxSize: 100, batch
 }
 
 describe('BatchAggregator', () => {
+  it('does not keep a held message alive while its groups wait, only the alerts they hold', async () => {
+    const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 300 });
+    let message: RoutedBatch | undefined = batch([alert({ alertname: 'Held', pod: '1' }), alert({ alertname: 'Held', pod: '2' })]);
+    const ref = new WeakRef(message);
+    const alertRef = new WeakRef(message.routes[0]!.alert);
+    const handled = agg.handle(message, ctx);
+    message = undefined;
+    expect(await collected(ref)).toBe(true); // the routed message (its routes, receivers) is garbage while the group waits
+    expect(await collected(alertRef)).toBe(false); // its alerts are in the group
+    expect(published).toHaveLength(0);
+    await handled;
+    expect(published.map((p) => p.alerts.length)).toEqual([2]);
+  });
+
   it('coalesces under load: a due group keeps collecting while its channel is behind, up to coalesceMaxMs, then flushes once', async () => {
     const backlog = 500;
     const asked: string[] = [];

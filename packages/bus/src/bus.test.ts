@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startNats, waitFor, type PrivateNats } from '@nm/testing';
+import { collected, startNats, waitFor, type PrivateNats } from '@nm/testing';
 import { createLogger, Metrics } from '@nm/telemetry';
 import { streams, subjects, type ConsumerDefinition } from '@nm/contracts';
 import { z } from 'zod';
@@ -126,6 +126,38 @@ describe('bus against a real nats-server', () => {
       ['invalid-payload', { m: 1 }],
       ['invalid-payload', { n: 'five' }],
     ]);
+    await handle.stop();
+  });
+
+  it('keeps no decoded payload alive while a handler waits, and still re-validates one that trips the handler', async () => {
+    const pub = createPublisher(bus);
+    let ref: WeakRef<object> | undefined;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let seen = 0;
+    const handle = await startConsumer(bus, pub, logger, new Metrics('t'), {
+      consumer,
+      schema: Payload,
+      quickCheck: (raw) => typeof raw === 'object' && raw !== null && 'n' in raw,
+      dlqStage: 'silencer',
+      // written as the aggregator's is: the waiting promise does not hold the payload
+      handler: (p) => {
+        seen += 1;
+        if (p.n === 11) {
+          ref = new WeakRef(p);
+          return gate;
+        }
+        return Promise.reject(new TypeError('tripped')); // n is not a number: re-validated, dead-lettered
+      },
+    });
+    const dlqBefore = (await bus.jsm.streams.info(streams.dlq.name)).state.messages;
+    await pub.publish(subjects.alertsIngested, { n: 11, big: 'x'.repeat(10_000) }, { msgId: 'gc-1' });
+    await waitFor('the handler waiting', () => ref !== undefined);
+    expect(await collected(ref!)).toBe(true);
+    release();
+    await pub.publish(subjects.alertsIngested, { n: 'eleven' }, { msgId: 'gc-2' });
+    await waitFor('the invalid one dead-lettered', async () => (await bus.jsm.streams.info(streams.dlq.name)).state.messages === dlqBefore + 1);
+    expect(seen).toBe(2);
     await handle.stop();
   });
 });

@@ -1,4 +1,5 @@
 export { freePort, waitFor, sleep } from './free-port.js';
+export { collected } from './collect.js';
 export { startNats } from './nats.server.js';
 export type { PrivateNats } from './nats.server.js';
 export { startRedis } from './redis.server.js';
