@@ -348,26 +348,39 @@ export function normalizeAlertItems(
 }
 
 
-/** Splits alerts so that each chunk's JSON stays under `maxBytes`. */
-export function chunkAlerts(alerts: Alert[], maxBytes: number): { chunks: Alert[][]; oversized: number[] } {
+/**
+ * Splits alerts so that each chunk's JSON stays under `maxBytes`. `texts` are the alerts' JSON,
+ * chunk by chunk (measured here anyway): `publishIngested` builds the messages from them instead
+ * of serialising every alert a second time.
+ */
+export function chunkAlerts(alerts: Alert[], maxBytes: number): { chunks: Alert[][]; oversized: number[]; texts: string[][] } {
   const chunks: Alert[][] = [];
+  const texts: string[][] = [];
   const oversized: number[] = [];
   let current: Alert[] = [];
+  let currentTexts: string[] = [];
   let size = 0;
   alerts.forEach((a, i) => {
-    const s = Buffer.byteLength(JSON.stringify(a)) + 1;
+    const text = JSON.stringify(a);
+    const s = Buffer.byteLength(text) + 1;
     if (s > maxBytes) {
       oversized.push(i);
       return;
     }
     if (size + s > maxBytes && current.length > 0) {
       chunks.push(current);
+      texts.push(currentTexts);
       current = [];
+      currentTexts = [];
       size = 0;
     }
     current.push(a);
+    currentTexts.push(text);
     size += s;
   });
-  if (current.length > 0) chunks.push(current);
-  return { chunks, oversized };
+  if (current.length > 0) {
+    chunks.push(current);
+    texts.push(currentTexts);
+  }
+  return { chunks, oversized, texts };
 }

@@ -1,5 +1,5 @@
 import { PAYLOAD_VERSION, subjects, type Alert, type AlertSource, type IngestedBatch } from '@nm/contracts';
-import type { Publisher } from '@nm/bus';
+import { encodePayload, type Publisher } from '@nm/bus';
 
 /** What every message of one receipt carries besides its alerts. */
 export interface IngestedHeader {
@@ -31,16 +31,38 @@ export function ingestedMessages(header: IngestedHeader, chunks: readonly Alert[
 }
 
 /**
+ * The JSON of an ingested message whose alerts are already serialised (`texts`, in order):
+ * byte for byte what serialising the message gives (`alerts` is its last key), without
+ * serialising every alert again.
+ */
+export function encodeIngested(msg: IngestedBatch, texts: readonly string[]): Uint8Array {
+  const head = JSON.stringify({ ...msg, alerts: [] });
+  if (texts.length !== msg.alerts.length || !head.endsWith('"alerts":[]}')) return encodePayload(msg);
+  return Buffer.from(`${head.slice(0, -2)}${texts.join(',')}]}`, 'utf8');
+}
+
+/**
  * Publishes a receipt's chunks to `nm.alerts.ingested` (message id `<batchId>-<chunk>`) and
  * resolves once JetStream acknowledged every one; rejects with the first failure (the caller
  * answers 503 or retries: chunks already stored are dropped as duplicates on a retry within the
- * stream's duplicate window).
+ * stream's duplicate window). `texts`: the alerts' JSON per chunk, when the caller has it
+ * (`chunkAlerts`).
  */
-export async function publishIngested(publisher: Publisher, header: IngestedHeader, chunks: readonly Alert[][], opts: { traceparent?: string } = {}): Promise<void> {
+export async function publishIngested(
+  publisher: Publisher,
+  header: IngestedHeader,
+  chunks: readonly Alert[][],
+  opts: { traceparent?: string; texts?: readonly (readonly string[])[] } = {},
+): Promise<void> {
   const messages = ingestedMessages(header, chunks);
   await Promise.all(
-    messages.map((msg, index) =>
-      publisher.publish(subjects.alertsIngested, msg, { msgId: ingestedMsgId(header.batchId, index), ...(opts.traceparent ? { traceparent: opts.traceparent } : {}) }),
-    ),
+    messages.map((msg, index) => {
+      const texts = opts.texts?.[index];
+      return publisher.publish(subjects.alertsIngested, msg, {
+        msgId: ingestedMsgId(header.batchId, index),
+        ...(texts ? { encoded: encodeIngested(msg, texts) } : {}),
+        ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
+      });
+    }),
   );
 }

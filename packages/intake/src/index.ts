@@ -13,5 +13,5 @@ export {
   goLocalTime,
 } from './alert.normalize.js';
 export type { IngestLimits, NormalizedBatch, NormalizedAlerts, NormalizeOptions } from './alert.normalize.js';
-export { publishIngested, ingestedMessages, ingestedMsgId } from './batch.publish.js';
+export { publishIngested, ingestedMessages, ingestedMsgId, encodeIngested } from './batch.publish.js';
 export type { IngestedHeader } from './batch.publish.js';

@@ -53,6 +53,34 @@ describe('publishIngested', () => {
     expect(sent.map((s) => [s.subject, s.opts.msgId])).toEqual(chunks.map((_, i) => ['nm.alerts.ingested', `r1-${i}`]));
     for (const s of sent) expect(IngestedBatchSchema.safeParse(s.payload).success).toBe(true);
     expect(sent.flatMap((s) => (s.payload as { alerts: Array<{ id: string }> }).alerts.map((a) => a.id))).toEqual(alerts.map((a) => a.id));
+    expect(sent.every((s) => s.opts.encoded === undefined)).toBe(true); // no texts given: the publisher serialises
+  });
+
+  it("builds each message's bytes from the alerts' JSON chunkAlerts measured: exactly what serialising the message gives", async () => {
+    const sent: Array<{ payload: unknown; opts: PublishOptions }> = [];
+    const publisher: Publisher = {
+      publish: (_subject, payload, opts) => {
+        sent.push({ payload, opts });
+        return Promise.resolve({ seq: sent.length, duplicate: false });
+      },
+    };
+    const items = Array.from({ length: 40 }, (_, i) => ({
+      labels: { alertname: `A${i}`, 'ünï': 'côdé \u2028 "quoted" \\ 𝄞', alerts: '[]}' },
+      annotations: { message: `line\nbreak ${'x'.repeat(i * 7)}` },
+      generatorURL: 'http://prometheus/graph?g0.expr=up%3D%3D0',
+    }));
+    const normalized = normalizeAlertItems(items, { now, cluster: 'c' });
+    const alerts = withReceipt({ ...normalized, source: 'alertmanager-webhook' }, 'r2');
+    const { chunks, texts } = chunkAlerts(alerts, 3000);
+    expect(chunks.length).toBeGreaterThan(2);
+    expect(texts.map((t) => t.length)).toEqual(chunks.map((c) => c.length));
+    await publishIngested(publisher, { batchId: 'r2', source: 'alertmanager-webhook', receivedAt: now.toISOString(), externalURL: 'http://am:9093', upstreamReceiver: 'nm', upstreamGroupKey: '{}:{alertname="A"}' }, chunks, { texts });
+    expect(sent).toHaveLength(chunks.length);
+    for (const s of sent) {
+      expect(s.opts.encoded).toBeDefined();
+      expect(Buffer.from(s.opts.encoded!).toString('utf8')).toBe(JSON.stringify(s.payload));
+      expect(IngestedBatchSchema.safeParse(JSON.parse(Buffer.from(s.opts.encoded!).toString('utf8'))).success).toBe(true);
+    }
   });
 });
 
