@@ -127,51 +127,81 @@ describe('webhookTargetOf', () => {
   });
 });
 
+/** Private NATS, Redis and webhook sink, a stored configuration, and the webhook service running on them. */
+interface ServiceFixture {
+  nats: PrivateNats;
+  redisServer: PrivateRedis;
+  redis: Redis;
+  sink: WebhookSink;
+  writer: ConfigStoreWriter;
+  rt: Runtime;
+  bus: BusConnection;
+  stop(): Promise<void>;
+}
+
+async function startService(secretKey: string, configure: (f: Pick<ServiceFixture, 'sink' | 'writer'>) => Promise<unknown>, env: Record<string, string>): Promise<ServiceFixture> {
+  const [nats, redisServer, sink] = await Promise.all([startNats(), startRedis(), startWebhookSink()]);
+  const redis = new Redis(redisServer.url);
+  const writer = new ConfigStoreWriter(redis, new SecretBox(secretKey));
+  await configure({ sink, writer });
+  const rt = createRuntime({ service: 'sender-webhook', natsUrl: nats.url, redisUrl: redisServer.url, secretKey, logLevel: 'silent' });
+  await waitFor('config loaded', () => rt.config.isLoaded());
+  await webhookService.start(rt, webhookService.env.parse(env));
+  const bus = await connectBus({ url: nats.url, name: 'sender-webhook-test', logger: createLogger('test', 'silent') });
+  return {
+    nats,
+    redisServer,
+    redis,
+    sink,
+    writer,
+    rt,
+    bus,
+    stop: async () => {
+      await rt.close();
+      await bus.close();
+      redis.disconnect();
+      await sink.close();
+      await nats.stop();
+      await redisServer.stop();
+    },
+  };
+}
+
 describe('webhookService', () => {
   const SECRET_KEY = 'sender-webhook-test-key';
-  let nats: PrivateNats;
-  let redisServer: PrivateRedis;
-  let redis: Redis;
+  let fx: ServiceFixture;
   let sink: WebhookSink;
-  let rt: Runtime;
   let bus: BusConnection;
 
   beforeAll(async () => {
-    [nats, redisServer, sink] = await Promise.all([startNats(), startRedis(), startWebhookSink()]);
-    redis = new Redis(redisServer.url);
-    await new ConfigStoreWriter(redis, new SecretBox(SECRET_KEY)).replaceAll({
-      objects: [
-        {
-          kind: 'NotificationManager',
-          name: 'notification-manager',
-          body: { ...notificationManager, spec: { ...notificationManager.spec, history: { webhook: { url: `${sink.url}/history` } } } },
-        },
-        {
-          kind: 'Receiver',
-          name: 'ops',
-          body: receiverOf({
-            url: `${sink.url}/hooks/secret-path?access_token=abc`,
-            httpConfig: { bearerToken: { valueFrom: { secretKeyRef: { name: 'hook', key: 'token' } } } },
-          }),
-        },
-      ],
-      secrets: [{ namespace: 'nm-system', name: 'hook', data: { token: 'from-secret' } }],
-      problems: [],
-    });
-    rt = createRuntime({ service: 'sender-webhook', natsUrl: nats.url, redisUrl: redisServer.url, secretKey: SECRET_KEY, logLevel: 'silent' });
-    await waitFor('config loaded', () => rt.config.isLoaded());
-    await webhookService.start(rt, webhookService.env.parse({ NM_SENDER_MAX_ATTEMPTS: '3', NM_HISTORY_WEBHOOK_RETRY_DELAY: '300ms' }));
-    bus = await connectBus({ url: nats.url, name: 'sender-webhook-test', logger: createLogger('test', 'silent') });
+    fx = await startService(
+      SECRET_KEY,
+      ({ sink, writer }) =>
+        writer.replaceAll({
+          objects: [
+            {
+              kind: 'NotificationManager',
+              name: 'notification-manager',
+              body: { ...notificationManager, spec: { ...notificationManager.spec, history: { webhook: { url: `${sink.url}/history` } } } },
+            },
+            {
+              kind: 'Receiver',
+              name: 'ops',
+              body: receiverOf({
+                url: `${sink.url}/hooks/secret-path?access_token=abc`,
+                httpConfig: { bearerToken: { valueFrom: { secretKeyRef: { name: 'hook', key: 'token' } } } },
+              }),
+            },
+          ],
+          secrets: [{ namespace: 'nm-system', name: 'hook', data: { token: 'from-secret' } }],
+          problems: [],
+        }),
+      { NM_SENDER_MAX_ATTEMPTS: '3', NM_HISTORY_WEBHOOK_RETRY_DELAY: '300ms' },
+    );
+    ({ sink, bus } = fx);
   }, 60_000);
 
-  afterAll(async () => {
-    await rt?.close();
-    await bus?.close();
-    redis?.disconnect();
-    await sink?.close();
-    await nats?.stop();
-    await redisServer?.stop();
-  });
+  afterAll(() => fx?.stop());
 
   it('delivers with the Secret-backed bearer token and records a secret-free destination', async () => {
     await createPublisher(bus).publish(subjects.notify('webhook'), notification('n-app-1'), { msgId: 'n-app-1' });
@@ -276,16 +306,10 @@ describe('webhookService', () => {
 
 describe('the history webhook consumer follows the configuration', () => {
   const SECRET_KEY = 'sender-webhook-history-pause-key';
-  let nats: PrivateNats;
-  let redisServer: PrivateRedis;
-  let redis: Redis;
-  let sink: WebhookSink;
-  let rt: Runtime;
-  let bus: BusConnection;
-  let writer: ConfigStoreWriter;
+  let fx: ServiceFixture;
 
-  const configure = async (history: boolean): Promise<void> => {
-    await writer.replaceAll({
+  const configureWith = ({ sink, writer }: Pick<ServiceFixture, 'sink' | 'writer'>, history: boolean): Promise<unknown> =>
+    writer.replaceAll({
       objects: [
         {
           kind: 'NotificationManager',
@@ -297,39 +321,25 @@ describe('the history webhook consumer follows the configuration', () => {
       secrets: [],
       problems: [],
     });
-  };
+  const configure = (history: boolean): Promise<unknown> => configureWith(fx, history);
   const consuming = async (): Promise<number | undefined> =>
-    (await rt.metrics.registry.getSingleMetric('nm_history_webhook_consuming')?.get())?.values[0]?.value;
-  const historyConsumer = () => bus.jsm.consumers.info(streams.history.name, 'history-webhook');
+    (await fx.rt.metrics.registry.getSingleMetric('nm_history_webhook_consuming')?.get())?.values[0]?.value;
+  const historyConsumer = () => fx.bus.jsm.consumers.info(streams.history.name, 'history-webhook');
   /** Publishes a notification and waits until its delivery record is in the history stream. */
   const deliver = async (id: string): Promise<void> => {
-    await createPublisher(bus).publish(subjects.notify('webhook'), notification(id), { msgId: id });
+    await createPublisher(fx.bus).publish(subjects.notify('webhook'), notification(id), { msgId: id });
     await waitFor(`the record of ${id}`, async () => {
-      const m = await bus.jsm.streams.getMessage(streams.history.name, { last_by_subj: subjects.history(TENANT, 'webhook') }).catch(() => undefined);
+      const m = await fx.bus.jsm.streams.getMessage(streams.history.name, { last_by_subj: subjects.history(TENANT, 'webhook') }).catch(() => undefined);
       return m?.json<HistoryRecord>().notificationId === id;
     });
   };
-  const historyPosts = (id: string): number => sink.accepted('/history').filter((r) => JSON.stringify(r.body).includes(`${id}-a1`)).length;
+  const historyPosts = (id: string): number => fx.sink.accepted('/history').filter((r) => JSON.stringify(r.body).includes(`${id}-a1`)).length;
 
   beforeAll(async () => {
-    [nats, redisServer, sink] = await Promise.all([startNats(), startRedis(), startWebhookSink()]);
-    redis = new Redis(redisServer.url);
-    writer = new ConfigStoreWriter(redis, new SecretBox(SECRET_KEY));
-    await configure(false);
-    rt = createRuntime({ service: 'sender-webhook', natsUrl: nats.url, redisUrl: redisServer.url, secretKey: SECRET_KEY, logLevel: 'silent' });
-    await waitFor('config loaded', () => rt.config.isLoaded());
-    await webhookService.start(rt, webhookService.env.parse({ NM_HISTORY_WEBHOOK_RETRY_DELAY: '300ms' }));
-    bus = await connectBus({ url: nats.url, name: 'history-pause-test', logger: createLogger('test', 'silent') });
+    fx = await startService(SECRET_KEY, (f) => configureWith(f, false), { NM_HISTORY_WEBHOOK_RETRY_DELAY: '300ms' });
   }, 60_000);
 
-  afterAll(async () => {
-    await rt?.close();
-    await bus?.close();
-    redis?.disconnect();
-    await sink?.close();
-    await nats?.stop();
-    await redisServer?.stop();
-  });
+  afterAll(() => fx?.stop());
 
   it('reads no delivery record while no history webhook is configured, posts once one is, and stops again when it is removed', async () => {
     // none configured: the record is published, and nobody reads it
@@ -356,6 +366,6 @@ describe('the history webhook consumer follows the configuration', () => {
     info = await historyConsumer();
     expect(info.num_pending).toBe(1);
     expect(historyPosts('n-pause-3')).toBe(0);
-    expect(sink.accepted('/hooks')).toHaveLength(3); // every notification was delivered all along
+    expect(fx.sink.accepted('/hooks')).toHaveLength(3); // every notification was delivered all along
   }, 40_000);
 });
