@@ -364,7 +364,8 @@ describe('the history webhook consumer follows the configuration', () => {
     await deliver('n-pause-3');
     await new Promise((r) => setTimeout(r, 300));
     info = await historyConsumer();
-    expect(info.num_pending).toBe(1);
+    // not acknowledged (a pull sent before the stop may still have delivered it to the closed subscription)
+    expect(info.num_pending + info.num_ack_pending).toBe(1);
     expect(historyPosts('n-pause-3')).toBe(0);
     expect(fx.sink.accepted('/hooks')).toHaveLength(3); // every notification was delivered all along
   }, 40_000);
