@@ -71,9 +71,28 @@ describe('unclaimed notification reaper on real NATS and Redis', () => {
   let skew = 0;
   const reapers: UnclaimedReaper[] = [];
 
+  /** `max_messages` of every pull the reapers made. */
+  const pulls: number[] = [];
+  /** The runtime's bus, with the pulls of consumers it hands out recorded. */
+  const recordingBus = (bus: NonNullable<ReturnType<Runtime['bus']>>): NonNullable<ReturnType<Runtime['bus']>> => {
+    const get = async (stream: string, durable: string) => {
+      const consumer = await bus.js.consumers.get(stream, durable);
+      return new Proxy(consumer, {
+        get(target, key) {
+          if (key === 'fetch') return (o: { max_messages: number; expires: number }) => (pulls.push(o.max_messages), target.fetch(o));
+          const v: unknown = Reflect.get(target, key);
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    };
+    const consumers = new Proxy(bus.js.consumers, { get: (t, k) => (k === 'get' ? get : Reflect.get(t, k)) });
+    const js = new Proxy(bus.js, { get: (t, k) => (k === 'consumers' ? consumers : Reflect.get(t, k)) });
+    return new Proxy(bus, { get: (t, k) => (k === 'js' ? js : Reflect.get(t, k)) });
+  };
   const reaper = (instance: string, channels: Channel[], batchSize?: number): UnclaimedReaper => {
-    const bus = rt.bus();
-    if (!bus) throw new Error('not connected');
+    const live = rt.bus();
+    if (!live) throw new Error('not connected');
+    const bus = recordingBus(live);
     const r = new UnclaimedReaper(
       { bus, publisher: rt.publisher, redis: rt.redis, logger: rt.logger, metrics: rt.metrics, instance, now: () => Date.now() + skew },
       { timeoutMs: TIMEOUT, channels, ...(batchSize ? { batchSize } : {}) },
@@ -206,10 +225,11 @@ describe('unclaimed notification reaper on real NATS and Redis', () => {
     const xs = [notification('pushover'), notification('pushover'), notification('pushover'), notification('pushover'), notification('pushover')];
     for (const x of xs) await publish(x);
     skew = TIMEOUT + 5 * SEC;
-    const started = Date.now();
-    expect(await r.tick()).toEqual({ leader: true, reaped: { pushover: 5 } }); // batches of 2, 2 and 1
-    // The last batch came back short: no further pull waiting out its one-second expiry.
-    expect(Date.now() - started).toBeLessThan(900);
+    pulls.length = 0;
+    expect(await r.tick()).toEqual({ leader: true, reaped: { pushover: 5 } });
+    // Batches of 2, 2 and 1, each asking for no more than the consumer held: no further pull that
+    // would only wait out its one-second expiry.
+    expect(pulls).toEqual([2, 2, 1]);
     expect((await deadLetters('pushover')).map((e) => (e.dl.payload as Notification).id)).toEqual(xs.map((x) => x.id));
     expect(await waiting('pushover')).toBe(0);
     await r.stop();
