@@ -85,9 +85,9 @@ describe('unclaimed notification reaper on real NATS and Redis', () => {
         },
       });
     };
-    const consumers = new Proxy(bus.js.consumers, { get: (t, k) => (k === 'get' ? get : Reflect.get(t, k)) });
-    const js = new Proxy(bus.js, { get: (t, k) => (k === 'consumers' ? consumers : Reflect.get(t, k)) });
-    return new Proxy(bus, { get: (t, k) => (k === 'js' ? js : Reflect.get(t, k)) });
+    const consumers = new Proxy(bus.js.consumers, { get: (t, k): unknown => (k === 'get' ? get : Reflect.get(t, k)) });
+    const js = new Proxy(bus.js, { get: (t, k): unknown => (k === 'consumers' ? consumers : Reflect.get(t, k)) });
+    return new Proxy(bus, { get: (t, k): unknown => (k === 'js' ? js : Reflect.get(t, k)) });
   };
   const reaper = (instance: string, channels: Channel[], batchSize?: number): UnclaimedReaper => {
     const live = rt.bus();
