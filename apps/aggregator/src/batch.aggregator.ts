@@ -9,7 +9,7 @@ import {
   type ReceiverRef,
   type RoutedBatch,
 } from '@nm/contracts';
-import { DEFAULT_MAX_PAYLOAD, encodePayload, fitParts, HEADER_ALLOWANCE, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
+import { encodePayload, fitParts, payloadLimit, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { groupAlerts, labelSetString } from '@nm/model';
 import { activeSpan, type Logger, type Metrics, type SpanContext } from '@nm/telemetry';
 import { notificationSpan } from './notification.span.js';
@@ -289,7 +289,7 @@ export class BatchAggregator {
     // Parts of at most batchMaxSize alerts, each also small enough for the server's max_payload.
     const parts: Alert[][] = [];
     let splitError: unknown;
-    const limit = (this.deps.publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE;
+    const limit = payloadLimit(this.deps.publisher);
     // The common case, one part that fits, is serialised once: the bytes checked are the bytes published.
     let single: { n: Notification; encoded: Uint8Array } | undefined;
     if (group.alerts.length <= size) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE, newTraceparent, type Publisher } from '@nm/bus';
+import { newTraceparent, payloadLimit, type Publisher } from '@nm/bus';
 import type { Alert } from '@nm/contracts';
 import { chunkAlerts, normalizeAlertItems, publishIngested } from '@nm/intake';
 import {
@@ -281,7 +281,7 @@ export class EventExporter {
       }
       const keys = normalized.indexes.map((i) => `${emit[i]!.view.uid}:${occurrenceOf(emit[i]!.view)}`);
       const alerts: Alert[] = normalized.alerts.map((a, k) => ({ ...a, id: sha(keys[k]!, 16) }));
-      const maxBytes = (this.deps.publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE - 4096;
+      const maxBytes = payloadLimit(this.deps.publisher) - 4096;
       const { chunks, texts, oversized } = chunkAlerts(alerts, maxBytes);
       if (oversized.length > 0) {
         outcome.invalid += oversized.length;

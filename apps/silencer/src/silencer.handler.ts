@@ -1,5 +1,5 @@
 import { subjects, type AdmittedBatch, type Alert, type IngestedBatch } from '@nm/contracts';
-import { DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE, publishFitted, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
+import { payloadLimit, publishFitted, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { buildRoutingIndex, silencesMatching, type ConfigSnapshot, type InhibitRule, type RoutingIndex } from '@nm/model';
 import { activeSpan, type Metrics } from '@nm/telemetry';
 import type { InhibitionStore } from '@nm/config-store';
@@ -94,7 +94,7 @@ export function createSilencerHandler(deps: {
       if (hits.length > 0 && admitted.includes(alert)) tenantInhibitions[alert.id] = hits;
     });
     const msgId = (k: number, count: number): string => (count === 1 ? `adm-${ctx.msgId}` : `adm-${ctx.msgId}.${k}`);
-    const limit = (deps.publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE;
+    const limit = payloadLimit(deps.publisher);
     if (ctx.input && ctx.input.byteLength <= limit && admitted.length === batch.alerts.length && Object.keys(tenantInhibitions).length === 0) {
       // Nothing muted, nothing to add: the output is the input, byte for byte, not serialised again.
       await deps.publisher.publish(subjects.alertsAdmitted, batch, { msgId: msgId(0, 1), encoded: ctx.input, traceparent: ctx.childTraceparent });

@@ -1,6 +1,6 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import { PAYLOAD_VERSION, type DeadLetter } from '@nm/contracts';
-import { DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE, type Publisher } from './publisher.js';
+import { payloadLimit, type Publisher } from './publisher.js';
 
 /** Room a dead letter keeps around the original payload (reason, error, subject…). */
 const DEAD_LETTER_ALLOWANCE = 16 * 1024;
@@ -22,7 +22,7 @@ export function deadLetterOf(
   fields: { stage: string; reason: DeadLetter['reason']; error: string; code?: string; attempts?: number; time?: Date },
 ): DeadLetter {
   const raw = msg.string();
-  const room = (publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE - DEAD_LETTER_ALLOWANCE;
+  const room = payloadLimit(publisher) - DEAD_LETTER_ALLOWANCE;
   const bytes = Buffer.byteLength(raw, 'utf8');
   const truncated = bytes > room;
   let payload: unknown = raw;

@@ -1,7 +1,7 @@
 export { connectBus } from './connection.js';
 export type { BusConnection } from './connection.js';
 export { provision } from './provision.js';
-export { createPublisher, publishFitted, fitParts, encodePayload, DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE } from './publisher.js';
+export { createPublisher, publishFitted, fitParts, encodePayload, payloadLimit, DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE } from './publisher.js';
 export type { Publisher, PublishOptions, PublishResult } from './publisher.js';
 export { startConsumer } from './consumer.runner.js';
 export type { Handler, HandlerContext, ConsumeOptions, ConsumerHandle } from './consumer.runner.js';

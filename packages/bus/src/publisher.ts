@@ -32,6 +32,11 @@ export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 /** Room kept for headers (`Nats-Msg-Id`, `traceparent`, schema version) and protocol framing. */
 export const HEADER_ALLOWANCE = 1024;
 
+/** The most payload bytes one message may carry on `publisher`'s server (its `max_payload` less headers). */
+export function payloadLimit(publisher: Pick<Publisher, 'maxPayload'>): number {
+  return (publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE;
+}
+
 export function encodePayload(payload: unknown): Uint8Array {
   return Buffer.from(JSON.stringify(payload), 'utf8');
 }
@@ -81,7 +86,7 @@ export async function publishFitted<T>(
   build: (part: readonly T[]) => unknown,
   opts: { msgId: (index: number, count: number) => string; traceparent?: string },
 ): Promise<number> {
-  const parts = fitParts(items, build, (publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE);
+  const parts = fitParts(items, build, payloadLimit(publisher));
   await Promise.all(
     parts.map((p, k) =>
       publisher.publish(subject, p.payload, {

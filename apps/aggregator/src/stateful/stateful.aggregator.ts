@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PAYLOAD_VERSION, receiverKey, subjects, ZERO_TIME, type Alert, type Notification, type RoutedBatch } from '@nm/contracts';
-import { DEFAULT_MAX_PAYLOAD, fitParts, HEADER_ALLOWANCE, PermanentError, WaitError, type Publisher } from '@nm/bus';
+import { fitParts, payloadLimit, PermanentError, WaitError, type Publisher } from '@nm/bus';
 import { groupAlerts, isResolvedAt, labelSetString, nflogDecision, nflogExpiryMs, received, type GroupedAlert } from '@nm/model';
 import { activeSpan, type Logger, type Metrics, type SpanContext } from '@nm/telemetry';
 import { groupId, partitionOf, type GroupAddition, type GroupMeta, type GroupState, type StoredGroup } from './group.state.js';
@@ -239,7 +239,7 @@ export class StatefulAggregator {
       ...(meta.externalURL ? { externalURL: meta.externalURL } : {}),
       source: meta.source,
     });
-    const limit = (this.deps.publisher.maxPayload?.() ?? DEFAULT_MAX_PAYLOAD) - HEADER_ALLOWANCE;
+    const limit = payloadLimit(this.deps.publisher);
     const size = Math.max(1, settings.batchMaxSize);
     const parts: Alert[][] = [];
     for (let i = 0; i < alerts.length; i += size)
