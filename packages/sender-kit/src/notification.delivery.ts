@@ -189,20 +189,29 @@ export class NotificationDelivery<Target> {
     throw this.apiFinal(n, ctx, error instanceof ClassifiedError ? error : new RetryableError(c.message, { code: c.code, cause: error }));
   }
 
-  /** Remembers the delivered units, publishes history, then acks (returns) or throws the failure. */
+  /**
+   * Publishes history, remembers the delivered units where another attempt follows, then acks
+   * (returns) or throws the failure. When every unit was delivered and its history published,
+   * `markDone` is the only write: remembering the units first would only serve an attempt that
+   * does not come. When one does come (a unit failed, or history could not be published), the
+   * delivered units and their unpublished records are remembered before the failure is thrown, so
+   * it sends only what is missing and publishes what is owed. A crash between the send and the
+   * history's acknowledgement sends again on redelivery, as a crash between the send and any
+   * first durable write does.
+   */
   private async record(n: Notification, ctx: HandlerContext, result: SendResult, lease: HeldLease, log: Logger, historyAlerts: boolean): Promise<void> {
     const { store, history, metrics } = this.parts;
     const s = settle(result, { channel: this.channel, notification: n, attempt: ctx.attempt, lastAttempt: this.lastAttempt(ctx, n), time: new Date(), historyAlerts });
-    try {
-      await store.markUnits(n.id, s.delivered);
-    } catch (err) {
-      await lease.release();
-      log.error({ err: errorMessage(err), units: s.delivered.map((d) => d.key) }, 'delivered units not remembered');
-      throw new WaitError(`redis unavailable: ${errorMessage(err)}`, { code: 'REDIS_UNAVAILABLE', cause: err });
-    }
     const remembered = [...lease.pendingHistory, ...s.delivered];
     const { published, error } = await history.publish([...remembered, ...s.failures], ctx.childTraceparent);
     if (error || s.failure) {
+      try {
+        await store.markUnits(n.id, s.delivered);
+      } catch (err) {
+        await lease.release();
+        log.error({ err: errorMessage(err), units: s.delivered.map((d) => d.key) }, 'delivered units not remembered');
+        throw new WaitError(`redis unavailable: ${errorMessage(err)}`, { code: 'REDIS_UNAVAILABLE', cause: err });
+      }
       await store.historyPublished(n.id, published.filter((k) => remembered.some((r) => r.key === k))).catch(() => undefined);
       await lease.release();
       if (error) {
@@ -216,7 +225,7 @@ export class NotificationDelivery<Target> {
     try {
       await store.markDone(n.id);
     } catch (err) {
-      // Delivered and recorded: ack anyway. The remembered units still stop a second send.
+      // Delivered and recorded: ack anyway (only a lost ack as well would bring it back, and send it again).
       log.error({ err: errorMessage(err) }, 'notification delivered but not marked delivered');
     }
     if (s.result === 'delivered') metrics.delivered(n);

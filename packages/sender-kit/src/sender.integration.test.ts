@@ -254,6 +254,47 @@ describe('sender service on real NATS and Redis', () => {
     expect((await historyOf(n.id)).map((h) => [h.result, h.attempt])).toEqual([['failed', MAX_ATTEMPTS]]);
   });
 
+  it('a notification delivered and recorded at the first try writes only its done mark to Redis', async () => {
+    await waitFor('earlier work finished', drained);
+    const calls = async (): Promise<{ sadd: number; hset: number; set: number }> => {
+      const info = await redis.info('commandstats');
+      const count = (cmd: string): number => Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+      return { sadd: count('sadd'), hset: count('hset'), set: count('set') };
+    };
+    const before = await calls();
+    const n = notification();
+    await publish(n);
+    await waitFor('marked delivered', async () => (await redis.get(deliveredKeys.done(n.id))) === '1');
+    await waitFor('acked', drained);
+    const after = await calls();
+    // units and pending history are remembered only for an attempt that follows; none does
+    expect({ sadd: after.sadd - before.sadd, hset: after.hset - before.hset }).toEqual({ sadd: 0, hset: 0 });
+    expect(after.set - before.set).toBeGreaterThanOrEqual(2); // the lease, then the done mark
+    expect(requestsFor(n.id)).toHaveLength(1);
+    expect(await historyOf(n.id)).toHaveLength(1);
+  });
+
+  it('history that could not be published is published by the next attempt, which sends nothing again', async () => {
+    await waitFor('earlier work finished', drained);
+    await bus.jsm.streams.delete(streams.history.name);
+    try {
+      const n = notification();
+      await publish(n);
+      await waitFor('sent once', () => requestsFor(n.id).length === 1);
+      // the first attempt failed on the history publish: its delivered unit and record are remembered
+      await waitFor('unit remembered', async () => (await redis.sismember(deliveredKeys.units(n.id), 'webhook#0/1')) === 1);
+      expect(await redis.hlen(deliveredKeys.history(n.id))).toBe(1);
+      await provision(bus.jsm, { streams: allStreams, consumers: allConsumers });
+      await waitFor('marked delivered', async () => (await redis.get(deliveredKeys.done(n.id))) === '1', 20_000);
+      await waitFor('acked', drained);
+      expect(requestsFor(n.id)).toHaveLength(1);
+      expect((await historyOf(n.id)).map((h) => [h.result, h.attempt])).toEqual([['delivered', 1]]);
+      expect(await redis.exists(deliveredKeys.units(n.id), deliveredKeys.history(n.id))).toBe(0);
+    } finally {
+      await provision(bus.jsm, { streams: allStreams, consumers: allConsumers });
+    }
+  }, 30_000);
+
   it('sends nothing again when every unit was delivered by an earlier attempt', async () => {
     const n = notification();
     await redis.sadd(deliveredKeys.units(n.id), 'webhook#0/1');
