@@ -23,6 +23,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { startNats, startRedis, freePort, waitFor, startOtlpReceiver } = await import(join(root, 'packages/testing/dist/index.js'));
@@ -103,7 +104,14 @@ const REPEAT = Math.max(1, arg('repeat', 1));
 const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
 // One process per service runs with the node options the chart and docker-compose give every service
 // (the chart's `nodeArgs`, read from its values.yaml), then BENCH_NODE_ARGS; the single process with BENCH_NODE_ARGS only.
-const chartNodeArgs = JSON.parse(/^nodeArgs: (\[.*\])\s*$/m.exec(readFileSync(join(root, 'charts/notification-manager/values.yaml'), 'utf8'))?.[1] ?? '[]');
+const chartNodeArgs = (() => {
+  const values = parseYaml(readFileSync(join(root, 'charts/notification-manager/values.yaml'), 'utf8'));
+  const args = values?.nodeArgs ?? [];
+  if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw new Error('charts/notification-manager/values.yaml: nodeArgs must be a list of strings');
+  return args;
+})();
+/** A run's CPU per alert over all of its processes (ours: the services, nats-server and redis-server). */
+const cpuTotal = (r) => Object.values(r.cost.cpuMicrosPerAlert).reduce((a, b) => a + b, 0);
 // split: one process per service (the deployed shape); single: the single-process build.
 const servicesOf = (split) => (split ? ['config-sync', 'ingest', 'silencer', 'router', 'aggregator', 'sender-webhook'] : ['standalone']);
 let nats;
@@ -356,7 +364,7 @@ try {
           notifications: +(r.notifications / am.notifications).toFixed(2),
           // CPU per alert of every process of ours (services, nats-server, redis-server) over Alertmanager's
           ...(r.cost?.cpuMicrosPerAlert && am.cost?.cpuMicrosPerAlert
-            ? { cpuPerAlert: +(Object.values(r.cost.cpuMicrosPerAlert).reduce((a, b) => a + b, 0) / am.cost.cpuMicrosPerAlert.alertmanager).toFixed(2) }
+            ? { cpuPerAlert: +(cpuTotal(r) / am.cost.cpuMicrosPerAlert.alertmanager).toFixed(2) }
             : {}),
         }
       : undefined;
@@ -425,7 +433,7 @@ try {
   };
   console.log(JSON.stringify(result, null, 2));
   // CPU per alert of every process of the run (ours: the services, nats-server and redis-server; Alertmanager's own).
-  const cpuSum = (r) => (r.cost?.cpuMicrosPerAlert ? String(Object.values(r.cost.cpuMicrosPerAlert).reduce((a, b) => a + b, 0)) : '');
+  const cpuSum = (r) => (r.cost?.cpuMicrosPerAlert ? String(cpuTotal(r)) : '');
   const row = (name, r) =>
     r.alertsPerSecond
       ? `${name.padEnd(26)} ${String(r.alertsPerSecond).padStart(8)} ${`${r.latencyMs.p50}/${r.latencyMs.p99}`.padStart(13)} ${String(r.notifications).padStart(8)} ${r.acceptSeconds.toFixed(1).padStart(7)} ${String(r.peakRssMiB).padStart(7)} ${cpuSum(r).padStart(9)}`
