@@ -3,11 +3,14 @@
 // machine), to tell fixed costs from per-alert and per-byte ones. Prints figures; writes nothing.
 // Everything runs on loopback against a private nats-server and redis-server.
 //
-//   node scripts/bench-stages.mjs [--only hop,sender,aggregator] [--notifications N] [--alerts 1,50]
+//   node scripts/bench-stages.mjs [--only hop,consume,sender,aggregator] [--notifications N] [--alerts 1,50]
 //
 // hop:        one JetStream hop as the stages make it (publish with ack, file storage, pull
 //             consume, explicit ack) for a routed-size message and a fifth of it: nats-server's and
 //             the client's CPU per message, so per alert and per byte.
+// consume:    the consume loop of every stage (`startConsumer` of @nm/bus) with a handler that does
+//             nothing, over notifications already in the stream: what a message costs before any
+//             stage's work (pulls, decoding, the quick check, metrics, the ack).
 // sender:     one sender-webhook process (as deployed: the chart's nodeArgs) delivering N
 //             notifications of A alerts each to a local sink: its CPU per notification, for each A,
 //             so the fixed cost of a notification and the cost of each alert in it.
@@ -24,15 +27,15 @@ import { parse as parseYaml } from 'yaml';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = (p) => join(root, p);
 const { startNats, startRedis, freePort, waitFor } = await import(dist('packages/testing/dist/index.js'));
-const { connectBus, createPublisher, provision } = await import(dist('packages/bus/dist/index.js'));
-const { allConsumers, allStreams, subjects } = await import(dist('packages/contracts/dist/index.js'));
+const { connectBus, createPublisher, provision, startConsumer } = await import(dist('packages/bus/dist/index.js'));
+const { allConsumers, allStreams, subjects, senderConsumer, NotificationSchema, payloadShapes } = await import(dist('packages/contracts/dist/index.js'));
 const { createLogger, Metrics } = await import(dist('packages/telemetry/dist/index.js'));
 
 function arg(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
-const ONLY = arg('only', 'hop,sender,aggregator').split(',');
+const ONLY = arg('only', 'hop,consume,sender,aggregator').split(',');
 const NOTIFICATIONS = Number(arg('notifications', 2000));
 const ALERT_COUNTS = arg('alerts', '1,50').split(',').map(Number);
 const logger = createLogger('bench-stages', 'silent');
@@ -70,6 +73,73 @@ function routed(first, size, tenants) {
     routes.push({ alert: alert(t), receivers: [i] });
   }
   return { version: 1, batchId: `b${first}`, chunk: { index: 0, count: 1 }, source: 'alerts-array', receivedAt: now, receivers, routes };
+}
+
+/** A notification of `size` alerts for tenant t's receiver. */
+function notification(id, t, size) {
+  return {
+    version: 1,
+    id,
+    createdAt: new Date().toISOString(),
+    receiver: { name: `r${t}`, channel: 'webhook', tenant: `ns-${t}` },
+    groupKey: `webhook/r${t}:{alertname="A${t % 10}", namespace="ns-${t}"}`,
+    groupLabels: { alertname: `A${t % 10}`, namespace: `ns-${t}` },
+    alerts: Array.from({ length: size }, () => alert(t)),
+    part: { index: 0, count: 1 },
+    source: 'alerts-array',
+  };
+}
+
+/** Publishes `count` notifications of `size` alerts, 32 at a time, each acknowledged. */
+async function publishNotifications(publisher, count, size, prefix) {
+  let inflight = [];
+  for (let i = 0; i < count; i++) {
+    const n = notification(`${prefix}-${i}`, i % 1000, size);
+    inflight.push(publisher.publish(subjects.notify('webhook'), n, { msgId: n.id }));
+    if (inflight.length >= 32) {
+      await Promise.all(inflight);
+      inflight = [];
+    }
+  }
+  await Promise.all(inflight);
+}
+
+async function consume() {
+  const nats = await startNats();
+  const bus = await connectBus({ url: nats.url, name: 'bench-consume', logger });
+  await provision(bus.jsm, { streams: allStreams, consumers: allConsumers });
+  const publisher = createPublisher(bus);
+  const definition = senderConsumer('webhook');
+  const rows = [];
+  // a warm-up round of 200, then three measured ones (the first still warms the JIT up); each
+  // publishes first, then consumes
+  for (const [round, count] of [[0, 200], [1, NOTIFICATIONS], [2, NOTIFICATIONS], [3, NOTIFICATIONS]]) {
+    await publishNotifications(publisher, count, 1, `consume-${round}`);
+    let handled = 0;
+    const cpu0 = process.cpuUsage();
+    const handle = await startConsumer(bus, publisher, logger, new Metrics('bench'), {
+      consumer: definition,
+      schema: NotificationSchema,
+      quickCheck: payloadShapes.notification,
+      handler: () => {
+        handled += 1;
+        return Promise.resolve();
+      },
+      dlqStage: 'sender-webhook',
+    });
+    await waitFor('all handled', () => handled >= count, 120000, 5);
+    await waitFor('all acked', async () => {
+      const info = await bus.jsm.consumers.info(definition.stream, definition.durable);
+      return info.num_ack_pending === 0 && info.num_pending === 0;
+    }, 120000, 20);
+    const c = process.cpuUsage(cpu0);
+    await handle.stop();
+    if (round > 0) rows.push({ count, us: (c.user + c.system) / count });
+  }
+  await bus.close();
+  await nats.stop();
+  console.log('\nconsume: the consume loop with a handler that does nothing, over notifications of one alert published before it starts');
+  for (const r of rows) console.log(`${r.count} messages: ${r.us.toFixed(0)} µs of CPU per message`);
 }
 
 async function hop() {
@@ -165,27 +235,7 @@ async function sender() {
   for (const [size, count] of [[ALERT_COUNTS[0], 200], ...ALERT_COUNTS.map((a) => [a, NOTIFICATIONS])]) {
     const cpu0 = cpuMs(svc.pid);
     const t0 = Date.now();
-    let inflight = [];
-    for (let i = 0; i < count; i++) {
-      const t = i % TENANTS;
-      const n = {
-        version: 1,
-        id: `bench-${sent}-${size}-${i}-${t0}`,
-        createdAt: new Date().toISOString(),
-        receiver: { name: `r${t}`, channel: 'webhook', tenant: `ns-${t}` },
-        groupKey: `webhook/r${t}:{alertname="A${t % 10}", namespace="ns-${t}"}`,
-        groupLabels: { alertname: `A${t % 10}`, namespace: `ns-${t}` },
-        alerts: Array.from({ length: size }, () => alert(t)),
-        part: { index: 0, count: 1 },
-        source: 'alerts-array',
-      };
-      inflight.push(publisher.publish(subjects.notify('webhook'), n, { msgId: n.id }));
-      if (inflight.length >= 32) {
-        await Promise.all(inflight);
-        inflight = [];
-      }
-    }
-    await Promise.all(inflight);
+    await publishNotifications(publisher, count, size, `bench-${sent}-${size}-${t0}`);
     sent += count;
     await waitFor('all delivered', async () => (await delivered()) >= sent, 300000, 100);
     const ms = cpuMs(svc.pid) - cpu0;
@@ -264,6 +314,7 @@ if (sinkArg > 0) {
 } else {
   console.log(`bench-stages on ${(await import('node:os')).cpus()[0]?.model ?? 'unknown CPU'} × ${(await import('node:os')).availableParallelism()}`);
   if (ONLY.includes('hop')) await hop();
+  if (ONLY.includes('consume')) await consume();
   if (ONLY.includes('sender')) await sender();
   if (ONLY.includes('aggregator')) await aggregator();
   process.exit(0);

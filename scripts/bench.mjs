@@ -5,6 +5,7 @@
 // run; prints figures, asserts nothing, writes nothing unless --out is given.
 // Usage: npm run bench -- [--alerts 100000] [--tenants 1000] [--batch 200] [--inflight 16] [--wait 100]
 //   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--bus-stats] [--repeat N] [--out file.json]
+//   [--warmup 20000] [--warmup-alertmanager]
 // --wait: our batchMaxWait (stateful: groupWait) and Alertmanager's group_wait, in ms; Alertmanager's
 //   group_interval (and our stateful groupInterval) is 1s.
 // --split: shorthand for --modes split. NM_* variables and NODE_OPTIONS set for the bench reach the services;
@@ -40,6 +41,14 @@ const TENANTS = arg('tenants', 1000);
 const BATCH = arg('batch', 200);
 const INFLIGHT = arg('inflight', 16);
 const WAIT_MS = arg('wait', 100);
+// --warmup N: N alerts (other alert names, other pods) through our services before the measured
+// run, delivered in full, so that it measures them warm, as a deployed service runs: V8 compiles a
+// Node service's hot paths in its first seconds under load (the cold run is `--warmup 0`).
+// Alertmanager is a compiled Go binary with nothing to warm, and the warm-up's alerts would stay
+// active in it through the run (its store has no TTL shorter than 30 minutes): it runs cold, unless
+// --warmup-alertmanager warms it the same way.
+const WARMUP = arg('warmup', 20000);
+const WARMUP_AM = process.argv.includes('--warmup-alertmanager');
 const STATEFUL = process.argv.includes('--stateful');
 const MODES = process.argv.includes('--split') ? ['split'] : sarg('modes', 'single,split').split(',');
 const OUT = sarg('out', undefined);
@@ -49,6 +58,9 @@ const OUT = sarg('out', undefined);
 let received = 0;
 let repeats = 0;
 let notifications = 0;
+/** Pods of the alerts the current drive posts start with it (`p` measured, `w` warm-up): others are counted apart. */
+let podPrefix = 'p';
+let strays = 0;
 const latencies = [];
 const seen = new Set();
 const sink = createServer((req, res) => {
@@ -60,6 +72,10 @@ const sink = createServer((req, res) => {
     try {
       for (const a of JSON.parse(body).alerts ?? []) {
         const key = a.labels?.pod;
+        if (typeof key !== 'string' || !key.startsWith(podPrefix)) {
+          strays += 1; // a late repeat of the warm-up's alerts
+          continue;
+        }
         if (seen.has(key)) {
           repeats += 1;
           continue;
@@ -257,10 +273,17 @@ async function costObserver(services) {
     };
   };
 }
+/** The warm-up (--warmup): its alerts delivered in full, then a pause for late repeats; not measured. */
+async function warmUp(url, pid) {
+  if (WARMUP <= 0) return;
+  await drive(url, pid, { count: WARMUP, prefix: 'w', alertname: 'W' });
+  await new Promise((r) => setTimeout(r, 2000));
+}
 /** One run of the workload through notification-manager under `extraEnv`. */
 async function runNm(extraEnv = {}) {
   await startNm(extraEnv);
   try {
+    await warmUp(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid));
     const names = servicesOf(SPLIT);
     const cost = await costObserver(Object.fromEntries(procs.map((p, i) => [names[i], p.pid])));
     const figures = await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid));
@@ -281,7 +304,9 @@ const rssOf = (pids) => {
   return sum;
 };
 /** Posts ALERTS alerts in batches of BATCH to `url`, waits for the sink to count them all, returns figures. */
-async function drive(url, pid) {
+async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' } = {}) {
+  podPrefix = prefix;
+  strays = 0;
   received = 0;
   repeats = 0;
   notifications = 0;
@@ -291,16 +316,16 @@ async function drive(url, pid) {
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(pid))), 200);
   const posts = [];
-  for (let i = 0; i < ALERTS; i += BATCH) {
+  for (let i = 0; i < count; i += BATCH) {
     const alerts = [];
-    for (let j = i; j < Math.min(ALERTS, i + BATCH); j++)
-      alerts.push({ labels: { alertname: `A${j % 10}`, namespace: `ns-${j % TENANTS}`, pod: `p${j}` }, annotations: { sentAt: String(Date.now()) } });
+    for (let j = i; j < Math.min(count, i + BATCH); j++)
+      alerts.push({ labels: { alertname: `${alertname}${j % 10}`, namespace: `ns-${j % TENANTS}`, pod: `${prefix}${j}` }, annotations: { sentAt: String(Date.now()) } });
     posts.push(fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(alerts) }).then((r) => r.status));
     if (posts.length % INFLIGHT === 0) await Promise.all(posts.slice(-INFLIGHT));
   }
   const statuses = await Promise.all(posts);
   const accepted = Date.now() - t0;
-  await waitFor('all delivered', () => received >= ALERTS, 600000, 50);
+  await waitFor('all delivered', () => received >= count, 600000, 50);
   const total = Date.now() - t0;
   clearInterval(rssTimer);
   latencies.sort((a, b) => a - b);
@@ -309,12 +334,13 @@ async function drive(url, pid) {
     non2xx: statuses.filter((s) => s < 200 || s > 299).length,
     acceptSeconds: accepted / 1000,
     endToEndSeconds: total / 1000,
-    alertsPerSecond: Math.round(ALERTS / (total / 1000)),
+    alertsPerSecond: Math.round(count / (total / 1000)),
     latencyMs: { p50: pct(50), p99: pct(99), max: latencies[latencies.length - 1] },
     peakRssMiB: Math.round(peakRss),
     delivered: received,
     notifications,
     repeatedAlerts: repeats,
+    ...(strays > 0 ? { warmupRepeatsDuringRun: strays } : {}),
   };
 }
 
@@ -340,6 +366,7 @@ receivers:
   const am = spawn(bin, [`--config.file=${join(amDir, 'am.yml')}`, `--storage.path=${join(amDir, 'data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=warn'], { stdio: 'ignore' });
   try {
     await waitFor('alertmanager ready', async () => (await fetch(`http://127.0.0.1:${amPort}/-/ready`).catch(() => undefined))?.ok, 30000);
+    if (WARMUP_AM) await warmUp(`http://127.0.0.1:${amPort}/api/v2/alerts`, am.pid);
     const cpu0 = cpuOf(am.pid);
     const result = await drive(`http://127.0.0.1:${amPort}/api/v2/alerts`, am.pid);
     // Measured like ours (/proc, user + system, from the first POST to the last delivery), for the CPU budget.
@@ -422,6 +449,7 @@ try {
       inFlight: INFLIGHT,
       groups: groups.size,
       waitMs: WAIT_MS,
+      warmupAlerts: { ours: WARMUP, alertmanager: WARMUP_AM ? WARMUP : 0 },
       note: `our batchMaxWait (stateful: groupWait) = Alertmanager's group_wait = ${WAIT_MS} ms; group_interval 1s; latency counts an alert's first arrival`,
       nodeArgs: { split: [...chartNodeArgs, ...nodeArgs], single: nodeArgs },
     },
@@ -438,7 +466,10 @@ try {
     r.alertsPerSecond
       ? `${name.padEnd(26)} ${String(r.alertsPerSecond).padStart(8)} ${`${r.latencyMs.p50}/${r.latencyMs.p99}`.padStart(13)} ${String(r.notifications).padStart(8)} ${r.acceptSeconds.toFixed(1).padStart(7)} ${String(r.peakRssMiB).padStart(7)} ${cpuSum(r).padStart(9)}`
       : `${name.padEnd(26)} ${r.skipped ?? ''}`;
-  console.log(`\n${'run'.padEnd(26)} ${'alerts/s'.padStart(8)} ${'p50/p99 ms'.padStart(13)} ${'notifs'.padStart(8)} ${'accept'.padStart(7)} ${'RSS MiB'.padStart(7)} ${'CPU µs/al'.padStart(9)}`);
+  console.log(
+    `\nwarm-up before each measured run: ${WARMUP > 0 ? `${WARMUP} alerts through our services` : 'none (cold)'}; Alertmanager ${WARMUP_AM && WARMUP > 0 ? `the same` : 'cold'}`,
+  );
+  console.log(`${'run'.padEnd(26)} ${'alerts/s'.padStart(8)} ${'p50/p99 ms'.padStart(13)} ${'notifs'.padStart(8)} ${'accept'.padStart(7)} ${'RSS MiB'.padStart(7)} ${'CPU µs/al'.padStart(9)}`);
   rounds.forEach((rd, i) => {
     const tag = REPEAT > 1 ? ` #${i + 1}` : '';
     for (const [m, r] of Object.entries(rd.runs)) console.log(row((m === 'split' ? 'one process per service' : 'single process') + tag, r));
