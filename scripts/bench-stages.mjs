@@ -182,7 +182,7 @@ async function hop() {
   await bus.close();
   await nats.stop();
   console.log('\nhop: publish (acked) + file storage + pull consume + ack, 500 messages each, two runs per size');
-  console.log('message                          bytes   nats-server µs/msg   client µs/msg   both µs per 200 alerts→per alert');
+  console.log('message                          bytes   nats-server µs/msg   client µs/msg   (both) ÷ 200 alerts');
   for (const r of rows)
     console.log(
       `${r.label.padEnd(30)} ${String(r.bytes).padStart(7)}   ${r.serverUs.toFixed(0).padStart(18)}   ${r.clientUs.toFixed(0).padStart(13)}   ${((r.serverUs + r.clientUs) / 200).toFixed(1).padStart(8)}`,
