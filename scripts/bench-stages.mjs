@@ -8,8 +8,6 @@
 // hop:        one JetStream hop as the stages make it (publish with ack, file storage, pull
 //             consume, explicit ack) for a routed-size message and a fifth of it: nats-server's and
 //             the client's CPU per message, so per alert and per byte.
-// Node compiles its hot paths during the first seconds under load: every piece runs rounds and
-// prints each, the first ones warming up.
 // consume:    the consume loop of every stage (`startConsumer` of @nm/bus) with a handler that does
 //             nothing, over notifications already in the stream: what a message costs before any
 //             stage's work (pulls, decoding, the quick check, metrics, the ack).
@@ -19,6 +17,8 @@
 // aggregator: the batch aggregator's handler in this process, without bus or Redis (a publisher
 //             that only counts, the in-memory published log): CPU per alert of grouping 100k alerts
 //             routed to 1,000 receivers in messages of 200, as the benchmark's workload.
+// Node compiles its hot paths during the first seconds under load: every piece runs rounds and
+// prints each, the first ones warming up.
 // Run `npm run build` first.
 import { execSync, fork, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -291,7 +291,7 @@ async function aggregator() {
     const t0 = Date.now();
     const pending = [];
     for (let k = 0; k < texts.length; k++) {
-      const ctx = { logger, msgId: `m${round}-${k}`, deliveryCount: 1, subject: 'nm.alerts.routed' };
+      const ctx = { logger, msgId: `m${round}-${k}`, deliveryCount: 1, subject: subjects.alertsRouted };
       pending.push(agg.handle(JSON.parse(new TextDecoder().decode(texts[k])), ctx));
       if (k % 16 === 15) await new Promise((r) => setImmediate(r)); // 16 in flight, as the consumer's concurrency
     }
