@@ -34,7 +34,7 @@ describe('NotifyBacklog against a real nats-server', () => {
     await redis?.stop();
   });
 
-  it("reads the unfinished notifications of a channel's sender consumer, per channel, and follows them", async () => {
+  it("reads the notifications no sender of a channel has taken yet, per channel, and follows them", async () => {
     const backlog = NotifyBacklog.of(await rt.connected);
     backlog.start();
     try {
@@ -44,14 +44,22 @@ describe('NotifyBacklog against a real nats-server', () => {
       expect(backlog.of('slack')).toBe(0); // another channel's consumer has nothing
       await new Promise((r) => setTimeout(r, 600)); // a few polls later
       expect(backlog.of('slack')).toBe(0);
-      // drained by a sender: the backlog follows
+      // a sender takes 4 and has not finished them: in its hands, no longer a backlog
       const bus = await rt.connected;
       const def = senderConsumer('webhook');
       const consumer = await bus.js.consumers.get(def.stream, def.durable);
-      const batch = await consumer.fetch({ max_messages: 7, expires: 2000 });
-      for await (const m of batch) {
+      const taken: Array<{ ack(): void }> = [];
+      for await (const m of await consumer.fetch({ max_messages: 4, expires: 2000 })) {
+        taken.push(m);
+        if (taken.length === 4) break;
+      }
+      await waitFor('webhook backlog of the 3 not taken', () => backlog.of('webhook') === 3, 10_000);
+      // drained by a sender: the backlog follows
+      for (const m of taken) m.ack();
+      let rest = 0;
+      for await (const m of await consumer.fetch({ max_messages: 3, expires: 2000 })) {
         m.ack();
-        if (m.info.pending === 0) break;
+        if (++rest === 3) break;
       }
       await waitFor('webhook backlog drained', () => backlog.of('webhook') === 0, 10_000);
     } finally {

@@ -3,7 +3,7 @@ import { waitFor } from '@nm/testing';
 import { NotifyBacklog, type ConsumerState } from './notify.backlog.js';
 
 /** Consumer-info answers under the test's control: each poll waits until the test answers it. */
-function controlledInfo(): { info: () => Promise<ConsumerState>; answer(pending: number, acked?: number): void; fail(): void; asked(): number } {
+function controlledInfo(): { info: () => Promise<ConsumerState>; answer(pending: number, acked?: number, inHand?: number): void; fail(): void; asked(): number } {
   const waiting: Array<{ resolve: (v: ConsumerState) => void; reject: (e: Error) => void }> = [];
   let asked = 0;
   return {
@@ -11,7 +11,8 @@ function controlledInfo(): { info: () => Promise<ConsumerState>; answer(pending:
       asked += 1;
       return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
-    answer: (pending, acked) => waiting.shift()!.resolve({ num_pending: pending, num_ack_pending: 0, ...(acked === undefined ? {} : { ack_floor: { consumer_seq: acked } }) }),
+    answer: (pending, acked, inHand = 0) =>
+      waiting.shift()!.resolve({ num_pending: pending, num_ack_pending: inHand, ...(acked === undefined ? {} : { ack_floor: { consumer_seq: acked } }) }),
     fail: () => waiting.shift()!.reject(new Error('consumer not found')),
     asked: () => asked,
   };
@@ -44,6 +45,16 @@ describe('NotifyBacklog', () => {
     } finally {
       backlog.stop();
     }
+  });
+
+  it('counts what no sender has taken yet, not what the senders hold', async () => {
+    const c = controlledInfo();
+    const backlog = new NotifyBacklog(c.info, { pollMs: 20, idleMs: 60_000 });
+    backlog.of('webhook');
+    // a sender busy at its pace: 64 in hand (its concurrency and prefetch), 3 waiting for it
+    c.answer(3, undefined, 64);
+    await waitFor('the answer', () => backlog.of('webhook') !== 0);
+    expect(backlog.of('webhook')).toBe(3);
   });
 
   it('counts nothing for a channel it was never asked about', () => {

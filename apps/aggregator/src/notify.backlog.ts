@@ -1,8 +1,11 @@
 /**
- * How far each channel's senders are behind: notifications waiting in `NM_NOTIFY` for the
- * channel's consumer, delivered or not yet acknowledged (`num_pending + num_ack_pending` of its
- * JetStream consumer info). Batch aggregation reads it to coalesce under load: a group whose
- * notification would only queue behind that backlog keeps collecting alerts a little longer.
+ * How far each channel's senders are behind: notifications waiting in `NM_NOTIFY` that no sender
+ * has taken yet (`num_pending` of the channel's JetStream consumer). What the senders hold
+ * (`num_ack_pending`: the notifications they deliver, and those their pulls fetched ahead) is work
+ * in hand, as much as their concurrency and replicas allow: counting it, a sender busy at its own
+ * pace looked behind, groups were held until it had nothing, and it idled between holds. Batch
+ * aggregation reads the backlog to coalesce under load: a group whose notification would only
+ * queue behind it keeps collecting alerts a little longer.
  *
  * Reads are synchronous (the last value polled); a channel is polled while it was asked about in
  * the last `idleMs`, every `pollMs`, one info request per channel at a time.
@@ -115,7 +118,7 @@ export class NotifyBacklog implements Backlog {
         }
         k.acked = acked;
         k.answeredAt = at;
-        k.value = i.num_pending + i.num_ack_pending;
+        k.value = i.num_pending;
         k.sentAtPoll = sentBefore;
         k.polling = false;
       },
