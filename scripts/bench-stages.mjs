@@ -226,7 +226,9 @@ async function sender() {
   const publisher = createPublisher(bus);
   const health = await freePort();
   const chartNodeArgs = parseYaml(readFileSync(join(root, 'charts/notification-manager/values.yaml'), 'utf8'))?.nodeArgs ?? [];
-  const svc = spawn(process.execPath, [...chartNodeArgs, join(root, 'apps/sender-webhook/dist/main.js')], {
+  // BENCH_NODE_ARGS after the chart's, as `npm run bench` passes them (e.g. --cpu-prof --cpu-prof-dir=/tmp/p)
+  const extraArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
+  const svc = spawn(process.execPath, [...chartNodeArgs, ...extraArgs, join(root, 'apps/sender-webhook/dist/main.js')], {
     env: { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redisServer.url, NM_SECRET_KEY: SECRET, LOG_LEVEL: 'warn', NM_HEALTH_PORT: String(health), NM_HEALTH_HOST: '127.0.0.1' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

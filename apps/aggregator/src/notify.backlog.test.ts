@@ -92,6 +92,24 @@ describe('NotifyBacklog', () => {
     c.fail();
     await waitFor('the failure handled', () => backlog.of('email') === 0);
     for (let i = 0; i < 5; i++) backlog.sent('email');
-    expect(backlog.of('email')).toBe(5);
+    expect(backlog.of('email')).toBe(0);
+  });
+
+  it('counts no flushes while the last poll found nothing waiting: senders with room take them at once', async () => {
+    const c = controlledInfo();
+    let now = 1_000_000;
+    const backlog = new NotifyBacklog(c.info, { pollMs: 60_000, idleMs: 600_000, now: () => now });
+    backlog.of('webhook');
+    c.answer(0, 500, 20); // nothing waiting; the senders hold 20
+    await waitFor('the first answer', () => (backlog as unknown as { known: Map<string, { polling: boolean }> }).known.get('webhook')?.polling === false);
+    for (let i = 0; i < 300; i++) backlog.sent('webhook'); // a burst of due groups
+    expect(backlog.of('webhook')).toBe(0);
+    // the next poll finds the senders full and 250 waiting: from then on flushes count again
+    (backlog as unknown as { poll(ch: string): void }).poll('webhook');
+    now += 50;
+    c.answer(250, 550, 64);
+    await waitFor('the second answer', () => backlog.of('webhook') === 250);
+    for (let i = 0; i < 10; i++) backlog.sent('webhook');
+    expect(backlog.of('webhook')).toBe(260);
   });
 });

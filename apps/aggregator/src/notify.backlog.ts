@@ -26,9 +26,14 @@ export const NO_BACKLOG: Backlog = { of: () => 0 };
  * The polled value is up to `pollMs` old, and the groups of a burst fall due together: on the
  * polled value alone every group due before the next poll would flush at once (hundreds of
  * notifications against a threshold of 32), and a value polled before a drain holds groups that
- * could go. So `of` is the polled value, plus the notifications this aggregator flushed since that
- * poll was sent, minus what the senders finished since it was answered at their recent rate (acks
- * per millisecond between the last answers, smoothed): the backlog as it is likely to be now.
+ * could go. So while the senders are behind (the poll found notifications no sender had room for),
+ * `of` is the polled value, plus the notifications this aggregator flushed since that poll was
+ * sent, minus what the senders finished since it was answered at their recent rate (acks per
+ * millisecond between the last answers, smoothed): the backlog as it is likely to be now.
+ * While they were not (the poll found none waiting), it is 0 until a poll finds some: senders with
+ * room take a flushed notification at once, so it queues behind nothing. Counting those flushes
+ * anyway held groups while the senders sat idle, and let them drain only at the pace they had
+ * been fed (their ack rate, which the held groups kept low) plus the threshold per poll.
  */
 interface Known {
   value: number;
@@ -58,7 +63,7 @@ export class NotifyBacklog implements Backlog {
 
   constructor(
     private readonly info: (channel: Channel) => Promise<ConsumerState>,
-    private readonly opts: { pollMs: number; idleMs: number; now?: () => number } = { pollMs: 250, idleMs: 10_000 },
+    private readonly opts: { pollMs: number; idleMs: number; now?: () => number } = { pollMs: 50, idleMs: 10_000 },
   ) {
     this.now = opts.now ?? Date.now;
   }
@@ -75,6 +80,7 @@ export class NotifyBacklog implements Backlog {
     const now = this.now();
     if (k) {
       k.askedAt = now;
+      if (k.value === 0) return 0;
       return Math.max(0, Math.round(k.value + (k.sent - k.sentAtPoll) - k.rate * (now - k.answeredAt)));
     }
     this.known.set(channel, { value: 0, askedAt: now, polling: false, sent: 0, sentAtPoll: 0, answeredAt: now, acked: undefined, rate: 0 });
