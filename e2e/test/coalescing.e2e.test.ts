@@ -1,0 +1,85 @@
+/**
+ * Coalescing under load (batch mode), over the real stack: a due group keeps collecting alerts
+ * while its channel's notifications wait for a sender, and is flushed at once while the senders
+ * have room. The threshold is lowered to 8 waiting notifications and the webhook sender delivers 2
+ * at once, so both regimes are reached with a few dozen groups.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { freePort, sleep, startWebhookSink, waitFor, type WebhookSink } from '@nm/testing';
+import { docs, notificationManager, webhookReceiver } from './support/manifests.js';
+import { startStack, type Stack, type WebhookNotification } from './support/stack.js';
+
+const GROUPS = 20;
+
+/** One alert per group (alertname), marked with its wave. */
+const wave = (phase: string, n: number) =>
+  Array.from({ length: GROUPS }, (_, g) => ({ labels: { alertname: `${phase}-${g}`, namespace: 'ns-c', wave: String(n) } }));
+
+describe('coalescing under load', () => {
+  let sink: WebhookSink;
+  let stack: Stack;
+  let metricsPort: number;
+
+  beforeAll(async () => {
+    sink = await startWebhookSink();
+    metricsPort = await freePort();
+    stack = await startStack({
+      manifests: {
+        'nm.yaml': notificationManager({ batchMaxWait: '100ms', groupLabels: ['alertname'] }),
+        'r.yaml': docs(webhookReceiver('c', `${sink.url}/c`, { type: 'tenant', namespace: 'ns-c' })),
+      },
+      env: {
+        aggregator: { NM_AGGREGATOR_COALESCE_BACKLOG: '8', NM_HEALTH_PORT: String(metricsPort) },
+        'sender-webhook': { NM_SENDER_CONCURRENCY: '2' },
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await sink?.close();
+  });
+
+  const holds = async (): Promise<number> => {
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    const line = text.split('\n').find((l) => l.startsWith('nm_aggregator_coalesce_holds_total{channel="webhook"}'));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+  const delivered = (phase: string): Array<{ wave: string; alertname: string }[]> =>
+    sink
+      .accepted('/c')
+      .map((r) => (r.body as WebhookNotification).alerts.map((a) => ({ wave: a.labels.wave!, alertname: a.labels.alertname! })))
+      .filter((alerts) => alerts.some((a) => a.alertname.startsWith(`${phase}-`)));
+
+  it('flushes every due group at once while nothing waits for a sender, however many fall due together', async () => {
+    // 20 groups fall due in the same instant, more than the threshold, with no notification waiting:
+    // each is flushed (the flushes go to senders that take them at once), none is held
+    expect((await stack.postAlerts(wave('idle', 1))).status).toBe(200);
+    await waitFor('20 notifications', () => delivered('idle').length === GROUPS, 30_000);
+    expect(await holds()).toBe(0);
+  });
+
+  it('holds due groups while notifications wait for a slow sender, and their next alerts join them: every alert once', async () => {
+    sink.respondWith(() => ({ status: 200, delayMs: 500 }));
+    try {
+      // wave 1: 20 notifications for a sender that delivers 2 at once, 2 per second: most wait
+      expect((await stack.postAlerts(wave('busy', 1))).status).toBe(200);
+      await sleep(400);
+      // waves 2 and 3 fall due while they wait: held, and wave 3 joins wave 2's groups
+      expect((await stack.postAlerts(wave('busy', 2))).status).toBe(200);
+      await sleep(300);
+      expect((await stack.postAlerts(wave('busy', 3))).status).toBe(200);
+      await waitFor('every alert of the three waves delivered', () => delivered('busy').flat().length >= 3 * GROUPS, 60_000);
+      await sleep(1000);
+      const notifications = delivered('busy');
+      const alerts = notifications.flat().map((a) => `${a.alertname}/${a.wave}`);
+      expect(alerts).toHaveLength(3 * GROUPS);
+      expect(new Set(alerts).size).toBe(3 * GROUPS);
+      expect(await holds()).toBeGreaterThan(0);
+      // coalesced: fewer notifications than groups × waves, some carrying waves 2 and 3 together
+      expect(notifications.length).toBeLessThan(3 * GROUPS);
+      expect(notifications.some((n) => n.some((a) => a.wave === '2') && n.some((a) => a.wave === '3'))).toBe(true);
+    } finally {
+      sink.respondWith(undefined);
+    }
+  });
+});
