@@ -20,7 +20,8 @@ export const SENDER_DEFAULTS = {
   maxAttempts: 12,
   // A notification waits on four round trips (claim, upstream, history, done mark); 16 at once left
   // a sender sharing its event loop with other stages idle between them (single process: +8–12 %
-  // throughput at 32, little more at 64; docs/performance.md, sixth round).
+  // throughput at 32, little more at 64; docs/performance.md, sixth round). A channel can default
+  // lower (`SenderApp.concurrency`: email 16).
   concurrency: 32,
   deliveredTtlSeconds: DEFAULT_DELIVERED_TTL_SECONDS,
   stopTimeoutMs: 10_000,

@@ -15,16 +15,23 @@ import { setupSenderTransport } from './transport.setup.js';
 export const SenderEnvSchema = z.object({
   /** Attempts of one notification before it is dead-lettered; 0 = unlimited. */
   NM_SENDER_MAX_ATTEMPTS: z.coerce.number().int().min(0).default(SENDER_DEFAULTS.maxAttempts),
-  NM_SENDER_CONCURRENCY: z.coerce.number().int().min(1).default(SENDER_DEFAULTS.concurrency),
+  /** Notifications delivered at once per replica; unset: the channel's default (`SenderApp.concurrency`, else 32). */
+  NM_SENDER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
 });
 export type SenderEnv = z.infer<typeof SenderEnvSchema>;
 
-export function senderOptionsFromEnv(env: SenderEnv): SenderServiceOptions {
-  return { maxAttempts: env.NM_SENDER_MAX_ATTEMPTS, concurrency: env.NM_SENDER_CONCURRENCY };
+/** The options of one sender from its variables; `defaultConcurrency` when NM_SENDER_CONCURRENCY is unset. */
+export function senderOptionsFromEnv(env: SenderEnv, defaultConcurrency: number = SENDER_DEFAULTS.concurrency): SenderServiceOptions {
+  return { maxAttempts: env.NM_SENDER_MAX_ATTEMPTS, concurrency: env.NM_SENDER_CONCURRENCY ?? defaultConcurrency };
 }
 
 export interface SenderApp<S extends z.ZodObject, Target> {
   channel: Channel;
+  /**
+   * Notifications delivered at once per replica unless NM_SENDER_CONCURRENCY says otherwise
+   * (default `SENDER_DEFAULTS.concurrency`): lower for upstreams that limit connections per client.
+   */
+  concurrency?: number;
   /** The channel's own variables (default none). */
   env?: S;
   /** The sender and how a job becomes its target, from the parsed variables. */
@@ -42,7 +49,7 @@ export function senderService<S extends z.ZodObject, Target>(app: SenderApp<S, T
       setupSenderTransport(rt, app.channel);
       const spec = app.spec(env as z.infer<S>, rt);
       if (spec.sender.channel !== app.channel) throw new Error(`${name}: its sender delivers ${spec.sender.channel}`);
-      return startSender(rt, spec, senderOptionsFromEnv(env as SenderEnv));
+      return startSender(rt, spec, senderOptionsFromEnv(env as SenderEnv, app.concurrency));
     },
   };
 }

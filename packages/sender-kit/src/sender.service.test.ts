@@ -1,0 +1,18 @@
+import { describe, expect, it } from '@jest/globals';
+import { SENDER_DEFAULTS } from './sender.runner.js';
+import { SenderEnvSchema, senderOptionsFromEnv } from './sender.service.js';
+
+describe('senderOptionsFromEnv', () => {
+  it("takes NM_SENDER_CONCURRENCY when set, else the channel's default, else the common one", () => {
+    expect(senderOptionsFromEnv(SenderEnvSchema.parse({ NM_SENDER_CONCURRENCY: '4' }), 16).concurrency).toBe(4);
+    expect(senderOptionsFromEnv(SenderEnvSchema.parse({}), 16).concurrency).toBe(16);
+    expect(senderOptionsFromEnv(SenderEnvSchema.parse({})).concurrency).toBe(SENDER_DEFAULTS.concurrency);
+    expect(SENDER_DEFAULTS.concurrency).toBe(32);
+  });
+
+  it('refuses a concurrency below 1, naming the variable', () => {
+    const r = SenderEnvSchema.safeParse({ NM_SENDER_CONCURRENCY: '0' });
+    expect(r.success).toBe(false);
+    expect(r.error?.issues[0]?.path).toEqual(['NM_SENDER_CONCURRENCY']);
+  });
+});
