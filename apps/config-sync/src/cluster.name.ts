@@ -3,7 +3,8 @@ import type { LoadedObject } from '@nm/manifests';
 import { CLUSTER_NAME_ANNOTATION } from '@nm/model';
 import type { Logger } from '@nm/telemetry';
 import { parse } from 'yaml';
-import { describeError, statusOf } from './kubernetes/kube.client.js';
+// not through kube.client.js: that would load the Kubernetes client in directory mode too
+import { describeError, statusOf } from '@nm/kube/errors';
 
 /** Where KubeSphere keeps its cluster configuration (notification-manager reads the same places). */
 export const KUBESPHERE_NAMESPACE = 'kubesphere-system';

@@ -3,7 +3,8 @@ import type { Runtime } from '@nm/service-kit';
 import { ConfigMirror } from './config.mirror.js';
 import { ClusterNameSource, detectKubesphereClusterName } from './cluster.name.js';
 import { DirectorySync } from './directory.sync.js';
-import { kubeApis, KubernetesSync, type KubernetesSyncOptions } from './kubernetes/index.js';
+// types only: the Kubernetes client (~70 MiB of memory) is loaded in Kubernetes mode alone
+import type { KubernetesSync, KubernetesSyncOptions } from './kubernetes/index.js';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { SenderLiveness, type SenderLivenessOptions } from './sender.coverage.js';
 
@@ -32,6 +33,7 @@ export async function startConfigSync(rt: Runtime, opts: ConfigSyncOptions): Pro
 
   if (opts.kubernetes) {
     const { kubeConfig, identity, ...k } = opts.kubernetes;
+    const { kubeApis, KubernetesSync } = await import('./kubernetes/index.js');
     const apis = kubeApis(kubeConfig);
     const clusterName = new ClusterNameSource(rt.logger, { override: opts.clusterName, detect: () => detectKubesphereClusterName(apis.core, rt.logger) });
     const sync = new KubernetesSync(

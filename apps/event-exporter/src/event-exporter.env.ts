@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '@nm/model';
 import { EnvError } from '@nm/telemetry';
-import { EVENT_APIS, type EventApi } from './event.source.js';
+import { EVENT_APIS, type EventApi } from './event.apis.js';
 
 /** A Go-style duration (`5m`, `1h`, `200ms`) read as milliseconds. */
 const duration = (fallback: string) =>

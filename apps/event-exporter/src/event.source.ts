@@ -2,9 +2,10 @@ import { CoreV1Api, EventsV1Api, type KubeConfig, type KubernetesListObject, typ
 import { ResourceWatcher, type BackoffOptions, type WatchChange } from '@nm/kube';
 import type { Logger } from '@nm/telemetry';
 
+import type { EventApi } from './event.apis.js';
+
 /** The Event APIs the exporter can watch. A real API server serves the same Events through both. */
-export const EVENT_APIS = ['core/v1', 'events.k8s.io/v1'] as const;
-export type EventApi = (typeof EVENT_APIS)[number];
+export { EVENT_APIS, type EventApi } from './event.apis.js';
 
 /**
  * Informers on Events cluster-wide, one per API (core/v1 `/api/v1/events`, events.k8s.io/v1

@@ -13,8 +13,12 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { AggregatorEnvSchema, aggregatorOptionsFromEnv, startAggregator } from '@nm/aggregator';
-import { ConfigSyncEnvSchema, startConfigSync } from '@nm/config-sync';
-import { eventExporterService, type EventExporterEnv } from '@nm/event-exporter';
+// The environment schemas and config-sync's service only: the Kubernetes client (~70 MiB of
+// memory per thread) is loaded where it is used (Kubernetes mode, the event exporter), not by
+// every thread of the process.
+import { ConfigSyncEnvSchema } from '@nm/config-sync/env';
+import { startConfigSync } from '@nm/config-sync/service';
+import { EventExporterEnvSchema, type EventExporterEnv } from '@nm/event-exporter/env';
 import { DEFAULT_READY_REQUIRES, IngestEnvSchema, ingestOptionsFromEnv, startIngest } from '@nm/ingest';
 import { routerService } from '@nm/router';
 import { dingtalkService } from '@nm/sender-dingtalk';
@@ -44,6 +48,13 @@ import {
   type WorkerServices,
 } from '@nm/service-kit';
 import { createLogger, initTracing, Metrics, parseEnv, type Logger } from '@nm/telemetry';
+
+/** The event exporter, its module (and the Kubernetes client) loaded only when it starts. */
+const eventExporterService: ServiceDefinition<typeof EventExporterEnvSchema> = {
+  name: 'event-exporter',
+  env: EventExporterEnvSchema,
+  start: async (rt, env) => (await import('@nm/event-exporter')).eventExporterService.start(rt, env),
+};
 
 /** The services that start from their definition, in start order (after config-sync, ingest). */
 export const DEFINED_SERVICES: readonly ServiceDefinition[] = [silencerService, routerService];
