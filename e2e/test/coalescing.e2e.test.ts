@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort, sleep, startWebhookSink, waitFor, type WebhookSink } from '@nm/testing';
 import { docs, notificationManager, webhookReceiver } from './support/manifests.js';
+import { metricValue } from './support/metrics.js';
 import { startStack, type Stack, type WebhookNotification } from './support/stack.js';
 
 const GROUPS = 20;
@@ -39,11 +40,7 @@ describe('coalescing under load', () => {
     await sink?.close();
   });
 
-  const holds = async (): Promise<number> => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    const line = text.split('\n').find((l) => l.startsWith('nm_aggregator_coalesce_holds_total{channel="webhook"}'));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const holds = (): Promise<number> => metricValue(metricsPort, 'nm_aggregator_coalesce_holds_total', { channel: 'webhook' });
   const delivered = (phase: string): Array<{ wave: string; alertname: string }[]> =>
     sink
       .accepted('/c')

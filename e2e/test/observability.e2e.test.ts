@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort, sleep, startOtlpReceiver, startWebhookSink, waitFor, type OtlpReceiver, type ReceivedSpan, type WebhookSink } from '@nm/testing';
 import { docs, globalSilence, inhibitRule, notificationManager, webhookReceiver } from './support/manifests.js';
 import { startStack, SERVICES, type Service, type Stack, type WebhookNotification } from './support/stack.js';
+import { metricValue } from './support/metrics.js';
 
 /**
  * Traces and metrics of one scripted mix of alerts over the real stack (every service its own
@@ -55,18 +56,8 @@ describe('observability: one trace per POST through every stage, and a counter f
   });
 
   /** The value of one series on a service's /metrics (0 when the series does not exist yet). */
-  const sample = async (service: Service, name: string, labels: Record<string, string>): Promise<number> => {
-    const port = service === 'ingest' ? Number(new URL(stack.ingestUrl).port) : healthPorts.get(service)!;
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    for (const line of text.split('\n')) {
-      if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-      const m = /^[^{ ]+(?:\{(.*)\})? (\S+)$/.exec(line);
-      if (!m) continue;
-      const have = Object.fromEntries([...(m[1] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
-      if (Object.entries(labels).every(([k, v]) => have[k] === v) && Object.keys(have).length === Object.keys(labels).length) return Number(m[2]);
-    }
-    return 0;
-  };
+  const sample = (service: Service, name: string, labels: Record<string, string>): Promise<number> =>
+    metricValue(service === 'ingest' ? Number(new URL(stack.ingestUrl).port) : healthPorts.get(service)!, name, labels);
 
   const COUNTERS: Array<{ service: Service; name: string; labels: Record<string, string>; expected: number }> = [
     { service: 'silencer', name: 'nm_alerts_dropped_total', labels: { stage: 'silencer', reason: 'silenced' }, expected: 1 },
