@@ -56,6 +56,12 @@ describe('parseStandaloneEnv', () => {
     expect(parseStandaloneEnv({ ...base, NM_STANDALONE_WORKERS: '3' }).NM_STANDALONE_WORKERS).toBe(3);
     for (const bad of ['-1', '1.5', 'two']) expect(() => parseStandaloneEnv({ ...base, NM_STANDALONE_WORKERS: bad })).toThrow(/^invalid environment: NM_STANDALONE_WORKERS: /);
   });
+
+  it('reads NM_STANDALONE_HANDOFF: on by default, off or verify', () => {
+    expect(parseStandaloneEnv(base).NM_STANDALONE_HANDOFF).toBe('on');
+    for (const v of ['on', 'off', 'verify'] as const) expect(parseStandaloneEnv({ ...base, NM_STANDALONE_HANDOFF: v }).NM_STANDALONE_HANDOFF).toBe(v);
+    expect(() => parseStandaloneEnv({ ...base, NM_STANDALONE_HANDOFF: 'yes' })).toThrow(/^invalid environment: NM_STANDALONE_HANDOFF: /);
+  });
 });
 
 describe('placementFor', () => {

@@ -12,6 +12,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
+import { handoff } from '@nm/bus';
 import { AggregatorEnvSchema, aggregatorOptionsFromEnv, startAggregator } from '@nm/aggregator';
 // The environment schemas and config-sync's service only: the Kubernetes client (~70 MiB of
 // memory per thread) is loaded where it is used (Kubernetes mode, the event exporter), not by
@@ -101,6 +102,12 @@ const OwnEnvSchema = CommonEnvSchema.extend({
   NM_EVENTS_ENABLED: z.stringbool().default(false),
   /** Worker threads running the pipeline stages (`STAGE_PLACEMENT`); 0 runs everything on the main thread. */
   NM_STANDALONE_WORKERS: z.coerce.number().int().min(0).default(DEFAULT_WORKERS),
+  /**
+   * Stages on one thread hand each other the decoded payloads of the messages they publish (the
+   * messages still go through JetStream; only decoding their bytes again is skipped): `on`,
+   * `off`, or `verify` (a test mode: payloads frozen, every delivery decoded and compared).
+   */
+  NM_STANDALONE_HANDOFF: z.enum(['on', 'off', 'verify']).default('on'),
 });
 export type StandaloneEnv = z.infer<typeof OwnEnvSchema>;
 
@@ -164,6 +171,7 @@ export async function startStages(stages: readonly string[], source: NodeJS.Proc
   // the process metrics are the main thread's (its registry merges this one)
   const metrics = new Metrics('notification-manager', undefined, { defaultMetrics: false });
   const { rt, closeAll } = runtimes(env, logger, metrics);
+  handoff.configure({ mode: env.NM_STANDALONE_HANDOFF, metrics });
   const started: Stoppable[] = [];
   try {
     for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) started.push(await STAGE_STARTERS.get(name)!(rt(name), env, source));
@@ -230,6 +238,7 @@ export async function startStandalone(env: StandaloneEnv, options: StandaloneOpt
     });
     sources.push(ingest);
     if (placement.length === 0) {
+      handoff.configure({ mode: env.NM_STANDALONE_HANDOFF, metrics });
       for (const name of STAGE_NAMES) stages.push(await STAGE_STARTERS.get(name)!(rt(name), env, source));
     } else {
       // every worker starts at once; one that fails fails the start, naming its stages

@@ -7,6 +7,7 @@ import { memoryAttemptStore, type AttemptStore } from './attempts.js';
 import { backoffDelay, classifyError, ClassifiedError } from './errors.js';
 import { deadLetterMsgId, deadLetterOf } from './dead.letter.js';
 import type { Publisher } from './publisher.js';
+import { handoff } from './handoff.js';
 import { childTraceparent, traceIdOf } from './trace.js';
 
 export interface HandlerContext {
@@ -173,7 +174,8 @@ export async function startConsumer<T>(
     let payload!: T;
     let raw: unknown;
     try {
-      raw = msg.json();
+      // a payload published on this thread as exactly these bytes is not decoded again
+      raw = handoff.take(msg.subject, msg.headers?.get(H.msgId) || undefined, msg.data) ?? msg.json();
     } catch (err) {
       log.error({ err: (err as Error).message }, 'unparseable payload, dead-lettered');
       await deadLetter(msg, span, 'invalid-payload', `not JSON: ${(err as Error).message}`);
@@ -285,6 +287,8 @@ export async function startConsumer<T>(
     ]),
   ];
   const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.min(concurrency, 1000) });
+  // publishers on this thread offer what they publish on this subject (when the hand-off is on)
+  const releaseInterest = handoff.interest(opts.consumer.filterSubject);
   const loop = (async () => {
     for await (const msg of messages) {
       if (stopped) break;
@@ -326,6 +330,7 @@ export async function startConsumer<T>(
     inFlight: () => running.size,
     stop: async (timeoutMs = 10_000) => {
       stopped = true;
+      releaseInterest();
       messages.stop();
       const deadline = Date.now() + timeoutMs;
       while (running.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

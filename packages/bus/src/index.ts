@@ -14,3 +14,5 @@ export { memoryAttemptStore, redisAttemptStore } from './attempts.js';
 export type { AttemptStore, AttemptRedis } from './attempts.js';
 export { DEFAULT_MAX_ATTEMPTS } from './consumer.runner.js';
 export { deadLetterOf, deadLetterMsgId } from './dead.letter.js';
+export { handoff, Handoff, subjectMatches } from './handoff.js';
+export type { HandoffMode, HandoffStats } from './handoff.js';

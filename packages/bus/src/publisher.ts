@@ -2,6 +2,7 @@ import { headers as natsHeaders } from '@nats-io/transport-node';
 import { headers as H, PAYLOAD_VERSION } from '@nm/contracts';
 import type { BusConnection } from './connection.js';
 import { BusUnavailableError, MessageTooLargeError } from './errors.js';
+import { handoff } from './handoff.js';
 
 export interface PublishOptions {
   /** Stable id: JetStream drops a second publish with the same id inside the stream's duplicate window. */
@@ -54,6 +55,8 @@ export function createPublisher(bus: BusConnection): Publisher {
       const h = natsHeaders();
       h.set(H.schemaVersion, String(PAYLOAD_VERSION));
       if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
+      // a consumer on this thread may take the payload instead of decoding these bytes
+      const withdraw = handoff.offer(subject, opts.msgId, payload, data);
       try {
         const ack = await bus.js.publish(subject, data, {
           msgID: opts.msgId,
@@ -62,6 +65,7 @@ export function createPublisher(bus: BusConnection): Publisher {
         });
         return { seq: ack.seq, duplicate: ack.duplicate };
       } catch (err) {
+        withdraw?.();
         const message = (err as Error).message;
         if (/max_payload|maximum payload/i.test(message))
           throw new MessageTooLargeError(`publish to ${subject} failed: ${message}`);
