@@ -16,3 +16,4 @@ export { DEFAULT_MAX_ATTEMPTS } from './consumer.runner.js';
 export { deadLetterOf, deadLetterMsgId } from './dead.letter.js';
 export { handoff, Handoff, subjectMatches } from './handoff.js';
 export type { HandoffMode, HandoffStats } from './handoff.js';
+export { coalesceWrites } from './write.coalescing.js';
