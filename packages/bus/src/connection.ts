@@ -1,6 +1,7 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { redactUrl, type Logger } from '@nm/telemetry';
+import { skipSettledRequestErrors } from './request.settle.js';
 import { coalesceWrites } from './write.coalescing.js';
 
 export interface BusConnection {
@@ -34,6 +35,7 @@ export async function connectBus(opts: {
         // the client's CPU under load); failures still carry their message and cause
         noAsyncTraces: true,
       });
+      if (!skipSettledRequestErrors()) opts.logger.warn('the NATS client\'s request class has an unexpected shape: an Error is still built after every request');
       // one write system call per event-loop turn, not one per finished handler
       if (!coalesceWrites(nc)) opts.logger.warn('the NATS client\'s transport has an unexpected shape: writes are not coalesced');
       let connected = true;

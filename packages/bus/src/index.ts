@@ -17,3 +17,4 @@ export { deadLetterOf, deadLetterMsgId } from './dead.letter.js';
 export { handoff, Handoff, subjectMatches } from './handoff.js';
 export type { HandoffMode, HandoffStats } from './handoff.js';
 export { coalesceWrites } from './write.coalescing.js';
+export { skipSettledRequestErrors } from './request.settle.js';
