@@ -123,6 +123,8 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
       dlqStage: 'aggregator',
       // Messages are held until their groups flush, so many are in flight at once: this bounds them.
       concurrency: Math.min(opts.maxHeld ?? DEFAULT_MAX_HELD, consumers.aggregator.maxAckPending),
+      // …without their bytes: the groups hold the alerts; a dead letter reads the message back
+      releaseBytes: true,
     }),
   );
   leases.start();

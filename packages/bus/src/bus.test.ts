@@ -160,4 +160,59 @@ describe('bus against a real nats-server', () => {
     expect(seen).toBe(2);
     await handle.stop();
   });
+
+  it('releaseBytes: a held message keeps no bytes (no ctx.input); its dead letter and its re-validation read it back from the stream', async () => {
+    const pub = createPublisher(bus);
+    const dlqBefore = (await bus.jsm.streams.info(streams.dlq.name)).state.messages;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const inputs: unknown[] = [];
+    const seen: Array<{ n: unknown; delivery: number }> = [];
+    const handle = await startConsumer(bus, pub, logger, new Metrics('t'), {
+      consumer,
+      schema: Payload,
+      quickCheck: (raw) => typeof raw === 'object' && raw !== null && 'n' in raw,
+      dlqStage: 'aggregator',
+      releaseBytes: true,
+      backoffBaseMs: 50,
+      backoffMaxMs: 100,
+      handler: async (p, ctx) => {
+        inputs.push(ctx.input);
+        seen.push({ n: p.n, delivery: ctx.deliveryCount });
+        await gate; // held, as the aggregator holds a message until its groups are published
+        if (p.n === 21) throw new PermanentError('cannot deliver', { code: 'NOPE' });
+        if (typeof p.n !== 'number') throw new TypeError('n.toFixed is not a function'); // invalid: re-validated
+        if (p.n === 23 && ctx.deliveryCount === 1) throw new TypeError('a bug that goes away'); // valid: retried
+      },
+    });
+    // count the reads back from the stream (the delivered bytes are gone by then)
+    const streamsApi = bus.jsm.streams as unknown as { getMessage: (...a: unknown[]) => Promise<unknown> };
+    const getMessage = streamsApi.getMessage;
+    const readBack: unknown[] = [];
+    streamsApi.getMessage = function (this: unknown, ...a: unknown[]) {
+      readBack.push(a[1]);
+      return getMessage.apply(this, a);
+    };
+    await pub.publish(subjects.alertsIngested, { n: 21, extra: 'x'.repeat(2000) }, { msgId: 'rb-1' });
+    await pub.publish(subjects.alertsIngested, { n: 'twenty-two' }, { msgId: 'rb-2' });
+    await pub.publish(subjects.alertsIngested, { n: 23 }, { msgId: 'rb-3' });
+    await waitFor('all three held', () => seen.length === 3);
+    release();
+    await waitFor('two dead letters', async () => (await bus.jsm.streams.info(streams.dlq.name)).state.messages === dlqBefore + 2);
+    await waitFor('n=23 handled again', () => seen.filter((x) => x.n === 23).length === 2);
+    streamsApi.getMessage = getMessage;
+    expect(inputs.every((i) => i === undefined)).toBe(true);
+    // the permanent failure's dead letter, and the re-validation (and then dead letter) of the invalid one
+    expect(readBack.length).toBeGreaterThanOrEqual(3);
+    const letters = await Promise.all(
+      [dlqBefore + 1, dlqBefore + 2].map(async (seq) => (await bus.jsm.streams.getMessage(streams.dlq.name, { seq }))!.json<{ reason: string; payload: unknown; code?: string }>()),
+    );
+    const byReason = Object.fromEntries(letters.map((l) => [l.reason, l]));
+    // the payloads, read back from the stream after the delivered bytes were let go
+    expect(byReason['permanent-error']?.payload).toEqual({ n: 21, extra: 'x'.repeat(2000) });
+    expect(byReason['permanent-error']?.code).toBe('NOPE');
+    expect(byReason['invalid-payload']?.payload).toEqual({ n: 'twenty-two' });
+    await waitFor('the retried one acked', async () => (await bus.jsm.consumers.info(streams.ingested.name, consumer.durable)).num_ack_pending === 0);
+    await handle.stop();
+  });
 });

@@ -49,6 +49,13 @@ export interface ConsumeOptions<T> {
    */
   quickCheck?: (raw: unknown) => boolean;
   handler: Handler<T>;
+  /**
+   * The handler holds its message long (the aggregator, until the groups it fed are published):
+   * the delivered bytes are let go once the handler has started (`ctx.input` is not set), and read
+   * back from the stream by sequence if a failure needs them (re-validation, a dead letter). Only
+   * for work-queue streams, where a message stays stored until it is acknowledged.
+   */
+  releaseBytes?: boolean;
   /** Dead letters go to nm.dlq.<dlqStage>. */
   dlqStage: Parameters<typeof subjects.dlq>[0];
   /** Handlers running at once. Handlers that hold a message (the aggregator) need many. */
@@ -124,8 +131,10 @@ export async function startConsumer<T>(
 
   const attemptKey = (msg: JsMsg): string => `${msg.info.stream}:${name}:${msg.seq}`;
 
-  const deadLetter = async (msg: JsMsg, span: Span, reason: DeadLetter['reason'], error: string, code?: string, spent?: number): Promise<void> => {
-    const dl = deadLetterOf(msg, publisher, { stage: opts.dlqStage, reason, error, ...(code ? { code } : {}), ...(spent === undefined ? {} : { attempts: spent }) });
+  /** `text`: the message's payload, when its delivered bytes were released (`releaseBytes`). */
+  const deadLetter = async (msg: JsMsg, span: Span, reason: DeadLetter['reason'], error: string, code?: string, spent?: number, text?: string): Promise<void> => {
+    const source = text === undefined ? msg : { subject: msg.subject, info: msg.info, string: () => text };
+    const dl = deadLetterOf(source, publisher, { stage: opts.dlqStage, reason, error, ...(code ? { code } : {}), ...(spent === undefined ? {} : { attempts: spent }) });
     span.addEvent('dead-lettered', {
       'nm.dead_letter.reason': reason,
       'nm.dead_letter.subject': subjects.dlq(opts.dlqStage),
@@ -181,17 +190,27 @@ export async function startConsumer<T>(
       await deadLetter(msg, span, 'invalid-payload', `not JSON: ${(err as Error).message}`);
       return;
     }
+    /** The delivered bytes were let go while the handler held the message (`releaseBytes`). */
+    let released = false;
+    /** The payload's text: delivered, or read back from the stream once released. */
+    const payloadText = async (): Promise<string> => {
+      if (!released) return msg.string();
+      const stored = await bus.jsm.streams.getMessage(msg.info.stream, { seq: msg.seq });
+      if (!stored) throw new Error(`message ${msg.seq} of ${msg.info.stream} is no longer stored`);
+      return stored.string();
+    };
     /** Dead-letters the payload when the full schema rejects it; true when it did. */
     const rejected = async (): Promise<boolean> => {
       // decoded again when the handler ran: the decoded payload is not kept while a handler waits
-      const parsed = opts.schema.safeParse(raw === undefined ? msg.json() : raw);
+      const text = released ? await payloadText() : undefined;
+      const parsed = opts.schema.safeParse(raw === undefined ? (text === undefined ? msg.json() : JSON.parse(text)) : raw);
       if (parsed.success) {
         payload = parsed.data;
         return false;
       }
       const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`);
       log.error({ issues }, 'invalid payload, dead-lettered');
-      await deadLetter(msg, span, 'invalid-payload', issues.join('; '));
+      await deadLetter(msg, span, 'invalid-payload', issues.join('; '), undefined, undefined, text);
       return true;
     };
     const trusted = opts.quickCheck?.(raw) === true;
@@ -217,7 +236,7 @@ export async function startConsumer<T>(
       traceparent,
       childTraceparent: traceparentOf(span) ?? childTraceparent(traceparent),
       logger: log,
-      ...(trusted ? { input: msg.data } : {}),
+      ...(trusted && !opts.releaseBytes ? { input: msg.data } : {}),
     };
     span.setAttribute('nm.attempt', ctx.attempt);
     const end = duration.startTimer({ consumer: name });
@@ -227,6 +246,7 @@ export async function startConsumer<T>(
       // from here only the handler keeps what it still needs of the decoded payload.
       raw = undefined;
       payload = undefined as T;
+      if (opts.releaseBytes) released = releaseDelivered(msg);
       await handled;
       msg.ack();
       outcomes.inc({ consumer: name, outcome: 'ack' });
@@ -237,7 +257,7 @@ export async function startConsumer<T>(
       const c = classifyError(err);
       if (c.kind === 'permanent') {
         log.error({ err: c.message, code: c.code }, 'permanent failure, dead-lettered');
-        await deadLetter(msg, span, 'permanent-error', c.message, c.code, spent);
+        await deadLetter(msg, span, 'permanent-error', c.message, c.code, spent, released ? await payloadText() : undefined);
         return;
       }
       let attempt: number | undefined;
@@ -256,7 +276,7 @@ export async function startConsumer<T>(
         outcomes.inc({ consumer: name, outcome: 'wait' });
       } else if (maxAttempts > 0 && attempt >= maxAttempts) {
         log.error({ err: c.message, code: c.code, attempt }, 'retry budget exhausted, dead-lettered');
-        await deadLetter(msg, span, 'retries-exhausted', c.message, c.code, attempt);
+        await deadLetter(msg, span, 'retries-exhausted', c.message, c.code, attempt, released ? await payloadText() : undefined);
       } else {
         const delay = Math.max(c.retryAfterMs ?? 0, backoffDelay(attempt, base, max));
         log.warn({ err: c.message, code: c.code, attempt, delayMs: delay }, 'retryable failure, will retry');
@@ -339,4 +359,19 @@ export async function startConsumer<T>(
       await loop.catch(() => undefined);
     },
   };
+}
+
+/**
+ * Lets go of a delivered message's bytes (`releaseBytes`), keeping what acks, naks and dead
+ * letters read of it (subject, headers, delivery info: each is cached by the message once read).
+ * Returns false, releasing nothing, when the client's message does not have the expected shape.
+ */
+function releaseDelivered(msg: JsMsg): boolean {
+  const inner = (msg as unknown as { msg?: { _rdata?: unknown } }).msg;
+  if (!inner || !('_rdata' in inner)) return false;
+  void msg.subject;
+  void msg.headers;
+  void msg.info;
+  inner._rdata = undefined;
+  return true;
 }
