@@ -22,7 +22,7 @@ export type HandoffMode = 'off' | 'on' | 'verify';
 export interface HandoffStats {
   offered: number;
   taken: number;
-  /** Offered payloads dropped unused (expired, or their publish failed). */
+  /** Offered payloads dropped unused: not taken in time, their publish failed, or the delivered bytes were not theirs. */
   expired: number;
   /** Not kept: the size limit was reached. */
   refused: number;
@@ -49,8 +49,6 @@ export class Handoff {
   private ttlMs = DEFAULT_TTL_MS;
   private sweeper: NodeJS.Timeout | undefined;
   readonly stats: HandoffStats = { offered: 0, taken: 0, expired: 0, refused: 0, mismatched: 0 };
-  /** Called on a verify-mode mismatch (the payload decoded from the bytes is used). */
-  onMismatch: ((subject: string, msgId: string) => void) | undefined;
 
   private count: (outcome: keyof HandoffStats) => void = (outcome) => void (this.stats[outcome] += 1);
 
@@ -132,8 +130,7 @@ export class Handoff {
     if (this.mode === 'verify') {
       const decoded: unknown = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
       if (!isDeepStrictEqual(decoded, entry.payload)) {
-        this.count('mismatched');
-        this.onMismatch?.(subject, msgId);
+        this.count('mismatched'); // the payload decoded from the bytes is used
         return decoded;
       }
     }
