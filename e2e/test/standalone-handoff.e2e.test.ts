@@ -16,7 +16,7 @@ import { docs, globalSilence, inhibitRule, notificationManager, webhookReceiver,
 import { metricSum, metricValue } from './support/metrics.js';
 import type { WebhookNotification } from './support/stack.js';
 
-describe('the single process hands payloads between its stages (NM_STANDALONE_HANDOFF=verify)', () => {
+describe('the single process hands payloads between its stages (NM_STANDALONE_HANDOFF=verify, NM_STANDALONE_INLINE)', () => {
   let nats: PrivateNats;
   let redis: PrivateRedis;
   let sink: WebhookSink;
@@ -34,21 +34,27 @@ describe('the single process hands payloads between its stages (NM_STANDALONE_HA
     await nats?.stop();
   });
 
-  const cases: Array<{ workers: number; aggregation: AggregationSpec }> = [
-    { workers: 1, aggregation: { mode: 'batch' } },
-    { workers: 0, aggregation: { mode: 'batch' } },
-    { workers: 1, aggregation: { mode: 'stateful', groupWait: '300ms', groupInterval: '1s', repeatInterval: '1h', sendResolved: true } },
-    { workers: 0, aggregation: { mode: 'stateful', groupWait: '300ms', groupInterval: '1s', repeatInterval: '1h', sendResolved: true } },
+  const stateful: AggregationSpec = { mode: 'stateful', groupWait: '300ms', groupInterval: '1s', repeatInterval: '1h', sendResolved: true };
+  // inline: silencer → router → aggregator called directly (NM_STANDALONE_INLINE, the default), or every hop durable
+  const cases: Array<{ workers: number; aggregation: AggregationSpec; inline: 'on' | 'off' }> = [
+    { workers: 1, aggregation: { mode: 'batch' }, inline: 'off' },
+    { workers: 0, aggregation: { mode: 'batch' }, inline: 'off' },
+    { workers: 1, aggregation: stateful, inline: 'off' },
+    { workers: 0, aggregation: stateful, inline: 'off' },
+    { workers: 1, aggregation: { mode: 'batch' }, inline: 'on' },
+    { workers: 0, aggregation: { mode: 'batch' }, inline: 'on' },
+    { workers: 1, aggregation: stateful, inline: 'on' },
   ];
 
-  it.each(cases)('with $workers worker(s), $aggregation.mode aggregation: every admitted alert arrives, muted ones do not, and no handed-off payload differed from its bytes or was changed', async ({ workers, aggregation }) => {
-    const tag = `w${workers}${aggregation.mode}`;
+  it.each(cases)('with $workers worker(s), $aggregation.mode aggregation, inline hops $inline: every admitted alert arrives, muted ones do not, and no handed-off payload differed from its bytes or was changed', async ({ workers, aggregation, inline }) => {
+    const tag = `w${workers}${aggregation.mode}${inline}`;
     const configDir = mkdtempSync(join(tmpdir(), 'nm-handoff-'));
     cleanups.push(() => rmSync(configDir, { recursive: true, force: true }));
     writeFileSync(join(configDir, 'nm.yaml'), notificationManager({ batchMaxWait: '300ms', groupLabels: ['alertname', 'node'], aggregation }));
     writeFileSync(
       join(configDir, 'receivers.yaml'),
-      docs(webhookReceiver('ops', `${sink.url}/${tag}/ops`, { type: 'global' }), webhookReceiver('apps', `${sink.url}/${tag}/apps`, { type: 'tenant', namespace: 'apps' })),
+      // receivers of their own per case: a stateful group of an earlier case (same receiver and group labels) keeps its timing
+      docs(webhookReceiver(`ops-${tag}`, `${sink.url}/${tag}/ops`, { type: 'global' }), webhookReceiver(`apps-${tag}`, `${sink.url}/${tag}/apps`, { type: 'tenant', namespace: 'apps' })),
     );
     writeFileSync(
       join(configDir, 'muting.yaml'),
@@ -73,6 +79,7 @@ describe('the single process hands payloads between its stages (NM_STANDALONE_HA
       NM_INGEST_HOST: '127.0.0.1',
       NM_STANDALONE_WORKERS: String(workers),
       NM_STANDALONE_HANDOFF: 'verify',
+      NM_STANDALONE_INLINE: inline,
       NM_AGGREGATOR_TICK_MS: '100',
       LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'warn',
     };
@@ -121,12 +128,27 @@ describe('the single process hands payloads between its stages (NM_STANDALONE_HA
       expect([...got].filter((k) => k.startsWith('q'))).toEqual([]); // silenced
       expect(pods.filter((p) => p.labels.alertname === 'PodNotReady' && p.labels.node === 'n1' && got.has(p.labels.pod))).toEqual([]); // inhibited
     }
-    // the hand-off was used, and nothing it handed differed from its bytes
-    await waitFor('history and notifications counted', async () => (await metricValue(ingestPort, 'nm_bus_handoff_total', { outcome: 'taken' })) > 10, 10_000);
+    // the hand-off was used, and nothing it handed differed from its bytes (inline: only notifications are handed off)
+    await waitFor('history and notifications counted', async () => (await metricValue(ingestPort, 'nm_bus_handoff_total', { outcome: 'taken' })) > (inline === 'on' ? 3 : 10), 10_000);
     expect(await metricValue(ingestPort, 'nm_bus_handoff_total', { outcome: 'mismatched' })).toBe(0);
     // no stage tripped over a frozen payload: every message of every consumer was acked the first time
     expect(await metricSum(ingestPort, 'nm_bus_messages_total', (l) => l.outcome !== 'ack')).toBe(0);
     expect(await metricSum(ingestPort, 'nm_bus_messages_total', (l) => l.outcome === 'ack')).toBeGreaterThan(10);
+    // inline: the router and the aggregator ran from the silencer's handler, never from their streams;
+    // off: every ingested message went through both streams and nothing ran inline
+    const consumed = async (consumer: string): Promise<number> => metricSum(ingestPort, 'nm_bus_messages_total', (l) => l.consumer === consumer);
+    const ingested = await consumed('silencer');
+    expect(ingested).toBeGreaterThanOrEqual(5);
+    if (inline === 'on') {
+      expect([await consumed('router'), await consumed('aggregator')]).toEqual([0, 0]);
+      expect(await metricValue(ingestPort, 'nm_bus_inline_total', { subject: 'nm.alerts.admitted', outcome: 'ok' })).toBeGreaterThanOrEqual(5);
+      expect(await metricValue(ingestPort, 'nm_bus_inline_total', { subject: 'nm.alerts.routed', outcome: 'ok' })).toBeGreaterThanOrEqual(5);
+      expect(await metricSum(ingestPort, 'nm_bus_inline_total', (l) => l.outcome === 'failed')).toBe(0);
+    } else {
+      expect(await consumed('router')).toBeGreaterThanOrEqual(5);
+      expect(await consumed('aggregator')).toBeGreaterThanOrEqual(5);
+      expect(await metricSum(ingestPort, 'nm_bus_inline_total', () => true)).toBe(0);
+    }
     expect(died).toEqual([]);
   });
 });

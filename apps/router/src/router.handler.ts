@@ -134,9 +134,13 @@ export function createRouterHandler(deps: {
       }));
       return { ...header, receivers: refs, routes: partRoutes };
     };
-    await publishFitted(deps.publisher, subjects.alertsRouted, routes, build, {
+    // returned, not awaited: no suspended frame keeps the routes while the aggregator holds the message (inline hops)
+    return publishFitted(deps.publisher, subjects.alertsRouted, routes, build, {
       msgId: (k, count) => (count === 1 ? `rt-${ctx.msgId}` : `rt-${ctx.msgId}.${k}`),
       traceparent: ctx.childTraceparent,
-    });
+      from: ctx,
+    }).then(done);
   };
 }
+
+const done = (): void => undefined;

@@ -97,8 +97,9 @@ export function createSilencerHandler(deps: {
     const limit = payloadLimit(deps.publisher);
     if (ctx.input && ctx.input.byteLength <= limit && admitted.length === batch.alerts.length && Object.keys(tenantInhibitions).length === 0) {
       // Nothing muted, nothing to add: the output is the input, byte for byte, not serialised again.
-      await deps.publisher.publish(subjects.alertsAdmitted, batch, { msgId: msgId(0, 1), encoded: ctx.input, traceparent: ctx.childTraceparent });
-      return;
+      // Returned, not awaited (here and below): no suspended frame keeps the batch while the next
+      // stages run inline (single process) and the aggregator holds the message.
+      return deps.publisher.publish(subjects.alertsAdmitted, batch, { msgId: msgId(0, 1), encoded: ctx.input, traceparent: ctx.childTraceparent, from: ctx }).then(done);
     }
     // One message per input message, unless the output outgrew max_payload: then as few parts as fit.
     const build = (part: readonly Alert[]): AdmittedBatch => {
@@ -106,9 +107,12 @@ export function createSilencerHandler(deps: {
       for (const a of part) if (tenantInhibitions[a.id]) ti[a.id] = tenantInhibitions[a.id]!;
       return { ...batch, alerts: [...part], ...(Object.keys(ti).length > 0 ? { tenantInhibitions: ti } : {}) };
     };
-    await publishFitted(deps.publisher, subjects.alertsAdmitted, admitted, build, {
+    return publishFitted(deps.publisher, subjects.alertsAdmitted, admitted, build, {
       msgId,
       traceparent: ctx.childTraceparent,
-    });
+      from: ctx,
+    }).then(done);
   };
 }
+
+const done = (): void => undefined;

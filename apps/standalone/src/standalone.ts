@@ -12,8 +12,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { handoff } from '@nm/bus';
-import { AggregatorEnvSchema, aggregatorOptionsFromEnv, startAggregator } from '@nm/aggregator';
+import { handoff, inline, type InlineHop } from '@nm/bus';
+import { subjects } from '@nm/contracts';
+import { AggregatorEnvSchema, aggregatorOptionsFromEnv, DEFAULT_MAX_HELD, startAggregator } from '@nm/aggregator';
 // The environment schemas and config-sync's service only: the Kubernetes client (~70 MiB of
 // memory per thread) is loaded where it is used (Kubernetes mode, the event exporter), not by
 // every thread of the process.
@@ -108,6 +109,13 @@ const OwnEnvSchema = CommonEnvSchema.extend({
    * `off`, or `verify` (a test mode: payloads frozen, every delivery decoded and compared).
    */
   NM_STANDALONE_HANDOFF: z.enum(['on', 'off', 'verify']).default('on'),
+  /**
+   * The silencer hands its output to the router, and the router to the aggregator, by calling the
+   * next stage's handler on the same thread instead of through `nm.alerts.admitted` and
+   * `nm.alerts.routed` (`INLINE_HOPS`): the ingested message stays unacknowledged until the
+   * aggregator has its alerts published (or stored). `off`: every hop durable, as deployed.
+   */
+  NM_STANDALONE_INLINE: z.enum(['on', 'off']).default('on'),
 });
 export type StandaloneEnv = z.infer<typeof OwnEnvSchema>;
 
@@ -117,6 +125,25 @@ export const StandaloneEnvSchema: z.ZodObject = OwnEnvSchema.extend(servicesEnvS
 /** Parses the whole environment once; throws EnvError with one line naming each bad variable. */
 export function parseStandaloneEnv(source: NodeJS.ProcessEnv = process.env): StandaloneEnv {
   return parseEnv(StandaloneEnvSchema, source) as StandaloneEnv;
+}
+
+/**
+ * The hops the single process runs inline when both stages are on one thread
+ * (`NM_STANDALONE_INLINE`): silencer → router → aggregator. Ingest → silencer stays durable
+ * (a POST is answered only once JetStream stored its alerts), and so does aggregator → senders
+ * (a notification is stored before it is sent; senders retry on their own time).
+ */
+export const INLINE_HOPS: readonly InlineHop[] = [
+  { from: subjects.alertsIngested, to: subjects.alertsAdmitted },
+  { from: subjects.alertsAdmitted, to: subjects.alertsRouted },
+];
+
+/** This thread's hand-off and inline hops, as the environment sets them. */
+function configureThread(env: StandaloneEnv, metrics: Metrics, source: NodeJS.ProcessEnv): void {
+  handoff.configure({ mode: env.NM_STANDALONE_HANDOFF, metrics });
+  // a holding consumer holds as many messages as the aggregator's
+  const held = aggregatorOptionsFromEnv(source).maxHeld ?? DEFAULT_MAX_HELD;
+  inline.configure({ hops: env.NM_STANDALONE_INLINE === 'on' ? INLINE_HOPS : [], concurrency: held, metrics });
 }
 
 /** How each stage starts: from its definition, the aggregator from its own options. */
@@ -171,7 +198,7 @@ export async function startStages(stages: readonly string[], source: NodeJS.Proc
   // the process metrics are the main thread's (its registry merges this one)
   const metrics = new Metrics('notification-manager', undefined, { defaultMetrics: false });
   const { rt, closeAll } = runtimes(env, logger, metrics);
-  handoff.configure({ mode: env.NM_STANDALONE_HANDOFF, metrics });
+  configureThread(env, metrics, source);
   const started: Stoppable[] = [];
   try {
     for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) started.push(await STAGE_STARTERS.get(name)!(rt(name), env, source));
@@ -238,7 +265,7 @@ export async function startStandalone(env: StandaloneEnv, options: StandaloneOpt
     });
     sources.push(ingest);
     if (placement.length === 0) {
-      handoff.configure({ mode: env.NM_STANDALONE_HANDOFF, metrics });
+      configureThread(env, metrics, source);
       for (const name of STAGE_NAMES) stages.push(await STAGE_STARTERS.get(name)!(rt(name), env, source));
     } else {
       // every worker starts at once; one that fails fails the start, naming its stages

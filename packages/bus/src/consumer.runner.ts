@@ -8,6 +8,7 @@ import { backoffDelay, classifyError, ClassifiedError } from './errors.js';
 import { deadLetterMsgId, deadLetterOf } from './dead.letter.js';
 import type { Publisher } from './publisher.js';
 import { handoff } from './handoff.js';
+import { inline } from './inline.js';
 import { childTraceparent, traceIdOf } from './trace.js';
 
 export interface HandlerContext {
@@ -95,7 +96,10 @@ export async function startConsumer<T>(
   metrics: Metrics,
   opts: ConsumeOptions<T>,
 ): Promise<ConsumerHandle> {
-  const concurrency = opts.concurrency ?? 16;
+  // a consumer whose handler's output runs inline holds its messages while the chain runs
+  const holds = inline.holds(opts.consumer.filterSubject);
+  const concurrency = inline.concurrency(opts.consumer.filterSubject, opts.concurrency ?? 16);
+  const releaseBytes = opts.releaseBytes === true || holds;
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const base = opts.backoffBaseMs ?? 500;
   const max = opts.backoffMaxMs ?? 60_000;
@@ -236,7 +240,7 @@ export async function startConsumer<T>(
       traceparent,
       childTraceparent: traceparentOf(span) ?? childTraceparent(traceparent),
       logger: log,
-      ...(trusted && !opts.releaseBytes ? { input: msg.data } : {}),
+      ...(trusted && !releaseBytes ? { input: msg.data } : {}),
     };
     span.setAttribute('nm.attempt', ctx.attempt);
     const end = duration.startTimer({ consumer: name });
@@ -246,7 +250,7 @@ export async function startConsumer<T>(
       // from here only the handler keeps what it still needs of the decoded payload.
       raw = undefined;
       payload = undefined as T;
-      if (opts.releaseBytes) released = releaseDelivered(msg);
+      if (releaseBytes) released = releaseDelivered(msg);
       await handled;
       msg.ack();
       outcomes.inc({ consumer: name, outcome: 'ack' });
@@ -309,6 +313,8 @@ export async function startConsumer<T>(
   const messages: ConsumerMessages = await consumer.consume({ max_messages: Math.min(concurrency, 1000) });
   // publishers on this thread offer what they publish on this subject (when the hand-off is on)
   const releaseInterest = handoff.interest(opts.consumer.filterSubject);
+  // …and publishers' handlers on this thread call this one directly when the hop is inline
+  const releaseInline = inline.register(opts.consumer.filterSubject, opts.handler as Handler<unknown>, opts.dlqStage);
   const loop = (async () => {
     for await (const msg of messages) {
       if (stopped) break;
@@ -350,6 +356,7 @@ export async function startConsumer<T>(
     inFlight: () => running.size,
     stop: async (timeoutMs = 10_000) => {
       stopped = true;
+      releaseInline();
       releaseInterest();
       messages.stop();
       const deadline = Date.now() + timeoutMs;

@@ -16,5 +16,7 @@ export { DEFAULT_MAX_ATTEMPTS } from './consumer.runner.js';
 export { deadLetterOf, deadLetterMsgId } from './dead.letter.js';
 export { handoff, Handoff, subjectMatches } from './handoff.js';
 export type { HandoffMode, HandoffStats } from './handoff.js';
+export { inline, InlineHops } from './inline.js';
+export type { InlineHop } from './inline.js';
 export { coalesceWrites } from './write.coalescing.js';
 export { skipSettledRequestErrors } from './request.settle.js';

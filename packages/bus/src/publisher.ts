@@ -3,6 +3,8 @@ import { headers as H, PAYLOAD_VERSION } from '@nm/contracts';
 import type { BusConnection } from './connection.js';
 import { BusUnavailableError, MessageTooLargeError } from './errors.js';
 import { handoff } from './handoff.js';
+import { inline } from './inline.js';
+import type { HandlerContext } from './consumer.runner.js';
 
 export interface PublishOptions {
   /** Stable id: JetStream drops a second publish with the same id inside the stream's duplicate window. */
@@ -11,11 +13,20 @@ export interface PublishOptions {
   timeoutMs?: number;
   /** The payload already encoded (`encodePayload(payload)`), when the caller had to serialise it anyway. */
   encoded?: Uint8Array;
+  /**
+   * The handling this publish is the output of: when the subject's consumer runs inline on this
+   * thread (`inline.ts`, single process), its handler is called with the payload in that context
+   * instead of a publish.
+   */
+  from?: HandlerContext;
 }
 
 export interface PublishResult {
+  /** The stream sequence (0 when the payload went inline). */
   seq: number;
   duplicate: boolean;
+  /** The next stage's handler ran with the payload instead of a publish (`PublishOptions.from`). */
+  inline?: boolean;
 }
 
 export interface Publisher {
@@ -47,43 +58,65 @@ export function createPublisher(bus: BusConnection): Publisher {
   const maxPayload = (): number => bus.nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   return {
     maxPayload,
-    async publish(subject, payload, opts) {
-      const data = opts.encoded ?? encodePayload(payload);
-      const limit = maxPayload() - HEADER_ALLOWANCE;
-      if (data.byteLength > limit)
-        throw new MessageTooLargeError(`message for ${subject} is ${data.byteLength} bytes, over the server's max_payload less headers (${limit})`);
-      const h = natsHeaders();
-      h.set(H.schemaVersion, String(PAYLOAD_VERSION));
-      if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
-      // a consumer on this thread may take the payload instead of decoding these bytes
-      const withdraw = handoff.offer(subject, opts.msgId, payload, data);
-      try {
-        const ack = await bus.js.publish(subject, data, {
-          msgID: opts.msgId,
-          headers: h,
-          timeout: opts.timeoutMs ?? 5000,
-        });
-        return { seq: ack.seq, duplicate: ack.duplicate };
-      } catch (err) {
-        withdraw?.();
-        const message = (err as Error).message;
-        if (/max_payload|maximum payload/i.test(message))
-          throw new MessageTooLargeError(`publish to ${subject} failed: ${message}`);
-        // A full stream (discard-new), a stream leader away, NATS disconnected: back-pressure, retried.
-        throw new BusUnavailableError(`publish to ${subject} failed: ${message}`, { cause: err });
-      }
+    publish(subject, payload, opts) {
+      // inline (single process): not an async frame, so nothing of the caller's is kept while the chain runs
+      const inlined = opts.from && inline.call(subject, payload, { msgId: opts.msgId, ...(opts.traceparent ? { traceparent: opts.traceparent } : {}), from: opts.from });
+      return inlined ? inlined.then(inlineResult) : publishStored(subject, payload, opts);
     },
   };
+
+  async function publishStored(subject: string, payload: unknown, opts: PublishOptions): Promise<PublishResult> {
+    const data = opts.encoded ?? encodePayload(payload);
+    const limit = maxPayload() - HEADER_ALLOWANCE;
+    if (data.byteLength > limit)
+      throw new MessageTooLargeError(`message for ${subject} is ${data.byteLength} bytes, over the server's max_payload less headers (${limit})`);
+    const h = natsHeaders();
+    h.set(H.schemaVersion, String(PAYLOAD_VERSION));
+    if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
+    // a consumer on this thread may take the payload instead of decoding these bytes
+    const withdraw = handoff.offer(subject, opts.msgId, payload, data);
+    try {
+      const ack = await bus.js.publish(subject, data, {
+        msgID: opts.msgId,
+        headers: h,
+        timeout: opts.timeoutMs ?? 5000,
+      });
+      return { seq: ack.seq, duplicate: ack.duplicate };
+    } catch (err) {
+      withdraw?.();
+      const message = (err as Error).message;
+      if (/max_payload|maximum payload/i.test(message))
+        throw new MessageTooLargeError(`publish to ${subject} failed: ${message}`);
+      // A full stream (discard-new), a stream leader away, NATS disconnected: back-pressure, retried.
+      throw new BusUnavailableError(`publish to ${subject} failed: ${message}`, { cause: err });
+    }
+  }
 }
+
+const inlineResult = (): PublishResult => ({ seq: 0, duplicate: false, inline: true });
 
 /**
  * Publishes `items` as one message, or as several when one would not fit the server's
  * `max_payload`: `build(part)` makes the payload of a part, `msgId(k, count)` its id (stable
  * for the same input, so a redelivered input publishes the same ids). Parts keep item order.
  * An item that does not fit even alone is a MessageTooLargeError (permanent).
- * Resolves with the number of messages published.
+ * Resolves with the number of messages published. Called from a handler (`from`) on a subject whose
+ * consumer runs inline, the next stage's handler gets the whole payload instead (one "message").
  */
-export async function publishFitted<T>(
+export function publishFitted<T>(
+  publisher: Publisher,
+  subject: string,
+  items: readonly T[],
+  build: (part: readonly T[]) => unknown,
+  opts: { msgId: (index: number, count: number) => string; traceparent?: string; from?: HandlerContext },
+): Promise<number> {
+  // inline (single process): the next stage's handler gets the whole payload, nothing is
+  // serialised, and no frame here keeps the items while the chain runs
+  const inlined = opts.from && inline.runs(subject) && inline.call(subject, build(items), { msgId: opts.msgId(0, 1), ...(opts.traceparent ? { traceparent: opts.traceparent } : {}), from: opts.from });
+  return inlined ? inlined.then(() => 1) : publishParts(publisher, subject, items, build, opts);
+}
+
+async function publishParts<T>(
   publisher: Publisher,
   subject: string,
   items: readonly T[],

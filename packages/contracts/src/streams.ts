@@ -135,13 +135,18 @@ export function streamsFromEnv(env: Record<string, string | undefined>): StreamD
 }
 
 export const consumers = {
+  /**
+   * In the single process the silencer's and router's handlers may hand their output to the
+   * aggregator on the same thread (inline hops): their messages are then held like the
+   * aggregator's, hence the same bound. A silencer or router of its own holds only its concurrency.
+   */
   silencer: {
     stream: streams.ingested.name,
     durable: 'silencer',
     filterSubject: subjects.alertsIngested,
     ackWaitSeconds: 10,
     maxDeliver: -1,
-    maxAckPending: 1000,
+    maxAckPending: 50000,
   },
   router: {
     stream: streams.admitted.name,
@@ -149,7 +154,7 @@ export const consumers = {
     filterSubject: subjects.alertsAdmitted,
     ackWaitSeconds: 10,
     maxDeliver: -1,
-    maxAckPending: 1000,
+    maxAckPending: 50000,
   },
   /** The aggregator holds messages un-acked until the groups they feed are flushed. */
   aggregator: {
