@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { availableParallelism } from 'node:os';
-import { parseStandaloneEnv, placementFor, STAGE_NAMES } from './standalone.js';
+import { subjects } from '@nm/contracts';
+import { INLINE_HOPS, parseStandaloneEnv, placementFor, STAGE_NAMES } from './standalone.js';
 
 const base = { NM_SECRET_KEY: 'standalone-env-test-key' };
 
@@ -61,6 +62,21 @@ describe('parseStandaloneEnv', () => {
     expect(parseStandaloneEnv(base).NM_STANDALONE_HANDOFF).toBe('on');
     for (const v of ['on', 'off', 'verify'] as const) expect(parseStandaloneEnv({ ...base, NM_STANDALONE_HANDOFF: v }).NM_STANDALONE_HANDOFF).toBe(v);
     expect(() => parseStandaloneEnv({ ...base, NM_STANDALONE_HANDOFF: 'yes' })).toThrow(/^invalid environment: NM_STANDALONE_HANDOFF: /);
+  });
+
+  it('reads NM_STANDALONE_INLINE: on by default, or off', () => {
+    expect(parseStandaloneEnv(base).NM_STANDALONE_INLINE).toBe('on');
+    expect(parseStandaloneEnv({ ...base, NM_STANDALONE_INLINE: 'off' }).NM_STANDALONE_INLINE).toBe('off');
+    expect(() => parseStandaloneEnv({ ...base, NM_STANDALONE_INLINE: 'true' })).toThrow(/^invalid environment: NM_STANDALONE_INLINE: /);
+  });
+});
+
+describe('INLINE_HOPS', () => {
+  it('chains silencer → router → aggregator only: ingest → silencer and aggregator → senders stay durable', () => {
+    expect(INLINE_HOPS).toEqual([
+      { from: subjects.alertsIngested, to: subjects.alertsAdmitted },
+      { from: subjects.alertsAdmitted, to: subjects.alertsRouted },
+    ]);
   });
 });
 
