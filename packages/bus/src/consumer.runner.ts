@@ -54,7 +54,9 @@ export interface ConsumeOptions<T> {
    * The handler holds its message long (the aggregator, until the groups it fed are published):
    * the delivered bytes are let go once the handler has started (`ctx.input` is not set), and read
    * back from the stream by sequence if a failure needs them (re-validation, a dead letter). Only
-   * for work-queue streams, where a message stays stored until it is acknowledged.
+   * for work-queue streams, where a message stays stored until it is acknowledged. Also set, and
+   * `concurrency` raised to the holding one, for a consumer whose handler's output goes inline on
+   * this thread (`inline.ts`: its messages are held while the chain runs).
    */
   releaseBytes?: boolean;
   /** Dead letters go to nm.dlq.<dlqStage>. */
