@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { commonAnnotations, commonLabels, groupAlerts } from './group.js';
+import { labelSetString } from './labels.js';
 
 const a = (labels: Record<string, string>, annotations: Record<string, string> = {}) => ({ labels, annotations });
 
@@ -45,6 +46,41 @@ describe('groupAlerts', () => {
     expect(groups[0]!.alerts).toHaveLength(5);
   });
 
+  it('never merges alerts whose values only concatenate alike (separators and lengths inside values)', () => {
+    const tricky = [
+      a({ a: 'x:1', b: 'y' }),
+      a({ a: 'x', b: '1:y' }),
+      a({ a: '3:x', b: '' }),
+      a({ a: '', b: '3:x' }),
+      a({ a: '1:x0:', b: '' }),
+      a({ a: '1:x', b: '' }),
+      a({ a: 'x:1', b: 'y' }),
+    ];
+    const groups = groupAlerts(tricky, ['a', 'b']);
+    expect(groups.map((g) => [g.labels, g.alerts.length])).toEqual([
+      [{ a: 'x:1', b: 'y' }, 2],
+      [{ a: 'x', b: '1:y' }, 1],
+      [{ a: '3:x' }, 1],
+      [{ b: '3:x' }, 1],
+      [{ a: '1:x0:' }, 1],
+      [{ a: '1:x' }, 1],
+    ]);
+    expect(new Set(groups.map((g) => g.key)).size).toBe(groups.length);
+  });
+
+  it('follows the group labels it is given, also when a caller changes its list in place', () => {
+    const labels = ['alertname'];
+    expect(groupAlerts(alerts, labels)).toHaveLength(2);
+    labels.push('pod');
+    expect(groupAlerts(alerts, labels).map((g) => g.labels)).toEqual([
+      { alertname: 'A', pod: '1' },
+      { alertname: 'B' },
+      { alertname: 'A', pod: '2' },
+      { alertname: 'A' },
+    ]);
+    expect(groupAlerts(alerts, ['pod', 'alertname', 'pod'])).toHaveLength(4);
+  });
+
   it('returns no groups for no alerts', () => {
     expect(groupAlerts([], ['alertname'])).toEqual([]);
   });
@@ -62,5 +98,13 @@ describe('commonLabels / commonAnnotations', () => {
   it('requires presence in every alert', () => {
     expect(commonLabels([a({ x: '1' }), a({})])).toEqual({});
     expect(commonLabels([])).toEqual({});
+  });
+});
+
+describe('labelSetString', () => {
+  it('renders a label set as Alertmanager does: sorted by name, values quoted and escaped', () => {
+    expect(labelSetString({ namespace: 'ns', alertname: 'A' })).toBe('{alertname="A", namespace="ns"}');
+    expect(labelSetString({ b: 'say "hi"\n', a: '' })).toBe('{a="", b="say \\"hi\\"\\n"}');
+    expect(labelSetString({})).toBe('{}');
   });
 });

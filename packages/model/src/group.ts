@@ -16,20 +16,41 @@ export interface AlertGroup<A> {
  * alerts keep input order.
  */
 export function groupAlerts<A extends { labels: Labels }>(alerts: readonly A[], groupLabels: readonly string[] | undefined | null): Array<AlertGroup<A>> {
-  const names = [...new Set(groupLabels ?? [])].sort();
+  const names = sortedNames(groupLabels);
+  if (alerts.length === 1) return [groupOf(alerts[0]!, names)];
+  // Per alert only a cheap, unambiguous key of its values (each length-prefixed; missing and empty
+  // alike); a group's labels and its JSON key are built once, when the group is.
   const groups = new Map<string, AlertGroup<A>>();
   for (const alert of alerts) {
-    const labels: Record<string, string> = {};
+    let values = '';
     for (const n of names) {
-      const v = labelValue(alert.labels, n);
-      if (v !== undefined && v !== '') setLabel(labels, n, v);
+      const v = labelValue(alert.labels, n) ?? '';
+      values += `${v.length}:${v}`;
     }
-    const key = JSON.stringify(Object.entries(labels));
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = { key, labels, alerts: [] }));
-    group.alerts.push(alert);
+    const group = groups.get(values);
+    if (group) group.alerts.push(alert);
+    else groups.set(values, groupOf(alert, names));
   }
   return [...groups.values()];
+}
+
+/** A new group of `alert`: its labels of `names` (missing and empty left out), its key. */
+function groupOf<A extends { labels: Labels }>(alert: A, names: readonly string[]): AlertGroup<A> {
+  const labels: Record<string, string> = {};
+  for (const n of names) {
+    const v = labelValue(alert.labels, n);
+    if (v !== undefined && v !== '') setLabel(labels, n, v);
+  }
+  return { key: JSON.stringify(Object.entries(labels)), labels, alerts: [alert] };
+}
+
+/** The distinct group label names, sorted; the last list's are reused (callers pass the same settings again and again). */
+let last: { source: readonly string[]; names: readonly string[] } = { source: [], names: [] };
+function sortedNames(groupLabels: readonly string[] | undefined | null): readonly string[] {
+  const source = groupLabels ?? [];
+  if (source.length === last.source.length && source.every((n, i) => n === last.source[i])) return last.names;
+  last = { source: [...source], names: [...new Set(source)].sort() };
+  return last.names;
 }
 
 function common(maps: ReadonlyArray<Readonly<Record<string, string>> | undefined>): Record<string, string> {

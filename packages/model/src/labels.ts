@@ -1,6 +1,9 @@
 /** `{alertname="A", namespace="ns"}`: a label set rendered the way Alertmanager renders one, sorted by name. */
 export function labelSetString(labels: Readonly<Record<string, string>>): string {
-  return '{' + Object.keys(labels).sort().map((k) => `${k}=${JSON.stringify(labels[k])}`).join(', ') + '}';
+  const names = Object.keys(labels).sort();
+  let out = '{';
+  for (let i = 0; i < names.length; i++) out += `${i > 0 ? ', ' : ''}${names[i]!}=${JSON.stringify(labels[names[i]!])}`;
+  return `${out}}`;
 }
 
 /** A JSON object (not null, not an array). */
