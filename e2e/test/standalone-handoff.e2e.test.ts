@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { subjects } from '@nm/contracts';
 import { freePort, startNats, startRedis, startWebhookSink, waitFor, type PrivateNats, type PrivateRedis, type WebhookSink } from '@nm/testing';
 import { parseStandaloneEnv, startStandalone } from '@nm/standalone';
 import { docs, globalSilence, inhibitRule, notificationManager, webhookReceiver, type AggregationSpec } from './support/manifests.js';
@@ -141,8 +142,8 @@ describe('the single process hands payloads between its stages (NM_STANDALONE_HA
     expect(ingested).toBeGreaterThanOrEqual(5);
     if (inline === 'on') {
       expect([await consumed('router'), await consumed('aggregator')]).toEqual([0, 0]);
-      expect(await metricValue(ingestPort, 'nm_bus_inline_total', { subject: 'nm.alerts.admitted', outcome: 'ok' })).toBeGreaterThanOrEqual(5);
-      expect(await metricValue(ingestPort, 'nm_bus_inline_total', { subject: 'nm.alerts.routed', outcome: 'ok' })).toBeGreaterThanOrEqual(5);
+      expect(await metricValue(ingestPort, 'nm_bus_inline_total', { subject: subjects.alertsAdmitted, outcome: 'ok' })).toBeGreaterThanOrEqual(5);
+      expect(await metricValue(ingestPort, 'nm_bus_inline_total', { subject: subjects.alertsRouted, outcome: 'ok' })).toBeGreaterThanOrEqual(5);
       expect(await metricSum(ingestPort, 'nm_bus_inline_total', (l) => l.outcome === 'failed')).toBe(0);
     } else {
       expect(await consumed('router')).toBeGreaterThanOrEqual(5);

@@ -90,7 +90,7 @@ export class InlineHops {
    * comes from (`from`): the same delivery and attempt (the durable input message is theirs), the
    * published message's id as the message id. Undefined when no consumer of `subject` is inline.
    */
-  call(subject: string, payload: unknown, opts: { msgId: string; traceparent?: string; from: HandlerContext }): Promise<void> | undefined {
+  call(subject: string, payload: unknown, opts: { msgId: string; traceparent?: string | undefined; from: HandlerContext }): Promise<void> | undefined {
     const target = this.targets.get(subject);
     if (!target) return undefined;
     const { from } = opts;

@@ -22,11 +22,9 @@ export interface PublishOptions {
 }
 
 export interface PublishResult {
-  /** The stream sequence (0 when the payload went inline). */
+  /** The stream sequence (0 when the payload went inline: `PublishOptions.from`). */
   seq: number;
   duplicate: boolean;
-  /** The next stage's handler ran with the payload instead of a publish (`PublishOptions.from`). */
-  inline?: boolean;
 }
 
 export interface Publisher {
@@ -60,7 +58,7 @@ export function createPublisher(bus: BusConnection): Publisher {
     maxPayload,
     publish(subject, payload, opts) {
       // inline (single process): not an async frame, so nothing of the caller's is kept while the chain runs
-      const inlined = opts.from && inline.call(subject, payload, { msgId: opts.msgId, ...(opts.traceparent ? { traceparent: opts.traceparent } : {}), from: opts.from });
+      const inlined = opts.from && inline.call(subject, payload, { msgId: opts.msgId, traceparent: opts.traceparent, from: opts.from });
       return inlined ? inlined.then(inlineResult) : publishStored(subject, payload, opts);
     },
   };
@@ -93,7 +91,7 @@ export function createPublisher(bus: BusConnection): Publisher {
   }
 }
 
-const inlineResult = (): PublishResult => ({ seq: 0, duplicate: false, inline: true });
+const inlineResult = (): PublishResult => ({ seq: 0, duplicate: false });
 
 /**
  * Publishes `items` as one message, or as several when one would not fit the server's
@@ -112,7 +110,7 @@ export function publishFitted<T>(
 ): Promise<number> {
   // inline (single process): the next stage's handler gets the whole payload, nothing is
   // serialised, and no frame here keeps the items while the chain runs
-  const inlined = opts.from && inline.runs(subject) && inline.call(subject, build(items), { msgId: opts.msgId(0, 1), ...(opts.traceparent ? { traceparent: opts.traceparent } : {}), from: opts.from });
+  const inlined = opts.from && inline.runs(subject) && inline.call(subject, build(items), { msgId: opts.msgId(0, 1), traceparent: opts.traceparent, from: opts.from });
   return inlined ? inlined.then(() => 1) : publishParts(publisher, subject, items, build, opts);
 }
 
