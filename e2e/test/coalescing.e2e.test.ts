@@ -1,13 +1,17 @@
 /**
  * Coalescing under load (batch mode), over the real stack: a due group keeps collecting alerts
- * while its channel's notifications wait for a sender, and is flushed at once while the senders
- * have room. The threshold is lowered to 8 waiting notifications and the webhook sender delivers 2
- * at once, so both regimes are reached with a few dozen groups.
+ * while its channel's notifications wait for a sender, or while routed messages arrive late after
+ * ingest received them (a stage before the aggregator is behind), and is flushed at once while the
+ * senders have room and the input is on time. The threshold is lowered to 8 waiting notifications
+ * and the webhook sender delivers 2 at once, so every regime is reached with a few dozen groups.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { consumers } from '@nm/contracts';
 import { freePort, sleep, startWebhookSink, waitFor, type WebhookSink } from '@nm/testing';
 import { docs, notificationManager, webhookReceiver } from './support/manifests.js';
-import { metricValue } from './support/metrics.js';
+import { metricSum } from './support/metrics.js';
 import { startStack, type Stack, type WebhookNotification } from './support/stack.js';
 
 const GROUPS = 20;
@@ -40,7 +44,8 @@ describe('coalescing under load', () => {
     await sink?.close();
   });
 
-  const holds = (): Promise<number> => metricValue(metricsPort, 'nm_aggregator_coalesce_holds_total', { channel: 'webhook' });
+  const holds = (reason?: 'senders-behind' | 'input-late'): Promise<number> =>
+    metricSum(metricsPort, 'nm_aggregator_coalesce_holds_total', (l) => l.channel === 'webhook' && (reason === undefined || l.reason === reason));
   const delivered = (phase: string): Array<{ wave: string; alertname: string }[]> =>
     sink
       .accepted('/c')
@@ -71,12 +76,48 @@ describe('coalescing under load', () => {
       const alerts = notifications.flat().map((a) => `${a.alertname}/${a.wave}`);
       expect(alerts).toHaveLength(3 * GROUPS);
       expect(new Set(alerts).size).toBe(3 * GROUPS);
-      expect(await holds()).toBeGreaterThan(0);
+      expect(await holds('senders-behind')).toBeGreaterThan(0);
       // coalesced: fewer notifications than groups × waves, some carrying waves 2 and 3 together
       expect(notifications.length).toBeLessThan(3 * GROUPS);
       expect(notifications.some((n) => n.some((a) => a.wave === '2') && n.some((a) => a.wave === '3'))).toBe(true);
     } finally {
       sink.respondWith(undefined);
     }
+  });
+
+  it('holds due groups while routed messages arrive late, and the next alerts join them: every alert once', async () => {
+    const lateBefore = await holds('input-late');
+    // on time first: the aggregator's baseline delay
+    expect((await stack.postAlerts(wave('late', 1))).status).toBe(200);
+    await waitFor('wave 1 delivered', () => delivered('late').flat().length >= GROUPS, 30_000);
+    // the router is away while wave 2 is received: its messages wait in the admitted stream
+    await stack.kill9('router');
+    expect((await stack.postAlerts(wave('late', 2))).status).toBe(200);
+    await sleep(1500);
+    stack.start('router');
+    // wave 2 reaches the aggregator 1.5 s and more after its receipt; wave 3 is posted 300 ms after
+    // that, when wave 2's groups are due (100 ms wait): they are held, and wave 3 joins them
+    const nc = await connect({ servers: stack.nats.url });
+    try {
+      const jsm = await jetstreamManager(nc);
+      const { stream, durable } = consumers.router;
+      await waitFor('wave 2 routed', async () => {
+        const info = await jsm.consumers.info(stream, durable).catch(() => undefined);
+        return info !== undefined && info.delivered.consumer_seq > 0 && info.num_pending === 0 && info.num_ack_pending === 0;
+      }, 30_000, 20);
+    } finally {
+      await nc.close();
+    }
+    await sleep(300);
+    expect((await stack.postAlerts(wave('late', 3))).status).toBe(200);
+    await waitFor('every alert of the three waves delivered', () => delivered('late').flat().length >= 3 * GROUPS, 60_000);
+    await sleep(1000);
+    const notifications = delivered('late');
+    const alerts = notifications.flat().map((a) => `${a.alertname}/${a.wave}`);
+    expect(alerts).toHaveLength(3 * GROUPS);
+    expect(new Set(alerts).size).toBe(3 * GROUPS);
+    expect(await holds('input-late')).toBeGreaterThan(lateBefore);
+    // wave 2's groups carried wave 3's alerts (without the hold each wave is a notification of its own)
+    expect(notifications.filter((n) => n.some((a) => a.wave === '2') && n.some((a) => a.wave === '3')).length).toBeGreaterThan(GROUPS / 2);
   });
 });

@@ -81,6 +81,41 @@ describe('BatchAggregator', () => {
 
   });
 
+  it('coalesces while routed messages arrive late after their receipt, and counts why it held', async () => {
+    const metrics = new Metrics('t');
+    const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+      backlog: { of: () => 0 },
+      metrics,
+      limits: { coalesceBacklog: 32, coalesceMaxMs: 400, coalesceLagMs: 200 },
+    });
+    const late = (alerts: Alert[], msAgo: number): RoutedBatch => ({ ...batch(alerts), receivedAt: new Date(Date.now() - msAgo).toISOString() });
+    const t0 = Date.now();
+    const first = agg.handle(late([alert({ alertname: 'L', pod: '1' })], 0), { ...ctx, deliveryCount: 1 });
+    const second = agg.handle(late([alert({ alertname: 'L', pod: '2' })], 1_500), { ...ctx, deliveryCount: 1 });
+    await new Promise((r) => setTimeout(r, 150)); // past batchMaxWait: held while the input is late
+    expect(published).toHaveLength(0);
+    const third = agg.handle(late([alert({ alertname: 'L', pod: '3' })], 1_500), { ...ctx, deliveryCount: 1 });
+    await Promise.all([first, second, third]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(390);
+    expect(published.map((p) => p.alerts.length)).toEqual([3]);
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/nm_aggregator_coalesce_holds_total\{channel="webhook",reason="input-late"\} [1-9]/);
+    expect(text).not.toMatch(/reason="senders-behind"/);
+  });
+
+  it('does not count a redelivered message as late input', async () => {
+    // a hold would last a minute here: the test would time out
+    const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+      limits: { coalesceBacklog: 32, coalesceMaxMs: 60_000, coalesceLagMs: 200 },
+    });
+    const old = (alerts: Alert[], msAgo: number): RoutedBatch => ({ ...batch(alerts), receivedAt: new Date(Date.now() - msAgo).toISOString() });
+    await agg.handle(old([alert({ alertname: 'R', pod: '1' })], 0), { ...ctx, deliveryCount: 1 });
+    const t0 = Date.now();
+    await agg.handle(old([alert({ alertname: 'R', pod: '2' })], 120_000), { ...ctx, deliveryCount: 3, msgId: 'm-redelivered' });
+    expect(published).toHaveLength(2);
+    expect(Date.now() - t0).toBeLessThan(30_000);
+  }, 90_000);
+
   it('flushes after batchMaxWait as usual while the channel is not behind', async () => {
     // a hold would last a minute here: the test would time out
     const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {

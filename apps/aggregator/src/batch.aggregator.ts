@@ -15,6 +15,7 @@ import { activeSpan, type Logger, type Metrics, type SpanContext } from '@nm/tel
 import { notificationSpan } from './notification.span.js';
 import { groupDigest, memoryPublishedLog, publishedEntry, type PublishedLog } from './published.log.js';
 import { NO_BACKLOG, type Backlog } from './notify.backlog.js';
+import { InputLag } from './input.lag.js';
 
 export interface BatchSettings {
   groupLabels: readonly string[];
@@ -36,11 +37,17 @@ export interface AggregatorLimits {
   coalesceBacklog: number;
   /** The longest a group is held that way, counted from its first alert. */
   coalesceMaxMs: number;
+  /**
+   * Coalescing while the input is late: a due group also keeps collecting while routed messages
+   * arrive more than this many ms later after ingest received them than the lowest such delay of
+   * the last minute (the stages before the aggregator are behind; `InputLag`). 0 turns it off.
+   */
+  coalesceLagMs: number;
 }
 
 const FORGET_DELAY_MS = 10_000;
 
-export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000, coalesceBacklog: 32, coalesceMaxMs: 5_000 };
+export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000, coalesceBacklog: 32, coalesceMaxMs: 5_000, coalesceLagMs: 100 };
 
 interface OpenGroup {
   id: string;
@@ -91,6 +98,7 @@ export class BatchAggregator {
   private readonly recordFailures;
   private readonly throttled;
   private readonly held;
+  private readonly inputLag: InputLag;
   private readonly limits: AggregatorLimits;
   private readonly log: PublishedLog;
   /** Handlers waiting for room in the group map. */
@@ -107,6 +115,8 @@ export class BatchAggregator {
       publishedLog?: PublishedLog;
       /** Unfinished notifications per channel, for coalescing (default: none known, no coalescing). */
       backlog?: Backlog;
+      /** How late routed messages arrive, for coalescing (default: from `limits.coalesceLagMs`). */
+      inputLag?: InputLag;
     },
   ) {
     this.flushed = deps.metrics.counter('nm_aggregator_notifications_total', 'Notifications emitted, by channel', ['channel'] as const);
@@ -122,10 +132,11 @@ export class BatchAggregator {
     this.throttled = deps.metrics.counter('nm_aggregator_group_limit_waits_total', 'Messages that waited because the open-group limit was reached');
     this.held = deps.metrics.counter(
       'nm_aggregator_coalesce_holds_total',
-      'Times a due group kept collecting alerts because its channel\'s senders were behind (coalescing under load)',
-      ['channel'] as const,
+      'Times a due group kept collecting alerts (coalescing under load), by reason: senders-behind (its channel\'s notifications wait for a sender) or input-late (routed messages arrive late after ingest received them)',
+      ['channel', 'reason'] as const,
     );
     this.limits = { ...DEFAULT_AGGREGATOR_LIMITS, ...(deps.limits ?? {}) };
+    this.inputLag = deps.inputLag ?? new InputLag({ thresholdMs: this.limits.coalesceLagMs });
     this.log = deps.publishedLog ?? memoryPublishedLog();
   }
 
@@ -151,6 +162,7 @@ export class BatchAggregator {
   /** Groups the message's alerts; `published` settles when every group they joined was published. */
   private async add(batch: RoutedBatch, ctx: HandlerContext): Promise<{ published: Promise<void> }> {
     const settings = this.deps.settings();
+    if ((ctx.deliveryCount ?? 1) <= 1) this.inputLag.observe(batch.receivedAt);
     let done: ReadonlySet<string> = new Set();
     if (ctx.deliveryCount > 1) {
       try {
@@ -249,12 +261,20 @@ export class BatchAggregator {
     }
   }
 
-  /** A group's wait is over: flush it, or hold it a little longer while its channel's senders are behind. */
+  /**
+   * A group's wait is over: flush it, or hold it a little longer while its channel's senders are
+   * behind or its input arrives late (coalescing under load), at most `coalesceMaxMs` from its first alert.
+   */
   private due(group: OpenGroup): void {
     const { coalesceBacklog, coalesceMaxMs } = this.limits;
-    const backlog = coalesceBacklog > 0 ? (this.deps.backlog ?? NO_BACKLOG).of(group.receiver.channel) : 0;
-    if (backlog > coalesceBacklog && Date.now() - group.createdAt < coalesceMaxMs && this.groups.get(group.id) === group) {
-      this.held.inc({ channel: group.receiver.channel });
+    const reason =
+      coalesceBacklog > 0 && (this.deps.backlog ?? NO_BACKLOG).of(group.receiver.channel) > coalesceBacklog
+        ? 'senders-behind'
+        : this.inputLag.behind()
+          ? 'input-late'
+          : undefined;
+    if (reason && Date.now() - group.createdAt < coalesceMaxMs && this.groups.get(group.id) === group) {
+      this.held.inc({ channel: group.receiver.channel, reason });
       const step = Math.max(50, this.deps.settings().batchMaxWaitMs);
       group.timer = setTimeout(() => this.due(group), Math.min(step, Math.max(1, group.createdAt + coalesceMaxMs - Date.now())));
       return;

@@ -27,6 +27,8 @@ export interface AggregatorOptions {
   coalesceBacklog?: number;
   /** Batch mode: the longest a group is held that way, from its first alert (default 5000 ms). */
   coalesceMaxMs?: number;
+  /** Batch mode: a due group also keeps collecting while routed messages arrive more than this many ms late (default 100; 0 = off). */
+  coalesceLagMs?: number;
   /** Stateful mode: partitions of groups divided among replicas (default 32; the same on every replica). */
   partitions?: number;
   /** Stateful mode: partition lease (default 10 s): a dead replica's groups move within about this. */
@@ -47,6 +49,7 @@ export const AggregatorEnvSchema = z.object({
   NM_AGGREGATOR_MAX_GROUP_ALERTS: count.default(DEFAULT_AGGREGATOR_LIMITS.maxGroupAlerts),
   NM_AGGREGATOR_COALESCE_BACKLOG: z.coerce.number().int().min(0).default(DEFAULT_AGGREGATOR_LIMITS.coalesceBacklog),
   NM_AGGREGATOR_COALESCE_MAX_MS: count.max(600_000).default(DEFAULT_AGGREGATOR_LIMITS.coalesceMaxMs),
+  NM_AGGREGATOR_COALESCE_LAG_MS: z.coerce.number().int().min(0).max(600_000).default(DEFAULT_AGGREGATOR_LIMITS.coalesceLagMs),
   NM_AGGREGATOR_PARTITIONS: count.max(4096).default(STATEFUL_DEFAULTS.partitions),
   NM_AGGREGATOR_LEASE_MS: count.min(500).default(STATEFUL_DEFAULTS.leaseMs),
   NM_AGGREGATOR_TICK_MS: count.min(10).default(STATEFUL_DEFAULTS.tickMs),
@@ -60,6 +63,7 @@ export function aggregatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): 
     maxGroupAlerts: e.NM_AGGREGATOR_MAX_GROUP_ALERTS,
     coalesceBacklog: e.NM_AGGREGATOR_COALESCE_BACKLOG,
     coalesceMaxMs: e.NM_AGGREGATOR_COALESCE_MAX_MS,
+    coalesceLagMs: e.NM_AGGREGATOR_COALESCE_LAG_MS,
     partitions: e.NM_AGGREGATOR_PARTITIONS,
     leaseMs: e.NM_AGGREGATOR_LEASE_MS,
     tickMs: e.NM_AGGREGATOR_TICK_MS,
@@ -84,6 +88,7 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
       maxGroupAlerts: opts.maxGroupAlerts ?? DEFAULT_AGGREGATOR_LIMITS.maxGroupAlerts,
       coalesceBacklog: opts.coalesceBacklog ?? DEFAULT_AGGREGATOR_LIMITS.coalesceBacklog,
       coalesceMaxMs: opts.coalesceMaxMs ?? DEFAULT_AGGREGATOR_LIMITS.coalesceMaxMs,
+      coalesceLagMs: opts.coalesceLagMs ?? DEFAULT_AGGREGATOR_LIMITS.coalesceLagMs,
     },
     publishedLog: redisPublishedLog(rt.redis),
     backlog,

@@ -1,0 +1,90 @@
+import { describe, expect, it } from '@jest/globals';
+import { InputLag } from './input.lag.js';
+
+/** A clock the test moves; `received(msAgo)` is the ISO time of a receipt that long before now. */
+function clock(start = Date.parse('2026-12-01T00:00:00Z')) {
+  let t = start;
+  return {
+    now: () => t,
+    advance: (ms: number) => void (t += ms),
+    received: (msAgo: number) => new Date(t - msAgo).toISOString(),
+  };
+}
+
+describe('InputLag', () => {
+  it('is behind while recent arrivals are later than the threshold above the lowest delay seen', () => {
+    const c = clock();
+    const lag = new InputLag({ thresholdMs: 200, now: c.now });
+    expect(lag.behind()).toBe(false); // nothing arrived
+    lag.observe(c.received(5)); // the pipeline keeps up: 5 ms
+    expect(lag.behind()).toBe(false);
+    c.advance(100);
+    lag.observe(c.received(150));
+    expect(lag.excessMs()).toBe(145);
+    expect(lag.behind()).toBe(false); // 145 ms above the baseline: not more than 200
+    c.advance(100);
+    lag.observe(c.received(900));
+    expect(lag.excessMs()).toBe(895);
+    expect(lag.behind()).toBe(true);
+    c.advance(100);
+    lag.observe(c.received(20)); // a prompt arrival right after a late one: the backlog is still draining
+    expect(lag.behind()).toBe(true);
+    for (let i = 0; i < 11; i++) {
+      c.advance(100);
+      lag.observe(c.received(20)); // caught up: a second of prompt arrivals
+    }
+    expect(lag.behind()).toBe(false);
+  });
+
+  it('takes a constant clock offset between ingest and the aggregator as the baseline, in either direction', () => {
+    for (const offset of [5_000, -5_000]) {
+      const c = clock();
+      const lag = new InputLag({ thresholdMs: 200, now: c.now });
+      for (let i = 0; i < 10; i++) {
+        lag.observe(c.received(offset + 10 + i * 5)); // an ingest clock 5 s behind (or ahead) of this one
+        c.advance(50);
+      }
+      expect(lag.behind()).toBe(false);
+      lag.observe(c.received(offset + 600));
+      expect(lag.behind()).toBe(true);
+    }
+  });
+
+  it('is idle, not behind, when nothing arrived for recentMs', () => {
+    const c = clock();
+    const lag = new InputLag({ thresholdMs: 200, recentMs: 1000, now: c.now });
+    lag.observe(c.received(5));
+    lag.observe(c.received(2_000));
+    expect(lag.behind()).toBe(true);
+    c.advance(1001);
+    expect(lag.behind()).toBe(false);
+    expect(lag.excessMs()).toBe(0);
+  });
+
+  it('forgets the baseline after two windows, so a lasting shift of the delay stops counting as late', () => {
+    const c = clock();
+    const lag = new InputLag({ thresholdMs: 200, windowMs: 1000, now: c.now });
+    lag.observe(c.received(5));
+    c.advance(500);
+    lag.observe(c.received(800));
+    expect(lag.behind()).toBe(true);
+    // the delay stays at 800 ms: the baseline is the lowest of this and the previous window
+    for (let i = 0; i < 5; i++) {
+      c.advance(500);
+      lag.observe(c.received(800));
+    }
+    expect(lag.behind()).toBe(false);
+  });
+
+  it('ignores an unreadable receive time, and a threshold of 0 turns it off', () => {
+    const c = clock();
+    const lag = new InputLag({ thresholdMs: 200, now: c.now });
+    lag.observe('not a time');
+    expect(lag.behind()).toBe(false);
+    const off = new InputLag({ thresholdMs: 0, now: c.now });
+    off.observe(c.received(5));
+    off.observe(c.received(60_000));
+    expect(off.behind()).toBe(false);
+    expect(off.excessMs()).toBe(0);
+  });
+});

@@ -1,0 +1,83 @@
+/**
+ * How late the aggregator's input is: the time from ingest's receipt of a routed message's alerts
+ * (`receivedAt`) to their arrival here, above the lowest such delay seen in the last minute.
+ *
+ * While the pipeline keeps up, alerts reach the aggregator within milliseconds of their receipt.
+ * When the stages before it are behind (a burst larger than they take at once), alerts received
+ * together arrive spread over the backlog's drain: a group flushed at the end of its wait then
+ * becomes one notification of many, each for alerts that arrived a little later than the last,
+ * while its next alerts are already received and on their way. Batch aggregation reads
+ * {@link InputLag.behind} to hold such a group a little longer, the way it does while the senders
+ * are behind: the notification then carries what was received with it. In a split deployment the
+ * senders' backlog alone does not show this (a sender with its own CPU takes notifications at once
+ * while the stages before the aggregator, on the same machine, fall behind).
+ *
+ * The lowest delay of the last minute is the baseline, so a clock of the ingest pod that runs
+ * ahead or behind the aggregator's shifts it and not the decision. Only first deliveries count
+ * (a redelivered or replayed message is late by its retries, not by the pipeline), and only a
+ * recent arrival: when nothing arrived for `recentMs`, the input is idle, not late.
+ */
+export interface InputLagOptions {
+  /** Late by more than this (ms above the baseline) is behind; 0 turns the signal off. */
+  thresholdMs: number;
+  /** An arrival older than this says nothing about now (default 1,000 ms). */
+  recentMs?: number;
+  /** The baseline is the lowest delay of the current and the previous window of this length (default 30 s). */
+  windowMs?: number;
+  now?: () => number;
+}
+
+export class InputLag {
+  private readonly now: () => number;
+  private readonly recentMs: number;
+  private readonly windowMs: number;
+  /** The largest delay of the arrivals since `maxSince` (restarted when it is older than `recentMs`), and the last arrival. */
+  private recentMax = 0;
+  private maxSince = -Infinity;
+  private lastAt = -Infinity;
+  private windowStart = -Infinity;
+  private currentMin = Infinity;
+  private previousMin = Infinity;
+
+  constructor(private readonly opts: InputLagOptions) {
+    this.now = opts.now ?? Date.now;
+    this.recentMs = opts.recentMs ?? 1000;
+    this.windowMs = opts.windowMs ?? 30_000;
+  }
+
+  /** A routed message arrived whose alerts ingest received at `receivedAt` (an ISO time; an unreadable one is ignored). */
+  observe(receivedAt: string): void {
+    if (this.opts.thresholdMs <= 0) return;
+    const received = Date.parse(receivedAt);
+    if (!Number.isFinite(received)) return;
+    const now = this.now();
+    const lag = now - received;
+    if (now - this.windowStart >= this.windowMs) {
+      this.previousMin = now - this.windowStart >= 2 * this.windowMs ? Infinity : this.currentMin;
+      this.currentMin = Infinity;
+      this.windowStart = now;
+    }
+    if (lag < this.currentMin) this.currentMin = lag;
+    if (lag >= this.recentMax || now - this.maxSince > this.recentMs) {
+      this.recentMax = lag;
+      this.maxSince = now;
+    }
+    this.lastAt = now;
+  }
+
+  /**
+   * How late the latest arrivals were above the baseline, ms: the largest delay of an arrival of
+   * about the last `recentMs` (one late message among prompt ones counts: the backlog it came
+   * from is still draining); 0 when nothing arrived in the last `recentMs`.
+   */
+  excessMs(): number {
+    const now = this.now();
+    if (this.opts.thresholdMs <= 0 || now - this.lastAt > this.recentMs) return 0;
+    return Math.max(0, this.recentMax - Math.min(this.currentMin, this.previousMin));
+  }
+
+  /** Whether alerts arrive later than the threshold above the baseline (see the class comment). */
+  behind(): boolean {
+    return this.excessMs() > this.opts.thresholdMs;
+  }
+}
