@@ -20,56 +20,62 @@ const GROUPS = 20;
 const wave = (phase: string, n: number) =>
   Array.from({ length: GROUPS }, (_, g) => ({ labels: { alertname: `${phase}-${g}`, namespace: 'ns-c', wave: String(n) } }));
 
-describe('coalescing under load', () => {
-  let sink: WebhookSink;
-  let stack: Stack;
-  let metricsPort: number;
-
+/**
+ * A stack for one block of tests: the aggregator with `aggregatorEnv` (one coalescing rule at a
+ * time), a sink, and what the tests read of them.
+ */
+function coalescingStack(aggregatorEnv: Record<string, string>) {
+  const t = {} as { sink: WebhookSink; stack: Stack; metricsPort: number };
   beforeAll(async () => {
-    sink = await startWebhookSink();
-    metricsPort = await freePort();
-    stack = await startStack({
+    t.sink = await startWebhookSink();
+    t.metricsPort = await freePort();
+    t.stack = await startStack({
       manifests: {
         'nm.yaml': notificationManager({ batchMaxWait: '100ms', groupLabels: ['alertname'] }),
-        'r.yaml': docs(webhookReceiver('c', `${sink.url}/c`, { type: 'tenant', namespace: 'ns-c' })),
+        'r.yaml': docs(webhookReceiver('c', `${t.sink.url}/c`, { type: 'tenant', namespace: 'ns-c' })),
       },
       env: {
-        aggregator: { NM_AGGREGATOR_COALESCE_BACKLOG: '8', NM_HEALTH_PORT: String(metricsPort) },
+        aggregator: { ...aggregatorEnv, NM_HEALTH_PORT: String(t.metricsPort) },
         'sender-webhook': { NM_SENDER_CONCURRENCY: '2' },
       },
     });
   });
   afterAll(async () => {
-    await stack?.stop();
-    await sink?.close();
+    await t.stack?.stop();
+    await t.sink?.close();
   });
-
   const holds = (reason?: 'senders-behind' | 'input-late'): Promise<number> =>
-    metricSum(metricsPort, 'nm_aggregator_coalesce_holds_total', (l) => l.channel === 'webhook' && (reason === undefined || l.reason === reason));
+    metricSum(t.metricsPort, 'nm_aggregator_coalesce_holds_total', (l) => l.channel === 'webhook' && (reason === undefined || l.reason === reason));
   const delivered = (phase: string): Array<{ wave: string; alertname: string }[]> =>
-    sink
+    t.sink
       .accepted('/c')
       .map((r) => (r.body as WebhookNotification).alerts.map((a) => ({ wave: a.labels.wave!, alertname: a.labels.alertname! })))
       .filter((alerts) => alerts.some((a) => a.alertname.startsWith(`${phase}-`)));
+  return { t, holds, delivered };
+}
+
+describe('coalescing under load: while the senders are behind', () => {
+  // the input-late rule off: these holds are the senders' backlog's alone
+  const { t, holds, delivered } = coalescingStack({ NM_AGGREGATOR_COALESCE_BACKLOG: '8', NM_AGGREGATOR_COALESCE_LAG_MS: '0' });
 
   it('flushes every due group at once while nothing waits for a sender, however many fall due together', async () => {
     // 20 groups fall due in the same instant, more than the threshold, with no notification waiting:
     // each is flushed (the flushes go to senders that take them at once), none is held
-    expect((await stack.postAlerts(wave('idle', 1))).status).toBe(200);
+    expect((await t.stack.postAlerts(wave('idle', 1))).status).toBe(200);
     await waitFor('20 notifications', () => delivered('idle').length === GROUPS, 30_000);
     expect(await holds()).toBe(0);
   });
 
   it('holds due groups while notifications wait for a slow sender, and their next alerts join them: every alert once', async () => {
-    sink.respondWith(() => ({ status: 200, delayMs: 500 }));
+    t.sink.respondWith(() => ({ status: 200, delayMs: 500 }));
     try {
       // wave 1: 20 notifications for a sender that delivers 2 at once, 2 per second: most wait
-      expect((await stack.postAlerts(wave('busy', 1))).status).toBe(200);
+      expect((await t.stack.postAlerts(wave('busy', 1))).status).toBe(200);
       await sleep(400);
       // waves 2 and 3 fall due while they wait: held, and wave 3 joins wave 2's groups
-      expect((await stack.postAlerts(wave('busy', 2))).status).toBe(200);
+      expect((await t.stack.postAlerts(wave('busy', 2))).status).toBe(200);
       await sleep(300);
-      expect((await stack.postAlerts(wave('busy', 3))).status).toBe(200);
+      expect((await t.stack.postAlerts(wave('busy', 3))).status).toBe(200);
       await waitFor('every alert of the three waves delivered', () => delivered('busy').flat().length >= 3 * GROUPS, 60_000);
       await sleep(1000);
       const notifications = delivered('busy');
@@ -81,23 +87,28 @@ describe('coalescing under load', () => {
       expect(notifications.length).toBeLessThan(3 * GROUPS);
       expect(notifications.some((n) => n.some((a) => a.wave === '2') && n.some((a) => a.wave === '3'))).toBe(true);
     } finally {
-      sink.respondWith(undefined);
+      t.sink.respondWith(undefined);
     }
   });
+});
+
+describe('coalescing under load: while the input is late', () => {
+  // the senders' rule off: these holds are the input's delay's alone
+  const { t, holds, delivered } = coalescingStack({ NM_AGGREGATOR_COALESCE_BACKLOG: '0' });
 
   it('holds due groups while routed messages arrive late, and the next alerts join them: every alert once', async () => {
     const lateBefore = await holds('input-late');
     // on time first: the aggregator's baseline delay
-    expect((await stack.postAlerts(wave('late', 1))).status).toBe(200);
+    expect((await t.stack.postAlerts(wave('late', 1))).status).toBe(200);
     await waitFor('wave 1 delivered', () => delivered('late').flat().length >= GROUPS, 30_000);
     // the router is away while wave 2 is received: its messages wait in the admitted stream
-    await stack.kill9('router');
-    expect((await stack.postAlerts(wave('late', 2))).status).toBe(200);
+    await t.stack.kill9('router');
+    expect((await t.stack.postAlerts(wave('late', 2))).status).toBe(200);
     await sleep(1500);
-    stack.start('router');
+    t.stack.start('router');
     // wave 2 reaches the aggregator 1.5 s and more after its receipt; wave 3 is posted 300 ms after
     // that, when wave 2's groups are due (100 ms wait): they are held, and wave 3 joins them
-    const nc = await connect({ servers: stack.nats.url });
+    const nc = await connect({ servers: t.stack.nats.url });
     try {
       const jsm = await jetstreamManager(nc);
       const { stream, durable } = consumers.router;
@@ -109,7 +120,7 @@ describe('coalescing under load', () => {
       await nc.close();
     }
     await sleep(300);
-    expect((await stack.postAlerts(wave('late', 3))).status).toBe(200);
+    expect((await t.stack.postAlerts(wave('late', 3))).status).toBe(200);
     await waitFor('every alert of the three waves delivered', () => delivered('late').flat().length >= 3 * GROUPS, 60_000);
     await sleep(1000);
     const notifications = delivered('late');
