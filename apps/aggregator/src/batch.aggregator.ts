@@ -55,8 +55,10 @@ interface OpenGroup {
   groupKey: string;
   labels: Record<string, string>;
   alerts: Alert[];
-  alertIds: Set<string>;
-  /** The routed message (its `msgId`) each alert came from, to record what was published. */
+  /**
+   * The routed message (its `msgId`) each alert came from, to record what was published; its keys
+   * are the group's alert ids (a redelivered message re-adds none).
+   */
   origins: Map<string, string>;
   /** The span that handled each alert's routed message (tracing on only): the notification links to it. */
   traces: Map<string, SpanContext>;
@@ -218,7 +220,6 @@ export class BatchAggregator {
             groupKey,
             labels: g.labels,
             alerts: [],
-            alertIds: new Set(),
             origins: new Map(),
             traces: new Map(),
             externalURL: batch.externalURL,
@@ -233,8 +234,7 @@ export class BatchAggregator {
           this.open.set(this.groups.size);
         }
         for (const a of g.alerts) {
-          if (group.alertIds.has(a.id)) continue; // a redelivered message re-adds nothing
-          group.alertIds.add(a.id);
+          if (group.origins.has(a.id)) continue; // a redelivered message re-adds nothing
           group.origins.set(a.id, ctx.msgId);
           if (handling) group.traces.set(a.id, handling);
           group.alerts.push(a);
