@@ -14,8 +14,10 @@
  *
  * The lowest delay of the last minute is the baseline, so a clock of the ingest pod that runs
  * ahead or behind the aggregator's shifts it and not the decision. Only first deliveries count
- * (a redelivered or replayed message is late by its retries, not by the pipeline), and only a
- * recent arrival: when nothing arrived for `recentMs`, the input is idle, not late.
+ * (a redelivered message is late by its retries, not by the pipeline; a dead letter replayed
+ * through the pipeline is a new delivery and does count: groups due within about a second of its
+ * arrival wait until that second is over, at most for the coalescing limit), and only a recent
+ * arrival: when nothing arrived for `recentMs`, the input is idle, not late.
  */
 export interface InputLagOptions {
   /** Late by more than this (ms above the baseline) is behind; 0 turns the signal off. */
