@@ -119,6 +119,8 @@ describe('coalescing under load: while the input is late', () => {
     } finally {
       await nc.close();
     }
+    // what the aggregator reports of it (its last second's arrivals, above the on-time baseline)
+    expect(await metricSum(t.metricsPort, 'nm_aggregator_input_late_seconds')).toBeGreaterThan(0.5);
     await sleep(300);
     expect((await t.stack.postAlerts(wave('late', 3))).status).toBe(200);
     await waitFor('every alert of the three waves delivered', () => delivered('late').flat().length >= 3 * GROUPS, 60_000);

@@ -76,15 +76,16 @@ describe('InputLag', () => {
     expect(lag.behind()).toBe(false);
   });
 
-  it('ignores an unreadable receive time, and a threshold of 0 turns it off', () => {
+  it('ignores an unreadable receive time, and a threshold of 0 turns the signal off, not the measure', () => {
     const c = clock();
     const lag = new InputLag({ thresholdMs: 200, now: c.now });
     lag.observe('not a time');
     expect(lag.behind()).toBe(false);
+    expect(lag.excessMs()).toBe(0);
     const off = new InputLag({ thresholdMs: 0, now: c.now });
     off.observe(c.received(5));
     off.observe(c.received(60_000));
     expect(off.behind()).toBe(false);
-    expect(off.excessMs()).toBe(0);
+    expect(off.excessMs()).toBe(59_995);
   });
 });

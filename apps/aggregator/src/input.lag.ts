@@ -20,7 +20,7 @@
  * arrival: when nothing arrived for `recentMs`, the input is idle, not late.
  */
 export interface InputLagOptions {
-  /** Late by more than this (ms above the baseline) is behind; 0 turns the signal off. */
+  /** Late by more than this (ms above the baseline) is behind; 0 turns the signal off (the delay is still measured). */
   thresholdMs: number;
   /** An arrival older than this says nothing about now (default 1,000 ms). */
   recentMs?: number;
@@ -49,7 +49,6 @@ export class InputLag {
 
   /** A routed message arrived whose alerts ingest received at `receivedAt` (an ISO time; an unreadable one is ignored). */
   observe(receivedAt: string): void {
-    if (this.opts.thresholdMs <= 0) return;
     const received = Date.parse(receivedAt);
     if (!Number.isFinite(received)) return;
     const now = this.now();
@@ -74,12 +73,12 @@ export class InputLag {
    */
   excessMs(): number {
     const now = this.now();
-    if (this.opts.thresholdMs <= 0 || now - this.lastAt > this.recentMs) return 0;
+    if (now - this.lastAt > this.recentMs) return 0;
     return Math.max(0, this.recentMax - Math.min(this.currentMin, this.previousMin));
   }
 
-  /** Whether alerts arrive later than the threshold above the baseline (see the class comment). */
+  /** Whether alerts arrive later than the threshold above the baseline (see the class comment); never with a threshold of 0. */
   behind(): boolean {
-    return this.excessMs() > this.opts.thresholdMs;
+    return this.opts.thresholdMs > 0 && this.excessMs() > this.opts.thresholdMs;
   }
 }

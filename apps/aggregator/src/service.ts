@@ -7,6 +7,7 @@ import { parseEnv } from '@nm/telemetry';
 import { BatchAggregator, DEFAULT_AGGREGATOR_LIMITS, type BatchSettings } from './batch.aggregator.js';
 import { redisPublishedLog } from './published.log.js';
 import { NotifyBacklog } from './notify.backlog.js';
+import { InputLag } from './input.lag.js';
 import { GroupState } from './stateful/group.state.js';
 import { flushTimeMuting } from './stateful/muting.js';
 import { PartitionLeases } from './stateful/partition.leases.js';
@@ -78,6 +79,13 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
   };
   const backlog = NotifyBacklog.of(bus);
   backlog.start();
+  const inputLag = new InputLag({ thresholdMs: opts.coalesceLagMs ?? DEFAULT_AGGREGATOR_LIMITS.coalesceLagMs });
+  const unregisterLag = rt.metrics.scraped(
+    'nm_aggregator_input_late_seconds',
+    'Batch aggregation: how much later than usual (the lowest delay of the last minute) routed messages of the last second arrived after ingest received their alerts; 0 when on time or idle. Above NM_AGGREGATOR_COALESCE_LAG_MS due groups are held (input-late)',
+    [],
+    () => Promise.resolve([{ labels: {}, value: inputLag.excessMs() / 1000 }]),
+  );
   const aggregator = new BatchAggregator({
     publisher: rt.publisher,
     settings,
@@ -92,6 +100,7 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
     },
     publishedLog: redisPublishedLog(rt.redis),
     backlog,
+    inputLag,
   });
   const statefulSettings = (): StatefulSettings => {
     const s = effectiveSettings(rt.config.current().notificationManager);
@@ -140,6 +149,7 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
     stop: async () => {
       await reaper.stop();
       backlog.stop();
+      unregisterLag();
       const stopping = consumer.stop(15_000);
       await aggregator.flushAll();
       await stopping;
