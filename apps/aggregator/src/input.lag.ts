@@ -15,8 +15,8 @@
  * The lowest delay of the last minute is the baseline, so a clock of the ingest pod that runs
  * ahead or behind the aggregator's shifts it and not the decision. Only first deliveries count
  * (a redelivered message is late by its retries, not by the pipeline; a dead letter replayed
- * through the pipeline is a new delivery and does count: groups due within about a second of its
- * arrival wait until that second is over, at most for the coalescing limit), and only a recent
+ * through the pipeline is a new delivery and does count: groups due right after it wait until the
+ * next message on time arrives, or a second, at most for the coalescing limit), and only a recent
  * arrival: when nothing arrived for `recentMs`, the input is idle, not late.
  */
 export interface InputLagOptions {
@@ -33,9 +33,8 @@ export class InputLag {
   private readonly now: () => number;
   private readonly recentMs: number;
   private readonly windowMs: number;
-  /** The largest delay of the arrivals since `maxSince` (restarted when it is older than `recentMs`), and the last arrival. */
-  private recentMax = 0;
-  private maxSince = -Infinity;
+  /** The last arrival's delay, and when it arrived. */
+  private lastLag = 0;
   private lastAt = -Infinity;
   private windowStart = -Infinity;
   private currentMin = Infinity;
@@ -59,22 +58,18 @@ export class InputLag {
       this.windowStart = now;
     }
     if (lag < this.currentMin) this.currentMin = lag;
-    if (lag >= this.recentMax || now - this.maxSince > this.recentMs) {
-      this.recentMax = lag;
-      this.maxSince = now;
-    }
+    this.lastLag = lag;
     this.lastAt = now;
   }
 
   /**
-   * How late the latest arrivals were above the baseline, ms: the largest delay of an arrival of
-   * about the last `recentMs` (one late message among prompt ones counts: the backlog it came
-   * from is still draining); 0 when nothing arrived in the last `recentMs`.
+   * How late the last arrival was above the baseline, ms; 0 when nothing arrived in the last
+   * `recentMs`. (The largest delay of the last second instead held groups a second after the
+   * input had caught up, and cost more latency than it saved notifications: docs/performance.md.)
    */
   excessMs(): number {
-    const now = this.now();
-    if (now - this.lastAt > this.recentMs) return 0;
-    return Math.max(0, this.recentMax - Math.min(this.currentMin, this.previousMin));
+    if (this.now() - this.lastAt > this.recentMs) return 0;
+    return Math.max(0, this.lastLag - Math.min(this.currentMin, this.previousMin));
   }
 
   /** Whether alerts arrive later than the threshold above the baseline (see the class comment); never with a threshold of 0. */

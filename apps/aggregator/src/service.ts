@@ -82,7 +82,7 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
   const inputLag = new InputLag({ thresholdMs: opts.coalesceLagMs ?? DEFAULT_AGGREGATOR_LIMITS.coalesceLagMs });
   const unregisterLag = rt.metrics.scraped(
     'nm_aggregator_input_late_seconds',
-    'Batch aggregation: how much later than usual (the lowest delay of the last minute) routed messages of the last second arrived after ingest received their alerts; 0 when on time or idle. Above NM_AGGREGATOR_COALESCE_LAG_MS due groups are held (input-late)',
+    'Batch aggregation: how much later than usual (the lowest delay of the last minute) the last routed message arrived after ingest received its alerts; 0 when on time, or when none arrived in the last second. Above NM_AGGREGATOR_COALESCE_LAG_MS due groups are held (input-late)',
     [],
     () => Promise.resolve([{ labels: {}, value: inputLag.excessMs() / 1000 }]),
   );
