@@ -117,8 +117,6 @@ export class BatchAggregator {
       publishedLog?: PublishedLog;
       /** Unfinished notifications per channel, for coalescing (default: none known, no coalescing). */
       backlog?: Backlog;
-      /** How late routed messages arrive, for coalescing (default: from `limits.coalesceLagMs`). */
-      inputLag?: InputLag;
     },
   ) {
     this.flushed = deps.metrics.counter('nm_aggregator_notifications_total', 'Notifications emitted, by channel', ['channel'] as const);
@@ -138,7 +136,7 @@ export class BatchAggregator {
       ['channel', 'reason'] as const,
     );
     this.limits = { ...DEFAULT_AGGREGATOR_LIMITS, ...(deps.limits ?? {}) };
-    this.inputLag = deps.inputLag ?? new InputLag({ thresholdMs: this.limits.coalesceLagMs });
+    this.inputLag = new InputLag({ thresholdMs: this.limits.coalesceLagMs });
     this.log = deps.publishedLog ?? memoryPublishedLog();
   }
 
@@ -164,9 +162,11 @@ export class BatchAggregator {
   /** Groups the message's alerts; `published` settles when every group they joined was published. */
   private async add(batch: RoutedBatch, ctx: HandlerContext): Promise<{ published: Promise<void> }> {
     const settings = this.deps.settings();
-    if ((ctx.deliveryCount ?? 1) <= 1) this.inputLag.observe(batch.receivedAt);
+    const redelivered = ctx.deliveryCount > 1;
+    // a redelivered message is late by its retries, not by the stages before this one
+    if (!redelivered) this.inputLag.observe(batch.receivedAt);
     let done: ReadonlySet<string> = new Set();
-    if (ctx.deliveryCount > 1) {
+    if (redelivered) {
       try {
         done = await this.log.published(ctx.msgId);
       } catch (err) {
@@ -248,6 +248,11 @@ export class BatchAggregator {
     ctx.logger.debug({ groups: planned.length }, 'alerts added to groups');
     if (planned.length === 0) wait.resolve();
     return { published: waited };
+  }
+
+  /** How much later than usual the last routed message arrived after ingest received it, ms (`InputLag.excessMs`). */
+  inputLateMs(): number {
+    return this.inputLag.excessMs();
   }
 
   /** The message's groups were all published: its published pairs can be forgotten once it is acked. */

@@ -7,7 +7,6 @@ import { parseEnv } from '@nm/telemetry';
 import { BatchAggregator, DEFAULT_AGGREGATOR_LIMITS, type BatchSettings } from './batch.aggregator.js';
 import { redisPublishedLog } from './published.log.js';
 import { NotifyBacklog } from './notify.backlog.js';
-import { InputLag } from './input.lag.js';
 import { GroupState } from './stateful/group.state.js';
 import { flushTimeMuting } from './stateful/muting.js';
 import { PartitionLeases } from './stateful/partition.leases.js';
@@ -79,13 +78,6 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
   };
   const backlog = NotifyBacklog.of(bus);
   backlog.start();
-  const inputLag = new InputLag({ thresholdMs: opts.coalesceLagMs ?? DEFAULT_AGGREGATOR_LIMITS.coalesceLagMs });
-  const unregisterLag = rt.metrics.scraped(
-    'nm_aggregator_input_late_seconds',
-    'Batch aggregation: how much later than usual (the lowest delay of the last minute) the last routed message arrived after ingest received its alerts; 0 when on time, or when none arrived in the last second. Above NM_AGGREGATOR_COALESCE_LAG_MS due groups are held (input-late)',
-    [],
-    () => Promise.resolve([{ labels: {}, value: inputLag.excessMs() / 1000 }]),
-  );
   const aggregator = new BatchAggregator({
     publisher: rt.publisher,
     settings,
@@ -100,8 +92,13 @@ export async function startAggregator(rt: Runtime, opts: AggregatorOptions = {})
     },
     publishedLog: redisPublishedLog(rt.redis),
     backlog,
-    inputLag,
   });
+  const unregisterLag = rt.metrics.scraped(
+    'nm_aggregator_input_late_seconds',
+    'Batch aggregation: how much later than usual (the lowest delay of the last minute) the last routed message arrived after ingest received its alerts; 0 when on time, or when none arrived in the last second. Above NM_AGGREGATOR_COALESCE_LAG_MS due groups are held (input-late)',
+    [],
+    () => Promise.resolve([{ labels: {}, value: aggregator.inputLateMs() / 1000 }]),
+  );
   const statefulSettings = (): StatefulSettings => {
     const s = effectiveSettings(rt.config.current().notificationManager);
     return { groupLabels: s.groupLabels, batchMaxSize: s.batchMaxSize, ...s.aggregation };
