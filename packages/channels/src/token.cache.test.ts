@@ -95,7 +95,7 @@ describe('RedisTokenCache (two replicas, private redis-server)', () => {
     const started = Date.now();
     expect(await b.get('k', c.fetch)).toBe('tok-1');
     // a lock left behind would make b wait for its 10 s lifetime
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(5000);
     await a.invalidate('k', 'stale');
     expect(await b.get('k', c.fetch)).toBe('tok-1');
     await a.invalidate('k', 'tok-1');
