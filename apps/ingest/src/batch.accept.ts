@@ -197,7 +197,14 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
     }
     published.inc({ result: 'ok' }, chunks.length);
     requestSpan(req)?.setAttributes({ 'nm.receipt_id': receiptId, 'nm.alerts': prepared.accepted, 'nm.messages': chunks.length });
-    for (const a of chunks.flat()) received.inc({ status: a.status });
+    let resolved = 0;
+    let total = 0;
+    for (const chunk of chunks) {
+      total += chunk.length;
+      for (const a of chunk) if (a.status === 'resolved') resolved += 1;
+    }
+    if (total > resolved) received.inc({ status: 'firing' }, total - resolved);
+    if (resolved > 0) received.inc({ status: 'resolved' }, resolved);
     if (claimed && dedup && deps.receipts) {
       await deps.receipts.markDone(dedup.key, receiptId, bodyHash).catch((err: unknown) => {
         if (!(err instanceof ReceiptStoreUnavailableError)) throw err;

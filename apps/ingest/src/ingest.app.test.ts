@@ -25,10 +25,11 @@ function setup(
       return Promise.resolve({ seq: published.length, duplicate: false });
     },
   };
+  const metrics = new Metrics('t');
   const app = createIngestApp({
     publisher,
     logger: createLogger('t', 'silent'),
-    metrics: new Metrics('t'),
+    metrics,
     health: createHealth(),
     snapshot: () => emptySnapshot(1),
     maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
@@ -42,7 +43,7 @@ function setup(
         }),
     now: () => new Date('2026-11-22T10:00:00Z'),
   });
-  return { app, published };
+  return { app, published, metrics };
 }
 
 const alert = (labels: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ labels, annotations: { message: 'm' }, ...extra });
@@ -120,8 +121,8 @@ describe('POST /api/v2/alerts validation table', () => {
     expect((await request(app).post('/api/v2/alerts').send('{nope')).status).toBe(400);
   });
 
-  it('keeps every field, computes the fingerprint, defaults cluster, and derives status', async () => {
-    const { app, published } = setup();
+  it('keeps every field, computes the fingerprint, defaults cluster, and derives status (counted by status)', async () => {
+    const { app, published, metrics } = setup();
     const body = {
       receiver: 'am',
       externalURL: 'http://am:9093',
@@ -146,6 +147,11 @@ describe('POST /api/v2/alerts validation table', () => {
     });
     expect(b).toMatchObject({ status: 'resolved', fingerprint: '0123456789abcdef', endsAt: '2026-11-22T09:30:00Z' });
     expect(a!.id).not.toBe(b!.id);
+    const received = (await metrics.registry.getSingleMetric('nm_ingest_alerts_received_total')!.get()).values;
+    expect(received.map((v) => [v.labels['status'], v.value]).sort()).toEqual([
+      ['firing', 1],
+      ['resolved', 1],
+    ]);
   });
 
   it('every POST is a new receipt: batch id, message ids and alert ids derive from a random receipt id', async () => {

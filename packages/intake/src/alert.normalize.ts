@@ -109,7 +109,10 @@ function receiptSeed(receiptId: string): [number, number] {
   return [d.readUInt32BE(0), d.readUInt32BE(4)];
 }
 
-const hex8 = (n: number): string => n.toString(16).padStart(8, '0');
+/** Two hex digits of each byte value. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+/** 8 hex digits of an unsigned 32-bit integer (a table lookup per byte: the ids are made per alert). */
+const hex8 = (n: number): string => HEX_BYTE[n >>> 24]! + HEX_BYTE[(n >>> 16) & 0xff]! + HEX_BYTE[(n >>> 8) & 0xff]! + HEX_BYTE[n & 0xff]!;
 
 function idFrom(seed: readonly [number, number], index: number): string {
   // each half is a bijection of the index: two alerts of one request never share an id
@@ -124,10 +127,15 @@ export function alertId(receiptId: string, index: number): string {
   return idFrom(receiptSeed(receiptId), index);
 }
 
-/** The batch's alerts with their ids for receipt `receiptId`. */
+/**
+ * The batch's alerts with their ids for receipt `receiptId`, assigned in place (the batch's alert
+ * objects are its own, made by the normalisation; a later call with another receipt id re-assigns them).
+ */
 export function withReceipt(batch: NormalizedBatch, receiptId: string): Alert[] {
   const seed = receiptSeed(receiptId);
-  return batch.alerts.map((a, k) => ({ ...a, id: idFrom(seed, batch.indexes[k] ?? k) }));
+  const { alerts, indexes } = batch;
+  for (let k = 0; k < alerts.length; k++) alerts[k]!.id = idFrom(seed, indexes[k] ?? k);
+  return alerts;
 }
 
 /** UTF-8 bytes of `s`, counted only when it could exceed `limit` (a code unit is at most 3 bytes). */
@@ -163,21 +171,48 @@ function sizeProblems(path: string, labels: Record<string, string>, annotations:
 
 const HEX16 = /^[0-9a-f]{16}$/;
 
-function stringMap(v: unknown, path: string, problems: string[]): Record<string, string> | undefined {
+/**
+ * A copy of an object of string values (`dropEmpty`: without the empty ones, as Alertmanager drops
+ * empty label values), or undefined with the first problem. Built by adding keys, never deleting
+ * them, so the copy keeps V8's fast object layout.
+ */
+function stringMap(v: unknown, path: string, problems: string[], dropEmpty = false): Record<string, string> | undefined {
   if (v === undefined || v === null) return {};
   if (!isRecord(v)) {
     problems.push(`${path}: must be an object of string values`);
     return undefined;
   }
   const out: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v)) {
+  const keys = Object.keys(v);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const val = v[k];
     if (typeof val !== 'string') {
       problems.push(`${path}.${k}: must be a string, got ${val === null ? 'null' : typeof val}`);
       return undefined;
     }
+    if (dropEmpty && val === '') continue;
     setLabel(out, k, val); // a key named __proto__ is data here, kept like any other
   }
   return out;
+}
+
+/** Fields of a postable alert that the normalisation sets itself; any other field is kept as it came. */
+const OWN_FIELDS = new Set(['status', 'labels', 'annotations', 'startsAt', 'endsAt', 'fingerprint', 'id', 'receivedAt']);
+
+/**
+ * Whether the item has fields besides the normalised ones, other than a leading `generatorURL`
+ * string (the common shape, built directly; the rest is kept in the order it came).
+ */
+function hasExtraFields(item: Record<string, unknown>): boolean {
+  const keys = Object.keys(item);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (OWN_FIELDS.has(k)) continue;
+    if (k === 'generatorURL' && typeof item.generatorURL === 'string') continue;
+    return true;
+  }
+  return false;
 }
 
 function time(v: unknown, path: string, problems: string[]): string | undefined | null {
@@ -297,7 +332,7 @@ export function normalizeAlertItems(
         return;
       }
     }
-    const labels = stringMap(item.labels, `${path}.labels`, mine);
+    const labels = stringMap(item.labels, `${path}.labels`, mine, true);
     const annotations = stringMap(item.annotations, `${path}.annotations`, mine);
     const startsAt = time(item.startsAt, `${path}.startsAt`, mine);
     const endsAt = time(item.endsAt, `${path}.endsAt`, mine);
@@ -309,15 +344,18 @@ export function normalizeAlertItems(
         (typeof item.fingerprint !== 'string' || !HEX16.test(item.fingerprint)))
       mine.push(`${path}.fingerprint: must be 16 lowercase hex digits`);
     if (labels) {
-      for (const k of Object.keys(labels)) if (labels[k] === '') delete labels[k];
-      if (Object.keys(labels).length === 0) mine.push(`${path}.labels: must have at least one non-empty label`);
-      for (const k of Object.keys(labels)) if (k === '') mine.push(`${path}.labels: label names must not be empty`);
+      // empty values were left out of the copy
+      const names = Object.keys(labels);
+      if (names.length === 0) mine.push(`${path}.labels: must have at least one non-empty label`);
+      for (const k of names) if (k === '') mine.push(`${path}.labels: label names must not be empty`);
     }
     if (typeof startsAt === 'string' && typeof endsAt === 'string' && !isZero(endsAt) && Date.parse(endsAt) < Date.parse(startsAt))
       mine.push(`${path}.endsAt: must not be before startsAt`);
     const sizes = labels && annotations ? sizeProblems(path, labels, annotations, limits) : [];
-    if (sizes.length > 0) overLimit += 1;
-    mine.push(...sizes);
+    if (sizes.length > 0) {
+      overLimit += 1;
+      mine.push(...sizes);
+    }
     if (mine.length > 0 || !labels || !annotations || startsAt === null || endsAt === null) {
       problems.push(...mine);
       return;
@@ -328,16 +366,28 @@ export function normalizeAlertItems(
     const end = endsAt ?? ZERO_TIME;
     const resolved =
       item.status === 'resolved' || (item.status === undefined && !isZero(end) && Date.parse(end) <= now.getTime());
-    const { status: _s, labels: _l, annotations: _a, startsAt: _st, endsAt: _e, fingerprint: _f, id: _id, receivedAt: _r, ...rest } = item;
     indexes.push(i);
+    const status = resolved ? 'resolved' : 'firing';
+    const starts = startsAt ?? (isZero(end) ? receivedAt : end);
+    const ends = resolved ? (isZero(end) ? receivedAt : end) : end;
+    if (!hasExtraFields(item)) {
+      // the common shape, in the same field order as below (a generatorURL comes first, where the rest puts it)
+      alerts.push(
+        typeof item.generatorURL === 'string'
+          ? { generatorURL: item.generatorURL, id: '', status, labels, annotations, startsAt: starts, endsAt: ends, fingerprint: fp, receivedAt }
+          : { id: '', status, labels, annotations, startsAt: starts, endsAt: ends, fingerprint: fp, receivedAt },
+      );
+      return;
+    }
+    const { status: _s, labels: _l, annotations: _a, startsAt: _st, endsAt: _e, fingerprint: _f, id: _id, receivedAt: _r, ...rest } = item;
     alerts.push({
       ...rest,
       id: '',
-      status: resolved ? 'resolved' : 'firing',
+      status,
       labels,
       annotations,
-      startsAt: startsAt ?? (isZero(end) ? receivedAt : end),
-      endsAt: resolved ? (isZero(end) ? receivedAt : end) : end,
+      startsAt: starts,
+      endsAt: ends,
       ...(typeof item.generatorURL === 'string' ? { generatorURL: item.generatorURL } : {}),
       fingerprint: fp,
       receivedAt,

@@ -35,6 +35,36 @@ describe('normalizeAlertItems', () => {
   });
 });
 
+describe('normalizeAlertItems: the fields of an alert', () => {
+  const items = [
+    { labels: { alertname: 'A', empty: '', b: 'x' }, generatorURL: 'http://prom/g', annotations: { m: '' } },
+    { value: '42', labels: { alertname: 'A' }, generatorURL: 'http://prom/g', startsAt: '2024-05-01T09:00:00Z' },
+    { labels: { alertname: 'A' }, generatorURL: null },
+    { labels: { alertname: 'A', '': 'v' } },
+    { labels: { empty: '' } },
+  ];
+
+  it('keeps every field in the order it came, the normalised ones after the others, and drops empty label values', () => {
+    const r = normalizeAlertItems(items, { now, cluster: 'c' });
+    expect(r.problems).toEqual(['[3].labels: label names must not be empty', '[4].labels: must have at least one non-empty label']);
+    const [common, extra, nullUrl] = r.alerts;
+    const normalised = ['id', 'status', 'labels', 'annotations', 'startsAt', 'endsAt', 'fingerprint', 'receivedAt'];
+    expect(Object.keys(common!)).toEqual(['generatorURL', ...normalised]);
+    expect(common!.labels).toEqual({ alertname: 'A', b: 'x', cluster: 'c' });
+    expect(Object.keys(common!.labels)).toEqual(['alertname', 'b', 'cluster']);
+    expect(common!.annotations).toEqual({ m: '' });
+    expect(Object.keys(extra!)).toEqual(['value', 'generatorURL', ...normalised]);
+    expect(extra).toMatchObject({ value: '42', generatorURL: 'http://prom/g', startsAt: '2024-05-01T09:00:00Z' });
+    expect(Object.keys(nullUrl!)).toEqual(['generatorURL', ...normalised]);
+    expect(nullUrl!.generatorURL).toBeNull();
+  });
+
+  it('fingerprints the label set without the empty values', () => {
+    const [withEmpty, without] = normalizeAlertItems([items[0], { labels: { alertname: 'A', b: 'x' } }], { now, cluster: 'c' }).alerts;
+    expect(withEmpty!.fingerprint).toBe(without!.fingerprint);
+  });
+});
+
 describe('publishIngested', () => {
   it('publishes one IngestedBatch per chunk to nm.alerts.ingested with <receipt>-<chunk> message ids', async () => {
     const sent: Array<{ subject: string; payload: unknown; opts: PublishOptions }> = [];
@@ -94,6 +124,11 @@ describe('alert ids', () => {
     expect([...ids].filter((id) => !/^[0-9a-f]{16}$/.test(id))).toEqual([]);
     expect(alertId(a, 7)).toBe(alertId(a, 7));
     for (let i = 0; i < 1000; i++) expect(ids.has(alertId(b, i))).toBe(false);
+  });
+
+  it('are the same in every version (replicas of two versions re-publishing one receipt must agree)', () => {
+    const receipt = '0123456789abcdef0123456789abcdef';
+    expect([0, 1, 199].map((i) => alertId(receipt, i))).toEqual(['1372251463fcfcf4', '73779d796df81a42', '73b426be7c0f8f4b']);
   });
 
   it('withReceipt gives each alert the id of its place in the request', () => {

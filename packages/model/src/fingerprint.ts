@@ -1,37 +1,59 @@
 const encoder = new TextEncoder();
-const TWO_32 = 4294967296;
 
 /**
  * Alertmanager's alert fingerprint (reference alertmanager.md §2.1): 64-bit FNV-1a over the
  * label names sorted byte-wise, each name and value followed by a 0xFF byte; rendered as 16
- * lowercase hex digits. The 64-bit state is kept in two unsigned 32-bit halves so every
- * intermediate product stays exact in a double (no BigInt on the hot path).
+ * lowercase hex digits. No BigInt on the hot path (see the limbs below).
  */
 export function fingerprint(labels: Readonly<Record<string, string>>): string {
-  // Offset basis 0xcbf29ce484222325; every step inline, on locals (the hot path of ingest).
-  let hi = 0xcbf29ce4;
-  let lo = 0x84222325;
-  const names = Object.keys(labels).sort(compareBytes);
+  // The 64-bit state in four 16-bit limbs (v0 lowest), so that every product stays a small integer:
+  // state *= 0x100000001b3 is state * 0x1b3 + (state << 40), and << 40 moves v0 and v1 into v2 and v3.
+  // Offset basis 0xcbf29ce484222325. Every step inline, on locals (the hot path of ingest).
+  let v0 = 0x2325;
+  let v1 = 0x8422;
+  let v2 = 0x9ce4;
+  let v3 = 0xcbf2;
+  const names = Object.keys(labels);
+  if (names.length > 1) names.sort(compareBytes);
   for (let k = 0; k < 2 * names.length; k++) {
     const name = names[k >> 1]!;
     const s = (k & 1) === 0 ? name : labels[name]!;
-    // the UTF-8 bytes of s (ASCII straight from its code units, anything else through the encoder), then 0xFF
-    const utf8 = NON_ASCII.test(s) ? encoder.encode(s) : undefined;
-    const n = utf8 ? utf8.length : s.length;
-    for (let i = 0; i <= n; i++) {
-      const byte = i === n ? 0xff : utf8 ? utf8[i]! : s.charCodeAt(i);
-      // state ^= byte; state *= 0x100000001b3 = state * 0x1b3 + (state << 40)   (mod 2^64)
-      lo = (lo ^ byte) >>> 0;
-      const loProduct = lo * 0x1b3; // < 2^41: exact
-      const newLo = loProduct >>> 0;
-      hi = (Math.imul(hi, 0x1b3) + (loProduct - newLo) / TWO_32 + (lo << 8)) >>> 0;
-      lo = newLo;
+    const n = s.length;
+    let i = 0;
+    // ASCII straight from the code units; from the first other one on, the UTF-8 bytes of the rest
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) break;
+      v0 ^= c;
+      const t0 = v0 * 0x1b3;
+      const t1 = v1 * 0x1b3 + (t0 >>> 16);
+      const t2 = v2 * 0x1b3 + (v0 << 8) + (t1 >>> 16);
+      v3 = (v3 * 0x1b3 + (v1 << 8) + (t2 >>> 16)) & 0xffff;
+      v0 = t0 & 0xffff;
+      v1 = t1 & 0xffff;
+      v2 = t2 & 0xffff;
+    }
+    const rest = i < n ? encoder.encode(s.slice(i)) : NO_BYTES;
+    // the rest's bytes, then 0xFF
+    for (let j = 0; j <= rest.length; j++) {
+      v0 ^= j === rest.length ? 0xff : rest[j]!;
+      const t0 = v0 * 0x1b3;
+      const t1 = v1 * 0x1b3 + (t0 >>> 16);
+      const t2 = v2 * 0x1b3 + (v0 << 8) + (t1 >>> 16);
+      v3 = (v3 * 0x1b3 + (v1 << 8) + (t2 >>> 16)) & 0xffff;
+      v0 = t0 & 0xffff;
+      v1 = t1 & 0xffff;
+      v2 = t2 & 0xffff;
     }
   }
-  return hi.toString(16).padStart(8, '0') + lo.toString(16).padStart(8, '0');
+  return hex16(v3) + hex16(v2) + hex16(v1) + hex16(v0);
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NO_BYTES = new Uint8Array(0);
+/** Two hex digits of each byte value. */
+const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const hex16 = (v: number): string => HEX_BYTE[v >>> 8]! + HEX_BYTE[v & 0xff]!;
+
 
 /** Byte-wise (UTF-8) order, which is Go's string order; it equals code-point order. */
 function compareBytes(a: string, b: string): number {

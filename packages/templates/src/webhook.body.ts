@@ -16,8 +16,8 @@ export interface WebhookBodyInput {
 export interface WebhookAlert {
   readonly id: string;
   readonly status: 'firing' | 'resolved';
-  readonly labels: Record<string, string>;
-  readonly annotations: Record<string, string>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
   readonly startsAt: string;
   readonly endsAt: string;
   readonly generatorURL: string;
@@ -48,31 +48,40 @@ export interface WebhookBody {
 const INTERNAL_FIELDS = new Set(['receivedAt']);
 const STANDARD_FIELDS = new Set(['id', 'status', 'labels', 'annotations', 'startsAt', 'endsAt', 'generatorURL', 'fingerprint', 'notificationTime']);
 
-function extras(alert: TemplateAlert): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(alert)) {
-    if (!STANDARD_FIELDS.has(k) && !INTERNAL_FIELDS.has(k) && k !== '__proto__') out[k] = v;
+/** The alert's fields besides the standard and internal ones (undefined when it has none, the common case). */
+function extras(alert: TemplateAlert): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  const keys = Object.keys(alert);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (STANDARD_FIELDS.has(k) || INTERNAL_FIELDS.has(k) || k === '__proto__') continue;
+    (out ??= {})[k] = (alert as unknown as Record<string, unknown>)[k];
   }
   return out;
 }
 
-/** Builds the default webhook body object; the caller serialises it. */
+/**
+ * Builds the default webhook body object; the caller serialises it. Its alerts' `labels` and
+ * `annotations` are the input alerts' own objects (not copies): the body is meant to be serialised,
+ * not changed.
+ */
 export function webhookBody(input: WebhookBodyInput): WebhookBody {
   const notificationTime = (input.notificationTime ?? new Date()).toISOString();
-  const alerts = input.alerts.map(
-    (a): WebhookAlert => ({
+  const alerts = input.alerts.map((a): WebhookAlert => {
+    const alert: WebhookAlert = {
       id: a.id ?? '',
       status: a.status === 'resolved' ? 'resolved' : 'firing',
-      labels: { ...a.labels },
-      annotations: { ...a.annotations },
+      labels: a.labels,
+      annotations: a.annotations,
       startsAt: a.startsAt,
       endsAt: a.endsAt,
       generatorURL: a.generatorURL ?? '',
       fingerprint: a.fingerprint ?? '',
       notificationTime,
-      ...extras(a),
-    }),
-  );
+    };
+    const more = extras(a);
+    return more ? { ...alert, ...more } : alert;
+  });
   const allResolved = alerts.length > 0 && alerts.every((a) => a.status === 'resolved');
   return {
     receiver: input.receiver.name,
