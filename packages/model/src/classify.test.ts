@@ -102,3 +102,15 @@ describe('effectiveSettings', () => {
     expect(effectiveSettings(nm({ groupLabels: [] })).groupLabels).toEqual([]);
   });
 });
+
+describe('effectiveSettings', () => {
+  it('answers the same settings for the same NotificationManager object, and new ones for a new object', () => {
+    const first = nm({}, 'user');
+    const settings = effectiveSettings(first);
+    expect(effectiveSettings(first)).toBe(settings);
+    const changed = nm({}, 'namespace');
+    expect(effectiveSettings(changed).tenantKey).toBe('namespace');
+    expect(effectiveSettings(first).tenantKey).toBe('user');
+    expect(effectiveSettings(undefined).tenantKey).toBe('namespace');
+  });
+});

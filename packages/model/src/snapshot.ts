@@ -121,6 +121,17 @@ export const CLUSTER_NAME_ANNOTATION = 'notification.kubesphere.io/cluster-name'
  * rather than throwing, so a decision never fails on a value that slipped through.
  */
 export function effectiveSettings(nm?: NotificationManager): EffectiveSettings {
+  // asked per message and per group on the hot paths, for the same NotificationManager until the
+  // configuration changes: the last answer is kept (callers read it, never change it)
+  if (lastSettings && lastSettings.nm === nm) return lastSettings.settings;
+  const settings = computeSettings(nm);
+  lastSettings = { nm, settings };
+  return settings;
+}
+
+let lastSettings: { nm: NotificationManager | undefined; settings: EffectiveSettings } | undefined;
+
+function computeSettings(nm?: NotificationManager): EffectiveSettings {
   const agg = nm?.spec.aggregation;
   const aggregation: AggregationSettings = {
     mode: agg?.mode ?? DEFAULTS.aggregation.mode,
