@@ -121,15 +121,20 @@ export const CLUSTER_NAME_ANNOTATION = 'notification.kubesphere.io/cluster-name'
  * rather than throwing, so a decision never fails on a value that slipped through.
  */
 export function effectiveSettings(nm?: NotificationManager): EffectiveSettings {
-  // asked per message and per group on the hot paths, for the same NotificationManager until the
-  // configuration changes: the last answer is kept (callers read it, never change it)
-  if (lastSettings && lastSettings.nm === nm) return lastSettings.settings;
-  const settings = computeSettings(nm);
-  lastSettings = { nm, settings };
+  // asked per message and per group on the hot paths, for the same NotificationManager object until
+  // the configuration changes (a snapshot's objects are new ones): the answer is kept per object
+  // (several stages of one thread may each hold a snapshot of their own); callers never change it
+  if (!nm) return (noManagerSettings ??= computeSettings(undefined));
+  let settings = settingsOf.get(nm);
+  if (!settings) {
+    settings = computeSettings(nm);
+    settingsOf.set(nm, settings);
+  }
   return settings;
 }
 
-let lastSettings: { nm: NotificationManager | undefined; settings: EffectiveSettings } | undefined;
+const settingsOf = new WeakMap<NotificationManager, EffectiveSettings>();
+let noManagerSettings: EffectiveSettings | undefined;
 
 function computeSettings(nm?: NotificationManager): EffectiveSettings {
   const agg = nm?.spec.aggregation;
