@@ -38,6 +38,8 @@ export function senderMetrics(metrics: Metrics, channel: Channel): SenderMetrics
     const t = Date.parse(iso);
     return Number.isNaN(t) ? undefined : Math.max(0, now - t) / 1000;
   };
+  // this channel's series, looked up once (not per observation: one per alert delivered)
+  const alertLatencyOfChannel = alertLatency.labels({ channel });
   return {
     count: (result) => notifications.inc({ channel, result }),
     skipped: (reason) => skipped.inc({ channel, reason }),
@@ -46,9 +48,15 @@ export function senderMetrics(metrics: Metrics, channel: Channel): SenderMetrics
     delivered: (n, now = Date.now()) => {
       const s = since(n.createdAt, now);
       if (s !== undefined) latency.observe({ channel }, s);
+      // alerts of one ingest request share their receive time: each distinct one is parsed once
+      let lastAt: string | undefined;
+      let last: number | undefined;
       for (const a of n.alerts) {
-        const r = since(a.receivedAt, now);
-        if (r !== undefined) alertLatency.observe({ channel }, r);
+        if (a.receivedAt !== lastAt) {
+          lastAt = a.receivedAt;
+          last = since(a.receivedAt, now);
+        }
+        if (last !== undefined) alertLatencyOfChannel.observe(last);
       }
     },
   };
