@@ -196,6 +196,8 @@ export class BatchAggregator {
     // Back-pressure: wait for flushes while the new groups would not fit. The check and the adding
     // below run without an await between them, so concurrent handlers cannot overshoot the limit.
     const needed = (): number => {
+      // every planned group new still fits (the common case): no need to count them
+      if (this.groups.size + planned.length <= this.limits.maxGroups) return planned.length;
       let n = 0;
       for (const p of planned) if (!this.groups.has(p.id)) n += 1; // planned ids are distinct
       return n;
