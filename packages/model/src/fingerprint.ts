@@ -18,25 +18,25 @@ export function fingerprint(labels: Readonly<Record<string, string>>): string {
   for (let k = 0; k < 2 * names.length; k++) {
     const name = names[k >> 1]!;
     const s = (k & 1) === 0 ? name : labels[name]!;
-    const n = s.length;
-    let i = 0;
     // ASCII straight from the code units; from the first other one on, the UTF-8 bytes of the rest
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c > 0x7f) break;
+    // (`bytes`, from index `base` of s); then 0xFF
+    let bytes: Uint8Array | undefined;
+    let base = 0;
+    let end = s.length;
+    for (let i = 0; i <= end; i++) {
+      let c: number;
+      if (i === end) c = 0xff;
+      else if (bytes) c = bytes[i - base]!;
+      else {
+        c = s.charCodeAt(i);
+        if (c > 0x7f) {
+          bytes = encoder.encode(s.slice(i));
+          base = i;
+          end = i + bytes.length;
+          c = bytes[0]!;
+        }
+      }
       v0 ^= c;
-      const t0 = v0 * 0x1b3;
-      const t1 = v1 * 0x1b3 + (t0 >>> 16);
-      const t2 = v2 * 0x1b3 + (v0 << 8) + (t1 >>> 16);
-      v3 = (v3 * 0x1b3 + (v1 << 8) + (t2 >>> 16)) & 0xffff;
-      v0 = t0 & 0xffff;
-      v1 = t1 & 0xffff;
-      v2 = t2 & 0xffff;
-    }
-    const rest = i < n ? encoder.encode(s.slice(i)) : NO_BYTES;
-    // the rest's bytes, then 0xFF
-    for (let j = 0; j <= rest.length; j++) {
-      v0 ^= j === rest.length ? 0xff : rest[j]!;
       const t0 = v0 * 0x1b3;
       const t1 = v1 * 0x1b3 + (t0 >>> 16);
       const t2 = v2 * 0x1b3 + (v0 << 8) + (t1 >>> 16);
@@ -49,7 +49,6 @@ export function fingerprint(labels: Readonly<Record<string, string>>): string {
   return hex16(v3) + hex16(v2) + hex16(v1) + hex16(v0);
 }
 
-const NO_BYTES = new Uint8Array(0);
 /** Two hex digits of each byte value. */
 const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 const hex16 = (v: number): string => HEX_BYTE[v >>> 8]! + HEX_BYTE[v & 0xff]!;
