@@ -282,14 +282,14 @@ export class EventExporter {
       const keys = normalized.indexes.map((i) => `${emit[i]!.view.uid}:${occurrenceOf(emit[i]!.view)}`);
       const alerts: Alert[] = normalized.alerts.map((a, k) => ({ ...a, id: sha(keys[k]!, 16) }));
       const maxBytes = payloadLimit(this.deps.publisher) - 4096;
-      const { chunks, texts, oversized } = chunkAlerts(alerts, maxBytes);
+      const { chunks, alertsJson, oversized } = chunkAlerts(alerts, maxBytes);
       if (oversized.length > 0) {
         outcome.invalid += oversized.length;
         this.deps.logger.warn({ events: oversized.map((i) => keys[i]) }, 'events larger than a message were dropped');
       }
       if (chunks.length > 0) {
         const batchId = `ev-${sha([...keys].sort().join('\n'), 24)}`;
-        await publishIngested(this.deps.publisher, { batchId, source: 'api', receivedAt: receivedAt.toISOString() }, chunks, { texts, traceparent: newTraceparent() }).catch(
+        await publishIngested(this.deps.publisher, { batchId, source: 'api', receivedAt: receivedAt.toISOString() }, chunks, { alertsJson, traceparent: newTraceparent() }).catch(
           (err: unknown) => {
             this.failures.inc({ stage: 'publish' });
             throw err;

@@ -60,14 +60,14 @@ const listProblems = (problems: readonly string[]): string =>
     : `${problems.slice(0, MAX_LISTED_PROBLEMS).join('; ')}; … and ${problems.length - MAX_LISTED_PROBLEMS} more`;
 
 /** The request's alerts under one receipt id, split into messages. */
-function prepare(batch: NormalizedBatch, receiptId: string, maxMessageBytes: number): { chunks: Alert[][]; texts: string[][]; problems: string[]; accepted: number } {
+function prepare(batch: NormalizedBatch, receiptId: string, maxMessageBytes: number): { chunks: Alert[][]; alertsJson: string[]; problems: string[]; accepted: number } {
   const alerts = withReceipt(batch, receiptId);
-  const { chunks, texts, oversized } = chunkAlerts(alerts, maxMessageBytes - 4096);
+  const { chunks, alertsJson, oversized } = chunkAlerts(alerts, maxMessageBytes - 4096);
   const problems = [
     ...batch.problems,
     ...oversized.map((k) => `${batch.pathOf(batch.indexes[k] ?? k)}: larger than ${maxMessageBytes} bytes`),
   ];
-  return { chunks, texts, problems, accepted: alerts.length - oversized.length };
+  return { chunks, alertsJson, problems, accepted: alerts.length - oversized.length };
 }
 
 export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
@@ -175,7 +175,7 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
       }
     }
 
-    const { chunks, texts } = prepared;
+    const { chunks, alertsJson } = prepared;
     try {
       const header = {
         batchId: receiptId,
@@ -186,7 +186,7 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
         upstreamGroupKey: batch.upstreamGroupKey,
       };
       // the request's span (tracing on) is the parent of every stage's span for these alerts
-      await publishIngested(deps.publisher, header, chunks, { texts, traceparent: requestTraceparent(req) ?? newTraceparent() });
+      await publishIngested(deps.publisher, header, chunks, { alertsJson, traceparent: requestTraceparent(req) ?? newTraceparent() });
     } catch (err) {
       published.inc({ result: 'failed' });
       deps.logger.warn({ err: (err as Error).message, receiptId }, 'publish failed, answered 503');

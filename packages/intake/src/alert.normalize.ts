@@ -399,17 +399,30 @@ export function normalizeAlertItems(
 
 
 /**
- * Splits alerts so that each chunk's JSON stays under `maxBytes`. `texts` are the alerts' JSON,
- * chunk by chunk (measured here anyway): `publishIngested` builds the messages from them instead
- * of serialising every alert a second time.
+ * Splits alerts so that each chunk's JSON stays under `maxBytes`. `alertsJson` is each chunk's
+ * alerts array as JSON (measured here anyway): `publishIngested` builds the messages from it instead
+ * of serialising every alert a second time. The common request, whose alerts fit one message, is
+ * serialised as one array (one call instead of one per alert); a larger one alert by alert.
  */
-export function chunkAlerts(alerts: Alert[], maxBytes: number): { chunks: Alert[][]; oversized: number[]; texts: string[][] } {
+export function chunkAlerts(alerts: Alert[], maxBytes: number): { chunks: Alert[][]; oversized: number[]; alertsJson: string[] } {
+  if (alerts.length === 0) return { chunks: [], oversized: [], alertsJson: [] };
+  // A chunk holds alerts while the sum of their bytes plus one each (the commas and one bracket)
+  // stays within maxBytes: its array is that sum plus one byte. The whole array is tried first
+  // unless the first alert's size says it is far too large (a huge request is not serialised twice).
+  if (JSON.stringify(alerts[0]).length * alerts.length <= 2 * maxBytes) {
+    const whole = JSON.stringify(alerts);
+    if (whole.length * 3 - 1 <= maxBytes || Buffer.byteLength(whole) - 1 <= maxBytes) return { chunks: [alerts], oversized: [], alertsJson: [whole] };
+  }
   const chunks: Alert[][] = [];
-  const texts: string[][] = [];
+  const alertsJson: string[] = [];
   const oversized: number[] = [];
   let current: Alert[] = [];
   let currentTexts: string[] = [];
   let size = 0;
+  const close = (): void => {
+    chunks.push(current);
+    alertsJson.push(`[${currentTexts.join(',')}]`);
+  };
   alerts.forEach((a, i) => {
     const text = JSON.stringify(a);
     const s = Buffer.byteLength(text) + 1;
@@ -418,8 +431,7 @@ export function chunkAlerts(alerts: Alert[], maxBytes: number): { chunks: Alert[
       return;
     }
     if (size + s > maxBytes && current.length > 0) {
-      chunks.push(current);
-      texts.push(currentTexts);
+      close();
       current = [];
       currentTexts = [];
       size = 0;
@@ -428,9 +440,6 @@ export function chunkAlerts(alerts: Alert[], maxBytes: number): { chunks: Alert[
     currentTexts.push(text);
     size += s;
   });
-  if (current.length > 0) {
-    chunks.push(current);
-    texts.push(currentTexts);
-  }
-  return { chunks, oversized, texts };
+  if (current.length > 0) close();
+  return { chunks, oversized, alertsJson };
 }

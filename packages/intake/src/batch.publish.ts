@@ -31,36 +31,36 @@ export function ingestedMessages(header: IngestedHeader, chunks: readonly Alert[
 }
 
 /**
- * The JSON of an ingested message whose alerts are already serialised (`texts`, in order):
- * byte for byte what serialising the message gives (`alerts` is its last key), without
- * serialising every alert again.
+ * The JSON of an ingested message whose alerts array is already serialised (`alertsJson`):
+ * byte for byte what serialising the message gives (`alerts` is its last key), without serialising
+ * every alert again.
  */
-export function encodeIngested(msg: IngestedBatch, texts: readonly string[]): Uint8Array {
+export function encodeIngested(msg: IngestedBatch, alertsJson: string): Uint8Array {
   const head = JSON.stringify({ ...msg, alerts: [] });
-  if (texts.length !== msg.alerts.length || !head.endsWith('"alerts":[]}')) return encodePayload(msg);
-  return Buffer.from(`${head.slice(0, -2)}${texts.join(',')}]}`, 'utf8');
+  if (!head.endsWith('"alerts":[]}')) return encodePayload(msg);
+  return Buffer.from(`${head.slice(0, -3)}${alertsJson}}`, 'utf8');
 }
 
 /**
  * Publishes a receipt's chunks to `nm.alerts.ingested` (message id `<batchId>-<chunk>`) and
  * resolves once JetStream acknowledged every one; rejects with the first failure (the caller
  * answers 503 or retries: chunks already stored are dropped as duplicates on a retry within the
- * stream's duplicate window). `texts`: the alerts' JSON per chunk, when the caller has it
- * (`chunkAlerts`).
+ * stream's duplicate window). `alertsJson`: each chunk's alerts array as JSON, when the caller
+ * has it (`chunkAlerts`).
  */
 export async function publishIngested(
   publisher: Publisher,
   header: IngestedHeader,
   chunks: readonly Alert[][],
-  opts: { traceparent?: string; texts?: readonly (readonly string[])[] } = {},
+  opts: { traceparent?: string; alertsJson?: readonly string[] } = {},
 ): Promise<void> {
   const messages = ingestedMessages(header, chunks);
   await Promise.all(
     messages.map((msg, index) => {
-      const texts = opts.texts?.[index];
+      const json = opts.alertsJson?.[index];
       return publisher.publish(subjects.alertsIngested, msg, {
         msgId: ingestedMsgId(header.batchId, index),
-        ...(texts ? { encoded: encodeIngested(msg, texts) } : {}),
+        ...(json !== undefined ? { encoded: encodeIngested(msg, json) } : {}),
         ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
       });
     }),

@@ -101,16 +101,33 @@ describe('publishIngested', () => {
     }));
     const normalized = normalizeAlertItems(items, { now, cluster: 'c' });
     const alerts = withReceipt({ ...normalized, source: 'alertmanager-webhook' }, 'r2');
-    const { chunks, texts } = chunkAlerts(alerts, 3000);
+    const { chunks, alertsJson } = chunkAlerts(alerts, 3000);
     expect(chunks.length).toBeGreaterThan(2);
-    expect(texts.map((t) => t.length)).toEqual(chunks.map((c) => c.length));
-    await publishIngested(publisher, { batchId: 'r2', source: 'alertmanager-webhook', receivedAt: now.toISOString(), externalURL: 'http://am:9093', upstreamReceiver: 'nm', upstreamGroupKey: '{}:{alertname="A"}' }, chunks, { texts });
+    expect(alertsJson.map((t) => (JSON.parse(t) as unknown[]).length)).toEqual(chunks.map((c) => c.length));
+    for (const t of alertsJson) expect(Buffer.byteLength(t)).toBeLessThanOrEqual(3001);
+    await publishIngested(publisher, { batchId: 'r2', source: 'alertmanager-webhook', receivedAt: now.toISOString(), externalURL: 'http://am:9093', upstreamReceiver: 'nm', upstreamGroupKey: '{}:{alertname="A"}' }, chunks, { alertsJson });
     expect(sent).toHaveLength(chunks.length);
     for (const s of sent) {
       expect(s.opts.encoded).toBeDefined();
       expect(Buffer.from(s.opts.encoded!).toString('utf8')).toBe(JSON.stringify(s.payload));
       expect(IngestedBatchSchema.safeParse(JSON.parse(Buffer.from(s.opts.encoded!).toString('utf8'))).success).toBe(true);
     }
+  });
+
+  it('serialises a request that fits one message as one array, and splits one that does not at the same bytes', () => {
+    const items = Array.from({ length: 30 }, (_, i) => ({ labels: { alertname: `A${i}`, 'ünï': 'côdé 𝄞' }, annotations: { m: 'x'.repeat(20) } }));
+    const alerts = withReceipt({ ...normalizeAlertItems(items, { now, cluster: 'c' }), source: 'alertmanager-webhook' }, 'r3');
+    const exact = Buffer.byteLength(JSON.stringify(alerts)) - 1; // the most a chunk of all of them may count
+    const one = chunkAlerts(alerts, exact);
+    expect(one.chunks).toEqual([alerts]);
+    expect(one.alertsJson).toEqual([JSON.stringify(alerts)]);
+    const split = chunkAlerts(alerts, exact - 1);
+    expect(split.chunks.length).toBe(2);
+    expect(split.chunks.flat()).toEqual(alerts);
+    expect(split.alertsJson.map((j) => JSON.parse(j) as unknown)).toEqual(split.chunks.map((c) => JSON.parse(JSON.stringify(c)) as unknown));
+    const alone = Buffer.byteLength(JSON.stringify(alerts[0])) + 1;
+    expect(chunkAlerts(alerts.slice(0, 1), alone - 1).oversized).toEqual([0]);
+    expect(chunkAlerts(alerts.slice(0, 1), alone).chunks).toHaveLength(1);
   });
 });
 
