@@ -48,8 +48,10 @@ describe('egress guard: NM_EGRESS_DENY=127.0.0.2/32', () => {
       },
       commonEnv: { NM_EGRESS_DENY: '127.0.0.2/32' },
       env: { 'sender-webhook': { NM_HEALTH_PORT: String(senderHealthPort) } },
+      // six processes booting on a loaded machine; a start that fails reports their logs before the hook times out
+      readyTimeoutMs: 120_000,
     });
-  }, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await stack?.stop();
     await sink?.close();
