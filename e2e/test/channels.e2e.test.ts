@@ -203,8 +203,10 @@ describe('channel senders deliver through their own processes', () => {
         'sender-dingtalk': { NM_DINGTALK_API_URL: fake.urls.dingtalkApi },
         'sender-feishu': { NM_FEISHU_API_URL: fake.urls.feishuApi },
       },
+      // a start that fails reports the services' logs before the hook times out
+      readyTimeoutMs: 120_000,
     });
-  }, 60_000);
+  }, 150_000);
 
   afterAll(async () => {
     await stack?.stop();

@@ -23,8 +23,10 @@ describe('a 3 MiB POST of 9,000 alerts is delivered whole', () => {
           webhookReceiver('tenant-big', `${sink.url}/tenant`, { type: 'tenant', namespace: 'big' }),
         ),
       },
+      // a start that fails reports the services' logs before the hook times out
+      readyTimeoutMs: 120_000,
     });
-  }, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await stack?.stop();
     await sink?.close();
@@ -62,8 +64,9 @@ describe('stages wait for their configuration before consuming', () => {
         'nm.yaml': notificationManager({ batchMaxWait: '500ms' }),
         'receivers.yaml': webhookReceiver('tenant-a', `${sink.url}/a`, { type: 'tenant', namespace: 'ns-a' }),
       },
+      readyTimeoutMs: 120_000,
     });
-  }, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await stack?.stop();
     await sink?.close();
