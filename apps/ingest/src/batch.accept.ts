@@ -197,13 +197,10 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
     }
     published.inc({ result: 'ok' }, chunks.length);
     requestSpan(req)?.setAttributes({ 'nm.receipt_id': receiptId, 'nm.alerts': prepared.accepted, 'nm.messages': chunks.length });
+    // counted per request, not per alert (a labelled counter hashes its labels at every call)
     let resolved = 0;
-    let total = 0;
-    for (const chunk of chunks) {
-      total += chunk.length;
-      for (const a of chunk) if (a.status === 'resolved') resolved += 1;
-    }
-    if (total > resolved) received.inc({ status: 'firing' }, total - resolved);
+    for (const chunk of chunks) for (const a of chunk) if (a.status === 'resolved') resolved += 1;
+    if (prepared.accepted > resolved) received.inc({ status: 'firing' }, prepared.accepted - resolved);
     if (resolved > 0) received.inc({ status: 'resolved' }, resolved);
     if (claimed && dedup && deps.receipts) {
       await deps.receipts.markDone(dedup.key, receiptId, bodyHash).catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { ZERO_TIME, type Alert, type AlertSource } from '@nm/contracts';
-import { fingerprint, isPlainObject as isRecord, setLabel } from '@nm/model';
+import { fingerprint, hex32, isPlainObject as isRecord, setLabel } from '@nm/model';
 
 /** The request as a whole is unusable (not JSON, wrong shape, too many alerts). */
 export class IngestInputError extends Error {
@@ -109,14 +109,10 @@ function receiptSeed(receiptId: string): [number, number] {
   return [d.readUInt32BE(0), d.readUInt32BE(4)];
 }
 
-/** Two hex digits of each byte value. */
-const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-/** 8 hex digits of an unsigned 32-bit integer (a table lookup per byte: the ids are made per alert). */
-const hex8 = (n: number): string => HEX_BYTE[n >>> 24]! + HEX_BYTE[(n >>> 16) & 0xff]! + HEX_BYTE[(n >>> 8) & 0xff]! + HEX_BYTE[n & 0xff]!;
 
 function idFrom(seed: readonly [number, number], index: number): string {
   // each half is a bijection of the index: two alerts of one request never share an id
-  return hex8(mix32((seed[0] ^ index) >>> 0)) + hex8(mix32((seed[1] ^ Math.imul(index, 0x9e3779b1)) >>> 0));
+  return hex32(mix32((seed[0] ^ index) >>> 0)) + hex32(mix32((seed[1] ^ Math.imul(index, 0x9e3779b1)) >>> 0));
 }
 
 /**

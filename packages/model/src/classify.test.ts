@@ -101,9 +101,7 @@ describe('effectiveSettings', () => {
   it('keeps an explicitly empty groupLabels list (one group)', () => {
     expect(effectiveSettings(nm({ groupLabels: [] })).groupLabels).toEqual([]);
   });
-});
 
-describe('effectiveSettings', () => {
   it('answers the same settings for the same NotificationManager object, and new ones for a new object', () => {
     const first = nm({}, 'user');
     const settings = effectiveSettings(first);

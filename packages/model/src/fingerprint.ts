@@ -1,3 +1,5 @@
+import { hex16 } from './hex.js';
+
 const encoder = new TextEncoder();
 
 /**
@@ -48,11 +50,6 @@ export function fingerprint(labels: Readonly<Record<string, string>>): string {
   }
   return hex16(v3) + hex16(v2) + hex16(v1) + hex16(v0);
 }
-
-/** Two hex digits of each byte value. */
-const HEX_BYTE = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-const hex16 = (v: number): string => HEX_BYTE[v >>> 8]! + HEX_BYTE[v & 0xff]!;
-
 
 /** Byte-wise (UTF-8) order, which is Go's string order; it equals code-point order. */
 function compareBytes(a: string, b: string): number {

@@ -156,6 +156,7 @@ export type { CompiledRegex } from './regex.js';
 export { matchesSelector, hasAllPairs, selectorProblems } from './selector.js';
 export type { Labels } from './selector.js';
 export { fingerprint } from './fingerprint.js';
+export { hex16, hex32 } from './hex.js';
 export { labelSetString, isPlainObject, labelValue, setLabel } from './labels.js';
 
 // Snapshot, settings, classification, config resolution.
