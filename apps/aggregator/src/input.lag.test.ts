@@ -56,6 +56,29 @@ describe('InputLag', () => {
     expect(lag.excessMs()).toBe(0);
   });
 
+  it('counts a little lateness as idle sooner: after twice the lateness, at least a quarter second', () => {
+    const c = clock();
+    const lag = new InputLag({ thresholdMs: 100, recentMs: 1000, now: c.now });
+    lag.observe(c.received(5)); // the baseline
+    lag.observe(c.received(305)); // 300 ms late: idle after 600 ms without another arrival
+    c.advance(590);
+    expect(lag.behind()).toBe(true);
+    c.advance(20);
+    expect(lag.behind()).toBe(false);
+    lag.observe(c.received(125)); // 120 ms late: idle after the 250 ms minimum, not 240
+    c.advance(245);
+    expect(lag.excessMs()).toBe(120);
+    expect(lag.behind()).toBe(true);
+    c.advance(10);
+    expect(lag.excessMs()).toBe(0);
+    expect(lag.behind()).toBe(false);
+    lag.observe(c.received(3_005)); // 3 s late (a stage was down): held for at most recentMs
+    c.advance(1000);
+    expect(lag.behind()).toBe(true);
+    c.advance(1);
+    expect(lag.behind()).toBe(false);
+  });
+
   it('forgets the baseline after two windows, so a lasting shift of the delay stops counting as late', () => {
     const c = clock();
     const lag = new InputLag({ thresholdMs: 200, windowMs: 1000, now: c.now });

@@ -17,17 +17,25 @@
  * (a redelivered message is late by its retries, not by the pipeline; a dead letter replayed
  * through the pipeline is a new delivery and does count: groups due right after it wait until the
  * next message on time arrives, or a second, at most for the coalescing limit), and only a recent
- * arrival: when nothing arrived for `recentMs`, the input is idle, not late.
+ * arrival: when nothing arrived for twice the last arrival's lateness (at least
+ * {@link QUIET_MIN_MS}, at most `recentMs`), the input is idle, not late. A message that was 150 ms
+ * late says the stages before were about that far behind; a quarter second without another one says
+ * they have drained, and holding groups for the rest of a second would only leave the machine idle
+ * while their alerts wait (docs/performance.md, eleventh round). A message late by seconds (a stage
+ * that was down) still holds for up to `recentMs`.
  */
 export interface InputLagOptions {
   /** Late by more than this (ms above the baseline) is behind; 0 turns the signal off (the delay is still measured). */
   thresholdMs: number;
-  /** An arrival older than this says nothing about now (default 1,000 ms). */
+  /** An arrival older than this says nothing about now (default 1,000 ms); one less late says less (see the class comment). */
   recentMs?: number;
   /** The baseline is the lowest delay of the current and the previous window of this length (default 30 s). */
   windowMs?: number;
   now?: () => number;
 }
+
+/** The shortest quiet time after which the input counts as idle, ms. */
+export const QUIET_MIN_MS = 250;
 
 export class InputLag {
   private readonly now: () => number;
@@ -63,13 +71,15 @@ export class InputLag {
   }
 
   /**
-   * How late the last arrival was above the baseline, ms; 0 when nothing arrived in the last
-   * `recentMs`. (The largest delay of the last second instead held groups a second after the
-   * input had caught up, and cost more latency than it saved notifications: docs/performance.md.)
+   * How late the last arrival was above the baseline, ms; 0 once nothing arrived for twice that
+   * (at least `QUIET_MIN_MS`, at most `recentMs`). (The largest delay of the last second instead
+   * held groups a second after the input had caught up, and cost more latency than it saved
+   * notifications: docs/performance.md.)
    */
   excessMs(): number {
-    if (this.now() - this.lastAt > this.recentMs) return 0;
-    return Math.max(0, this.lastLag - Math.min(this.currentMin, this.previousMin));
+    const excess = Math.max(0, this.lastLag - Math.min(this.currentMin, this.previousMin));
+    const quiet = this.now() - this.lastAt;
+    return quiet > Math.min(this.recentMs, Math.max(QUIET_MIN_MS, 2 * excess)) ? 0 : excess;
   }
 
   /** Whether alerts arrive later than the threshold above the baseline (see the class comment); never with a threshold of 0. */
