@@ -5,7 +5,9 @@
 // run; prints figures, asserts nothing, writes nothing unless --out is given.
 // Usage: npm run bench -- [--alerts 100000] [--tenants 1000] [--batch 200] [--inflight 16] [--wait 100]
 //   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--bus-stats] [--repeat N] [--out file.json]
-//   [--warmup 20000] [--warmup-alertmanager]
+//   [--warmup 20000] [--warmup-alertmanager] [--timeline]
+// --timeline: after each measured run, the alerts delivered per 250 ms from its first POST, and the latency
+//   (p50 / p90) of each fifth of the alerts by posting order: where a run's time went (waves, holds, idle gaps).
 // --wait: our batchMaxWait (stateful: groupWait) and Alertmanager's group_wait, in ms; Alertmanager's
 //   group_interval (and our stateful groupInterval) is 1s.
 // --split: shorthand for --modes split. NM_* variables and NODE_OPTIONS set for the bench reach the services;
@@ -52,6 +54,7 @@ const WARMUP_AM = process.argv.includes('--warmup-alertmanager');
 const STATEFUL = process.argv.includes('--stateful');
 const MODES = process.argv.includes('--split') ? ['split'] : sarg('modes', 'single,split').split(',');
 const OUT = sarg('out', undefined);
+const TIMELINE = process.argv.includes('--timeline');
 
 // sink: counts notifications and distinct alerts (an alert notified again, as Alertmanager does at
 // every group_interval while its group changes, counts once), latency at an alert's first arrival
@@ -62,6 +65,8 @@ let notifications = 0;
 let podPrefix = 'p';
 let strays = 0;
 const latencies = [];
+/** With --timeline: [posted, first arrival] (ms) of every alert of the measured run. */
+const arrivals = [];
 const seen = new Set();
 const sink = createServer((req, res) => {
   let body = '';
@@ -82,7 +87,9 @@ const sink = createServer((req, res) => {
         }
         seen.add(key);
         received += 1;
-        latencies.push(now - Number(a.annotations?.sentAt ?? now));
+        const sentAt = Number(a.annotations?.sentAt ?? now);
+        latencies.push(now - sentAt);
+        if (TIMELINE) arrivals.push([sentAt, now]);
       }
     } catch {
       /* ignore */
@@ -311,6 +318,7 @@ async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' }
   repeats = 0;
   notifications = 0;
   latencies.length = 0;
+  arrivals.length = 0;
   seen.clear();
   const t0 = Date.now();
   let peakRss = 0;
@@ -341,7 +349,29 @@ async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' }
     notifications,
     repeatedAlerts: repeats,
     ...(strays > 0 ? { warmupRepeatsDuringRun: strays } : {}),
+    ...(TIMELINE && prefix === 'p' ? { timeline: timelineOf(arrivals, t0) } : {}),
   };
+}
+
+/**
+ * Where a run's time went (--timeline): alerts delivered per 250 ms from the first POST (`startedAt`), and the
+ * latency (p50 / p90, ms) of each fifth of the alerts in posting order.
+ */
+function timelineOf(list, t0) {
+  const stepMs = 250;
+  const delivered = [];
+  for (const [, at] of list) {
+    const i = Math.max(0, Math.floor((at - t0) / stepMs));
+    while (delivered.length <= i) delivered.push(0);
+    delivered[i] += 1;
+  }
+  const byPost = [...list].sort((a, b) => a[0] - b[0]);
+  const fifths = [];
+  for (let k = 0; k < 5; k++) {
+    const part = byPost.slice(Math.floor((k * byPost.length) / 5), Math.floor(((k + 1) * byPost.length) / 5)).map(([sent, at]) => at - sent).sort((a, b) => a - b);
+    if (part.length > 0) fifths.push({ p50: part[Math.floor(part.length / 2)], p90: part[Math.floor(part.length * 0.9)] });
+  }
+  return { startedAt: new Date(t0).toISOString(), stepMs, delivered, latencyByPostFifthMs: fifths };
 }
 
 /** The same workload through Alertmanager (group_by alertname+namespace, group_wait = our batchMaxWait). */
@@ -475,6 +505,18 @@ try {
     for (const [m, r] of Object.entries(rd.runs)) console.log(row((m === 'split' ? 'one process per service' : 'single process') + tag, r));
     console.log(row('Alertmanager' + tag, rd.am));
   });
+  if (TIMELINE) {
+    console.log('\ntimeline: alerts delivered per 250 ms from the first POST; latency p50/p90 ms of each fifth of the alerts by posting order');
+    rounds.forEach((rd, i) => {
+      const tag = REPEAT > 1 ? ` #${i + 1}` : '';
+      const named = [...Object.entries(rd.runs).map(([m, r]) => [(m === 'split' ? 'one process per service' : 'single process') + tag, r]), ['Alertmanager' + tag, rd.am]];
+      for (const [name, r] of named) {
+        if (!r.timeline) continue;
+        console.log(`${name.padEnd(26)} ${r.timeline.delivered.join(' ')}`);
+        console.log(`${''.padEnd(26)} latency by posting fifth: ${r.timeline.latencyByPostFifthMs.map((f) => `${f.p50}/${f.p90}`).join('  ')}`);
+      }
+    });
+  }
   if (summary)
     for (const [m, s] of Object.entries(summary))
       if (s.throughput) console.log(`${m === 'split' ? 'one process per service' : 'single process'} × Alertmanager over ${REPEAT} rounds: alerts/s ${s.throughput.median} (${s.throughput.min}–${s.throughput.max}), p99 ${s.p99.median} (${s.p99.min}–${s.p99.max}), accept rate ${s.acceptRate.median}, peak RSS ${s.peakRss.median}${s.cpuPerAlert ? `, CPU per alert ${s.cpuPerAlert.median} (${s.cpuPerAlert.min}–${s.cpuPerAlert.max})` : ''}`);
