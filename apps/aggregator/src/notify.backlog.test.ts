@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { waitFor } from '@nm/testing';
-import { NotifyBacklog, type ConsumerState } from './notify.backlog.js';
+import { IDLE_ROOM, NotifyBacklog, type ConsumerState } from './notify.backlog.js';
 
 /** Consumer-info answers under the test's control: each poll waits until the test answers it. */
 function controlledInfo(): { info: () => Promise<ConsumerState>; answer(pending: number, acked?: number, inHand?: number): void; fail(): void; asked(): number } {
@@ -95,15 +95,17 @@ describe('NotifyBacklog', () => {
     expect(backlog.of('email')).toBe(0);
   });
 
-  it('counts no flushes while the last poll found nothing waiting: senders with room take them at once', async () => {
+  it('counts only the flushes beyond the room senders take at once while the last poll found nothing waiting', async () => {
     const c = controlledInfo();
     let now = 1_000_000;
     const backlog = new NotifyBacklog(c.info, { pollMs: 60_000, idleMs: 600_000, now: () => now });
     backlog.of('webhook');
     c.answer(0, 500, 20); // nothing waiting; the senders hold 20
     await waitFor('the first answer', () => (backlog as unknown as { known: Map<string, { polling: boolean }> }).known.get('webhook')?.polling === false);
-    for (let i = 0; i < 300; i++) backlog.sent('webhook'); // a burst of due groups
+    for (let i = 0; i < IDLE_ROOM; i++) backlog.sent('webhook'); // senders with room take these at once
     expect(backlog.of('webhook')).toBe(0);
+    for (let i = 0; i < 268; i++) backlog.sent('webhook'); // the rest of a burst of due groups
+    expect(backlog.of('webhook')).toBe(268); // the ones beyond the room queue: later groups keep collecting
     // the next poll finds the senders full and 250 waiting: from then on flushes count again
     (backlog as unknown as { poll(ch: string): void }).poll('webhook');
     now += 50;
@@ -111,5 +113,17 @@ describe('NotifyBacklog', () => {
     await waitFor('the second answer', () => backlog.of('webhook') === 250);
     for (let i = 0; i < 10; i++) backlog.sent('webhook');
     expect(backlog.of('webhook')).toBe(260);
+  });
+
+  it('holds nothing on flushes before the first answer or after a failed poll: nothing is known', async () => {
+    const c = controlledInfo();
+    const backlog = new NotifyBacklog(c.info, { pollMs: 60_000, idleMs: 600_000 });
+    backlog.of('webhook'); // the first poll, not answered yet
+    for (let i = 0; i < 300; i++) backlog.sent('webhook');
+    expect(backlog.of('webhook')).toBe(0);
+    c.fail();
+    await waitFor('the failure handled', () => (backlog as unknown as { known: Map<string, { polling: boolean }> }).known.get('webhook')?.polling === false);
+    for (let i = 0; i < 300; i++) backlog.sent('webhook');
+    expect(backlog.of('webhook')).toBe(0);
   });
 });
