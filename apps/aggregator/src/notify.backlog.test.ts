@@ -115,6 +115,29 @@ describe('NotifyBacklog', () => {
     expect(backlog.of('webhook')).toBe(260);
   });
 
+  it('widens the room to what the senders acknowledge while they keep up', async () => {
+    const c = controlledInfo();
+    let now = 1_000_000;
+    const backlog = new NotifyBacklog(c.info, { pollMs: 50, idleMs: 600_000, now: () => now });
+    const poll = (): void => (backlog as unknown as { poll(ch: string): void }).poll('webhook');
+    const settled = (): boolean => (backlog as unknown as { known: Map<string, { polling: boolean }> }).known.get('webhook')?.polling === false;
+    backlog.of('webhook');
+    c.answer(0, 500); // nothing waiting, no pace known yet
+    await waitFor('the first answer', settled);
+    for (let i = 0; i < IDLE_ROOM + 10; i++) backlog.sent('webhook');
+    expect(backlog.of('webhook')).toBe(10);
+    // 50 ms later the senders had acknowledged 500 more and nothing waits: 10 per ms, 1,000 per two poll intervals
+    poll();
+    now += 50;
+    c.answer(0, 1000);
+    await waitFor('the second answer', settled);
+    // the 42 flushed before this poll was sent are in its answer; from then on the room is 32 + 1,000
+    for (let i = 0; i < IDLE_ROOM + 1000; i++) backlog.sent('webhook');
+    expect(backlog.of('webhook')).toBe(0);
+    for (let i = 0; i < 10; i++) backlog.sent('webhook');
+    expect(backlog.of('webhook')).toBe(10);
+  });
+
   it('holds nothing on flushes before the first answer or after a failed poll: nothing is known', async () => {
     const c = controlledInfo();
     const backlog = new NotifyBacklog(c.info, { pollMs: 60_000, idleMs: 600_000 });

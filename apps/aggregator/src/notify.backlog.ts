@@ -31,7 +31,10 @@ export const NO_BACKLOG: Backlog = { of: () => 0 };
  * sent, minus what the senders finished since it was answered at their recent rate (acks per
  * millisecond between the last answers, smoothed): the backlog as it is likely to be now.
  * While they were not (the poll found none waiting), it counts only the flushes since that poll
- * beyond {@link IDLE_ROOM}: senders with room take that many at once, so they queue behind nothing.
+ * beyond the senders' room: {@link IDLE_ROOM}, plus twice what they acknowledged per poll interval
+ * lately. Senders with room take that many at once, so they queue behind nothing, and the room
+ * follows senders that take more (each poll that finds them keeping up raises it: a burst reaches
+ * their pace within a few polls, whatever it is).
  * Counting every flush (and the drain at the ack rate) held groups while the senders sat idle, and
  * let them drain only at the pace they had been fed (their ack rate, which the held groups kept
  * low) plus the threshold per poll. Counting none let every group due before the next poll flush
@@ -42,8 +45,9 @@ export const NO_BACKLOG: Backlog = { of: () => 0 };
  * answer, and after a failed poll, nothing is known and nothing is held.
  */
 /**
- * Flushes senders with room take at once, per poll (one replica's default concurrency): while the
- * last poll found nothing waiting, only flushes beyond this count as a backlog.
+ * Flushes senders with room take at once, per poll, before they have shown a pace of their own
+ * (one replica's default concurrency): while the last poll found nothing waiting, only flushes
+ * beyond this and twice their recent acknowledgements per poll interval count as a backlog.
  */
 export const IDLE_ROOM = 32;
 
@@ -94,12 +98,17 @@ export class NotifyBacklog implements Backlog {
     const now = this.now();
     if (k) {
       k.askedAt = now;
-      if (k.value === 0) return k.answered ? Math.max(0, k.sent - k.sentAtPoll - IDLE_ROOM) : 0;
+      if (k.value === 0) return k.answered ? Math.max(0, k.sent - k.sentAtPoll - this.room(k)) : 0;
       return Math.max(0, Math.round(k.value + (k.sent - k.sentAtPoll) - k.rate * (now - k.answeredAt)));
     }
     this.known.set(channel, { value: 0, answered: false, askedAt: now, polling: false, sent: 0, sentAtPoll: 0, answeredAt: now, acked: undefined, rate: 0 });
     this.poll(channel);
     return 0;
+  }
+
+  /** What the senders take at once while they keep up: `IDLE_ROOM` and twice their recent acknowledgements per poll interval. */
+  private room(k: Known): number {
+    return IDLE_ROOM + Math.round(2 * k.rate * this.opts.pollMs);
   }
 
   sent(channel: Channel): void {
