@@ -294,7 +294,7 @@ async function runNm(extraEnv = {}) {
     const names = servicesOf(SPLIT);
     const cost = await costObserver(Object.fromEntries(procs.map((p, i) => [names[i], p.pid])));
     const figures = await drive(`http://127.0.0.1:${port}/api/v2/alerts`, procs.map((p) => p.pid));
-    return { mode: SPLIT ? 'one process per service' : 'single process', aggregation: STATEFUL ? 'stateful' : 'batch', ...figures, cost: await cost(ALERTS, figures.notifications) };
+    return { mode: modeName(SPLIT ? 'split' : 'single'), aggregation: STATEFUL ? 'stateful' : 'batch', ...figures, cost: await cost(ALERTS, figures.notifications) };
   } finally {
     await stopNm();
   }
@@ -310,6 +310,8 @@ const rssOf = (pids) => {
   }
   return sum;
 };
+/** How the tables name a mode of ours (`single`, `split`). */
+const modeName = (m) => (m === 'split' ? 'one process per service' : 'single process');
 /** Posts ALERTS alerts in batches of BATCH to `url`, waits for the sink to count them all, returns figures. */
 async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' } = {}) {
   podPrefix = prefix;
@@ -502,14 +504,14 @@ try {
   console.log(`${'run'.padEnd(26)} ${'alerts/s'.padStart(8)} ${'p50/p99 ms'.padStart(13)} ${'notifs'.padStart(8)} ${'accept'.padStart(7)} ${'RSS MiB'.padStart(7)} ${'CPU µs/al'.padStart(9)}`);
   rounds.forEach((rd, i) => {
     const tag = REPEAT > 1 ? ` #${i + 1}` : '';
-    for (const [m, r] of Object.entries(rd.runs)) console.log(row((m === 'split' ? 'one process per service' : 'single process') + tag, r));
+    for (const [m, r] of Object.entries(rd.runs)) console.log(row(modeName(m) + tag, r));
     console.log(row('Alertmanager' + tag, rd.am));
   });
   if (TIMELINE) {
     console.log('\ntimeline: alerts delivered per 250 ms from the first POST; latency p50/p90 ms of each fifth of the alerts by posting order');
     rounds.forEach((rd, i) => {
       const tag = REPEAT > 1 ? ` #${i + 1}` : '';
-      const named = [...Object.entries(rd.runs).map(([m, r]) => [(m === 'split' ? 'one process per service' : 'single process') + tag, r]), ['Alertmanager' + tag, rd.am]];
+      const named = [...Object.entries(rd.runs).map(([m, r]) => [modeName(m) + tag, r]), ['Alertmanager' + tag, rd.am]];
       for (const [name, r] of named) {
         if (!r.timeline) continue;
         console.log(`${name.padEnd(26)} ${r.timeline.delivered.join(' ')}`);
@@ -519,7 +521,7 @@ try {
   }
   if (summary)
     for (const [m, s] of Object.entries(summary))
-      if (s.throughput) console.log(`${m === 'split' ? 'one process per service' : 'single process'} × Alertmanager over ${REPEAT} rounds: alerts/s ${s.throughput.median} (${s.throughput.min}–${s.throughput.max}), p99 ${s.p99.median} (${s.p99.min}–${s.p99.max}), accept rate ${s.acceptRate.median}, peak RSS ${s.peakRss.median}${s.cpuPerAlert ? `, CPU per alert ${s.cpuPerAlert.median} (${s.cpuPerAlert.min}–${s.cpuPerAlert.max})` : ''}`);
+      if (s.throughput) console.log(`${modeName(m)} × Alertmanager over ${REPEAT} rounds: alerts/s ${s.throughput.median} (${s.throughput.min}–${s.throughput.max}), p99 ${s.p99.median} (${s.p99.min}–${s.p99.max}), accept rate ${s.acceptRate.median}, peak RSS ${s.peakRss.median}${s.cpuPerAlert ? `, CPU per alert ${s.cpuPerAlert.median} (${s.cpuPerAlert.min}–${s.cpuPerAlert.max})` : ''}`);
   if (OUT) writeFileSync(OUT, JSON.stringify(result, null, 2));
 } finally {
   await stopNm();

@@ -23,6 +23,13 @@ export interface Backlog {
 export const NO_BACKLOG: Backlog = { of: () => 0 };
 
 /**
+ * Flushes senders with room take at once, per poll, before they have shown a pace of their own
+ * (one replica's default concurrency): while the last poll found nothing waiting, only flushes
+ * beyond this and twice their recent acknowledgements per poll interval count as a backlog.
+ */
+export const IDLE_ROOM = 32;
+
+/**
  * The polled value is up to `pollMs` old, and the groups of a burst fall due together: on the
  * polled value alone every group due before the next poll would flush at once (hundreds of
  * notifications against a threshold of 32), and a value polled before a drain holds groups that
@@ -44,13 +51,6 @@ export const NO_BACKLOG: Backlog = { of: () => 0 };
  * per poll while the senders take everything; the rest keep collecting alerts. Before the first
  * answer, and after a failed poll, nothing is known and nothing is held.
  */
-/**
- * Flushes senders with room take at once, per poll, before they have shown a pace of their own
- * (one replica's default concurrency): while the last poll found nothing waiting, only flushes
- * beyond this and twice their recent acknowledgements per poll interval count as a backlog.
- */
-export const IDLE_ROOM = 32;
-
 interface Known {
   value: number;
   /** The last poll was answered (false before the first answer and after a failed poll: nothing known). */

@@ -109,7 +109,6 @@ function receiptSeed(receiptId: string): [number, number] {
   return [d.readUInt32BE(0), d.readUInt32BE(4)];
 }
 
-
 function idFrom(seed: readonly [number, number], index: number): string {
   // each half is a bijection of the index: two alerts of one request never share an id
   return hex32(mix32((seed[0] ^ index) >>> 0)) + hex32(mix32((seed[1] ^ Math.imul(index, 0x9e3779b1)) >>> 0));
