@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { startNats, waitFor, type PrivateNats } from '@nm/testing';
+import { collected, startNats, waitFor, type PrivateNats } from '@nm/testing';
 import { createLogger, Metrics } from '@nm/telemetry';
 import { streams, subjects, type ConsumerDefinition } from '@nm/contracts';
 import { z } from 'zod';
@@ -62,6 +62,27 @@ describe('InlineHops (one thread)', () => {
     expect(hops.concurrency(INGESTED, 8)).toBe(300);
     expect(hops.concurrency(INGESTED, 900)).toBe(900);
     expect(hops.concurrency(ADMITTED, 8)).toBe(8);
+  });
+
+  it('keeps no reference to the payload while the handler waits: only what the handler keeps stays alive', async () => {
+    const hops = new InlineHops();
+    hops.configure({ hops: [{ from: INGESTED, to: ADMITTED }] });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let kept: WeakRef<object> | undefined;
+    // written as the aggregator's handler is: the promise it returns does not hold the payload
+    hops.register(ADMITTED, (payload) => {
+      kept = new WeakRef((payload as { alerts: object[] }).alerts[0]!);
+      return gate;
+    }, 'router');
+    let payload: { alerts: object[]; big: string } | undefined = { alerts: [{ n: 1 }], big: 'x'.repeat(100_000) };
+    const ref = new WeakRef(payload);
+    const done = hops.call(ADMITTED, payload, { msgId: 'adm-ing-1', from: ctxOf() })!;
+    payload = undefined;
+    expect(await collected(ref)).toBe(true); // the chain is still running
+    expect(await collected(kept!)).toBe(true);
+    release();
+    await done;
   });
 
   it('does nothing for a hop that is not configured, a subject nobody registered, or after the release', async () => {

@@ -93,9 +93,29 @@ export class InlineHops {
   call(subject: string, payload: unknown, opts: { msgId: string; traceparent?: string | undefined; from: HandlerContext }): Promise<void> | undefined {
     const target = this.targets.get(subject);
     if (!target) return undefined;
-    const { from } = opts;
-    const parent = opts.traceparent ?? from.childTraceparent;
-    const run = (childOf: string): Promise<void> =>
+    // The payload is passed in a function of its own: a closure here that outlives the call (the
+    // outcome's below) would keep it, and with it every alert of the message, until the whole
+    // chain settled, while the aggregator holds only the alerts its groups still need.
+    return this.counted(subject, startInline(target, subject, payload, opts));
+  }
+
+  private counted(subject: string, done: Promise<void>): Promise<void> {
+    return done.then(
+      () => this.count(subject, 'ok'),
+      (err: unknown) => {
+        this.count(subject, 'failed');
+        throw err;
+      },
+    );
+  }
+}
+
+/** Runs `target`'s handler with `payload` in a span; nothing created here keeps the payload once it returns. */
+function startInline(target: Target, subject: string, payload: unknown, opts: { msgId: string; traceparent?: string | undefined; from: HandlerContext }): Promise<void> {
+  const { from } = opts;
+  const parent = opts.traceparent ?? from.childTraceparent;
+  try {
+    return inSpan(`${target.stage} process`, { parent, kind: SpanKind.INTERNAL, attributes: { 'nm.stage': target.stage, 'nm.inline': true, 'messaging.message.id': opts.msgId } }, (span) =>
       target.handler(payload, {
         subject,
         deliveryCount: from.deliveryCount,
@@ -104,24 +124,12 @@ export class InlineHops {
         msgId: opts.msgId,
         streamSeq: from.streamSeq,
         traceparent: parent,
-        childTraceparent: childOf,
+        childTraceparent: traceparentOf(span) ?? childTraceparent(parent),
         logger: from.logger,
-      });
-    let done: Promise<void>;
-    try {
-      done = inSpan(`${target.stage} process`, { parent, kind: SpanKind.INTERNAL, attributes: { 'nm.stage': target.stage, 'nm.inline': true, 'messaging.message.id': opts.msgId } }, (span) =>
-        run(traceparentOf(span) ?? childTraceparent(parent)),
-      );
-    } catch (err) {
-      done = Promise.reject(err instanceof Error ? err : new Error(String(err)));
-    }
-    return done.then(
-      () => this.count(subject, 'ok'),
-      (err: unknown) => {
-        this.count(subject, 'failed');
-        throw err;
-      },
+      }),
     );
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
 
