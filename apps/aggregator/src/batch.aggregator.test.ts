@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { GLOBAL_TENANT, NotificationSchema, PAYLOAD_VERSION, type Alert, type Notification, type RoutedBatch } from '@nm/contracts';
-import type { HandlerContext, Publisher } from '@nm/bus';
+import { MessageTooLargeError, type HandlerContext, type PublishOptions, type Publisher } from '@nm/bus';
 import { createLogger, Metrics } from '@nm/telemetry';
 import { labelSetString } from '@nm/model';
-import { BatchAggregator, notificationId } from './batch.aggregator.js';
+import { BatchAggregator, encodeNotification, notificationId } from './batch.aggregator.js';
 import { memoryPublishedLog } from './published.log.js';
 import { collected } from '@nm/testing';
 
@@ -20,6 +20,11 @@ const alert = (labels: Record<string, string>): Alert => ({
   fingerprint: '0123456789abcdef',
   receivedAt: '2026-11-22T00:00:00Z',
 });
+/** The notification as published: its bytes, decoded and checked (the payload given with them is the header only). */
+const sent = (p: unknown, o: PublishOptions): Notification => {
+  expect(o.handoff).toBe(false);
+  return NotificationSchema.parse(o.encoded ? JSON.parse(Buffer.from(o.encoded).toString('utf8')) : p);
+};
 const batch = (alerts: Alert[], receivers: RoutedBatch['receivers'] = [{ name: 'r', channel: 'webhook', tenant: 'ns1' }]): RoutedBatch => ({
   version: PAYLOAD_VERSION,
   batchId: 'b',
@@ -35,7 +40,7 @@ function setup(settings = { groupLabels: ['alertname'], batchMaxSize: 100, batch
   const publisher: Publisher = {
     publish: (_s, p, o) => {
       if (fail) return Promise.reject(new Error('nats down'));
-      const parsed = NotificationSchema.parse(p);
+      const parsed = sent(p, o);
       expect(o.msgId).toBe(parsed.id);
       published.push(parsed);
       return Promise.resolve({ seq: published.length, duplicate: false });
@@ -46,7 +51,7 @@ function setup(settings = { groupLabels: ['alertname'], batchMaxSize: 100, batch
 }
 
 describe('BatchAggregator', () => {
-  it('does not keep a held message alive while its groups wait, only the alerts they hold', async () => {
+  it('does not keep a held message alive while its groups wait, nor its alerts: the groups hold their JSON', async () => {
     // a wait no slow machine outlasts: the group is flushed by the test, after the checks
     const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 600_000 });
     let message: RoutedBatch | undefined = batch([alert({ alertname: 'Held', pod: '1' }), alert({ alertname: 'Held', pod: '2' })]);
@@ -55,7 +60,7 @@ describe('BatchAggregator', () => {
     const handled = agg.handle(message, ctx);
     message = undefined;
     expect(await collected(ref)).toBe(true); // the routed message (its routes, receivers) is garbage while the group waits
-    expect(await collected(alertRef)).toBe(false); // its alerts are in the group
+    expect(await collected(alertRef)).toBe(true); // its alerts too: the group holds their JSON
     expect(published).toHaveLength(0);
     await agg.flushAll();
     await handled;
@@ -182,6 +187,23 @@ describe('BatchAggregator', () => {
     await expect(agg.handle(batch([alert({ alertname: 'A' })]), ctx)).rejects.toThrow('nats down');
   });
 
+  it('serialises a notification from its alerts\' JSON to exactly the bytes of the whole object', () => {
+    const alerts = [alert({ alertname: 'Ü "quoted" \\ x', pod: '1' }), { ...alert({ alertname: 'B' }), annotations: { message: 'line\nbreak \u2028 ☃' } }];
+    const head = { version: PAYLOAD_VERSION, id: 'n1', createdAt: '2026-11-22T00:00:00.000Z', receiver: { name: 'r', channel: 'webhook' as const, tenant: 'ns1' }, groupKey: 'k', groupLabels: { alertname: 'B' } };
+    for (const tail of [{ part: { index: 1, count: 2 }, source: 'alerts-array' as const }, { part: { index: 0, count: 1 }, externalURL: 'http://am', source: 'alerts-array' as const }]) {
+      const json = alerts.map((a) => JSON.stringify(a));
+      expect(Buffer.from(encodeNotification(head, json, 0, 2, tail)).toString('utf8')).toBe(JSON.stringify({ ...head, alerts, ...tail }));
+      expect(Buffer.from(encodeNotification(head, json, 1, 2, tail)).toString('utf8')).toBe(JSON.stringify({ ...head, alerts: [alerts[1]], ...tail }));
+    }
+  });
+
+  it('fails the contributing handlers with a permanent error when one alert alone is over max_payload', async () => {
+    const publisher: Publisher = { maxPayload: () => 64 * 1024, publish: () => Promise.resolve({ seq: 1, duplicate: false }) };
+    const agg = new BatchAggregator({ publisher, settings: () => ({ groupLabels: [], batchMaxSize: 10, batchMaxWaitMs: 10 }), logger, metrics: new Metrics('t') });
+    const huge = { ...alert({ alertname: 'X' }), annotations: { message: 'm'.repeat(70 * 1024) } };
+    await expect(agg.handle(batch([alert({ alertname: 'X' }), huge]), ctx)).rejects.toThrow(MessageTooLargeError);
+  });
+
   it('gives the same id to the same receiver, group and alerts', () => {
     const r = { name: 'r', channel: 'webhook' as const, tenant: 't' };
     expect(notificationId(r, 'k', ['a', 'b'], 0)).toBe(notificationId(r, 'k', ['b', 'a'], 0));
@@ -197,8 +219,8 @@ describe('BatchAggregator: bounded, and no repeats after a partial flush', () =>
     const published: Notification[] = [];
     let failB = true;
     const publisher: Publisher = {
-      publish: (_s, p) => {
-        const parsed = NotificationSchema.parse(p);
+      publish: (_s, p, o) => {
+        const parsed = sent(p, o);
         if (failB && parsed.groupLabels.alertname === 'B') return Promise.reject(new Error('stream full'));
         published.push(parsed);
         return Promise.resolve({ seq: published.length, duplicate: false });
@@ -224,8 +246,8 @@ describe('BatchAggregator: bounded, and no repeats after a partial flush', () =>
   it('at the group limit, messages needing new groups wait for flushes instead of growing the map', async () => {
     const published: Notification[] = [];
     const publisher: Publisher = {
-      publish: (_s, p) => {
-        published.push(NotificationSchema.parse(p));
+      publish: (_s, p, o) => {
+        published.push(sent(p, o));
         return Promise.resolve({ seq: published.length, duplicate: false });
       },
     };
@@ -244,9 +266,9 @@ describe('BatchAggregator: bounded, and no repeats after a partial flush', () =>
     const sizes: number[] = [];
     const publisher: Publisher = {
       maxPayload: () => 1024 * 1024,
-      publish: (_s, p) => {
-        sizes.push(JSON.stringify(p).length);
-        published.push(NotificationSchema.parse(p));
+      publish: (_s, p, o) => {
+        sizes.push(o.encoded!.byteLength);
+        published.push(sent(p, o));
         return Promise.resolve({ seq: published.length, duplicate: false });
       },
     };

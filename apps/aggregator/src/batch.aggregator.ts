@@ -9,7 +9,7 @@ import {
   type ReceiverRef,
   type RoutedBatch,
 } from '@nm/contracts';
-import { encodePayload, fitParts, payloadLimit, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
+import { MessageTooLargeError, payloadLimit, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { groupAlerts, labelSetString } from '@nm/model';
 import { activeSpan, type Logger, type Metrics, type SpanContext } from '@nm/telemetry';
 import { notificationSpan } from './notification.span.js';
@@ -54,7 +54,13 @@ interface OpenGroup {
   receiver: ReceiverRef;
   groupKey: string;
   labels: Record<string, string>;
-  alerts: Alert[];
+  /**
+   * The group's alerts, each as the JSON its notification carries: one string per alert while the
+   * group waits, instead of a dozen objects that every collection would trace and copy.
+   */
+  alerts: string[];
+  /** The alerts' ids, in the same order. */
+  ids: string[];
   /**
    * The routed message (its `msgId`) each alert came from, to record what was published; its keys
    * are the group's alert ids (a redelivered message re-adds none).
@@ -75,6 +81,52 @@ interface MessageWait {
   open: number;
   resolve: () => void;
   reject: (err: unknown) => void;
+}
+
+/** A notification's fields before its alerts, in the order they are serialised. */
+type NotificationHead = Pick<Notification, 'version' | 'id' | 'createdAt' | 'receiver' | 'groupKey' | 'groupLabels'>;
+/** A notification's fields after its alerts. */
+type NotificationTail = Pick<Notification, 'part' | 'externalURL' | 'source'>;
+
+interface Part {
+  head: NotificationHead;
+  ids: readonly string[];
+  encoded: Uint8Array;
+}
+
+/**
+ * The bytes of the notification `head` + `alerts` (`alertsJson[from..to]`, each an alert's JSON) +
+ * `tail`: exactly `JSON.stringify` of the whole notification, its alerts not serialised again.
+ */
+export function encodeNotification(head: NotificationHead, alertsJson: readonly string[], from: number, to: number, tail: NotificationTail): Uint8Array {
+  const h = JSON.stringify(head);
+  const t = JSON.stringify(tail);
+  const alerts = from === 0 && to === alertsJson.length ? alertsJson.join(',') : alertsJson.slice(from, to).join(',');
+  return Buffer.from(`${h.slice(0, -1)},"alerts":[${alerts}],${t.slice(1)}`, 'utf8');
+}
+
+/**
+ * Consecutive ranges of `alertsJson` of at most `size` alerts, each serialising within `limit`
+ * bytes with the largest header and tail (`head`, `tail`) its notification can have. An alert
+ * that does not fit alone is a MessageTooLargeError (permanent).
+ */
+function partRanges(alertsJson: readonly string[], size: number, limit: number, head: NotificationHead, tail: NotificationTail): Array<[number, number]> {
+  const fixed = encodeNotification(head, [], 0, 0, tail).byteLength;
+  const ranges: Array<[number, number]> = [];
+  let from = 0;
+  let bytes = fixed;
+  for (let i = 0; i < alertsJson.length; i++) {
+    const b = Buffer.byteLength(alertsJson[i]!, 'utf8');
+    if (fixed + b > limit) throw new MessageTooLargeError(`one alert alone makes a ${fixed + b}-byte notification, over the server's max_payload less headers (${limit})`);
+    const grown = bytes + (i > from ? 1 : 0) + b;
+    if (i > from && (i - from >= size || grown > limit)) {
+      ranges.push([from, i]);
+      from = i;
+      bytes = fixed + b;
+    } else bytes = grown;
+  }
+  if (alertsJson.length > from) ranges.push([from, alertsJson.length]);
+  return ranges;
 }
 
 /** Stable notification id: the same receiver, group and alerts always give the same id. */
@@ -195,16 +247,9 @@ export class BatchAggregator {
     }
     // Back-pressure: wait for flushes while the new groups would not fit. The check and the adding
     // below run without an await between them, so concurrent handlers cannot overshoot the limit.
-    const needed = (): number => {
-      // every planned group new still fits (the common case): no need to count them
-      if (this.groups.size + planned.length <= this.limits.maxGroups) return planned.length;
-      let n = 0;
-      for (const p of planned) if (!this.groups.has(p.id)) n += 1; // planned ids are distinct
-      return n;
-    };
-    if (!this.hasRoom(needed())) {
+    if (!this.hasRoom(this.needed(planned))) {
       this.throttled.inc();
-      while (!this.hasRoom(needed())) await new Promise<void>((r) => this.roomWaiters.push(r));
+      while (!this.hasRoom(this.needed(planned))) await new Promise<void>((r) => this.roomWaiters.push(r));
     }
     const handling = activeSpan()?.spanContext();
     const flushAt = Math.max(1, Math.min(settings.batchMaxSize > 0 ? settings.batchMaxSize : Infinity, this.limits.maxGroupAlerts));
@@ -222,6 +267,7 @@ export class BatchAggregator {
             groupKey,
             labels: g.labels,
             alerts: [],
+            ids: [],
             origins: new Map(),
             traces: new Map(),
             externalURL: batch.externalURL,
@@ -231,15 +277,15 @@ export class BatchAggregator {
             waiters: [],
           };
           this.groups.set(id, group);
-          const grp = group;
-          group.timer = setTimeout(() => this.due(grp), settings.batchMaxWaitMs);
+          group.timer = this.dueIn(group, settings.batchMaxWaitMs);
           this.open.set(this.groups.size);
         }
         for (const a of g.alerts) {
           if (group.origins.has(a.id)) continue; // a redelivered message re-adds nothing
           group.origins.set(a.id, ctx.msgId);
           if (handling) group.traces.set(a.id, handling);
-          group.alerts.push(a);
+          group.ids.push(a.id);
+          group.alerts.push(JSON.stringify(a));
         }
         group.waiters.push(wait);
         if (group.alerts.length >= flushAt) {
@@ -250,6 +296,23 @@ export class BatchAggregator {
     ctx.logger.debug({ groups: planned.length }, 'alerts added to groups');
     if (planned.length === 0) wait.resolve();
     return { published: waited };
+  }
+
+  /**
+   * New groups among `planned` (ids distinct). A method, not a closure of `add`: nothing created
+   * there that outlives it (a group's timer) may keep the planned alerts alive.
+   */
+  private needed(planned: ReadonlyArray<{ id: string }>): number {
+    // every planned group new still fits (the common case): no need to count them
+    if (this.groups.size + planned.length <= this.limits.maxGroups) return planned.length;
+    let n = 0;
+    for (const p of planned) if (!this.groups.has(p.id)) n += 1;
+    return n;
+  }
+
+  /** A timer that makes `group` due in `ms` (created here: its closure keeps only the group). */
+  private dueIn(group: OpenGroup, ms: number): NodeJS.Timeout {
+    return setTimeout(() => this.due(group), ms);
   }
 
   /** How much later than usual the last routed message arrived after ingest received it, ms (`InputLag.excessMs`). */
@@ -283,7 +346,7 @@ export class BatchAggregator {
     if (reason && Date.now() - group.createdAt < coalesceMaxMs && this.groups.get(group.id) === group) {
       this.held.inc({ channel: group.receiver.channel, reason });
       const step = Math.max(50, this.deps.settings().batchMaxWaitMs);
-      group.timer = setTimeout(() => this.due(group), Math.min(step, Math.max(1, group.createdAt + coalesceMaxMs - Date.now())));
+      group.timer = this.dueIn(group, Math.min(step, Math.max(1, group.createdAt + coalesceMaxMs - Date.now())));
       return;
     }
     void this.flush(group);
@@ -301,57 +364,57 @@ export class BatchAggregator {
     this.wakeRoomWaiters();
     const { batchMaxSize } = this.deps.settings();
     const size = Math.max(1, batchMaxSize);
-    const notification = (alerts: Alert[], index: number, count: number): Notification => ({
+    const limit = payloadLimit(this.deps.publisher);
+    const header = (id: string): NotificationHead => ({
       version: PAYLOAD_VERSION,
-      id: notificationId(group.receiver, group.groupKey, alerts.map((a) => a.id), index),
+      id,
       createdAt: new Date().toISOString(),
       receiver: group.receiver,
       groupKey: group.groupKey,
       groupLabels: group.labels,
-      alerts,
+    });
+    const tail = (index: number, count: number): NotificationTail => ({
       part: { index, count },
       ...(group.externalURL ? { externalURL: group.externalURL } : {}),
       source: group.source,
     });
+    /** The part of alerts `from`..`to`: its id, alert ids and bytes. */
+    const build = (from: number, to: number, index: number, count: number): Part => {
+      const ids = from === 0 && to === group.ids.length ? group.ids : group.ids.slice(from, to);
+      const head = header(notificationId(group.receiver, group.groupKey, ids, index));
+      return { head, ids, encoded: encodeNotification(head, group.alerts, from, to, tail(index, count)) };
+    };
     // Parts of at most batchMaxSize alerts, each also small enough for the server's max_payload.
-    const parts: Alert[][] = [];
-    let splitError: unknown;
-    const limit = payloadLimit(this.deps.publisher);
     // The common case, one part that fits, is serialised once: the bytes checked are the bytes published.
-    let single: { n: Notification; encoded: Uint8Array } | undefined;
-    if (group.alerts.length <= size) {
-      const n = notification(group.alerts, 0, 1);
-      const encoded = encodePayload(n);
-      if (encoded.byteLength <= limit) {
-        single = { n, encoded };
-        parts.push(group.alerts);
-      }
-    }
-    if (!single)
+    let parts: Part[] = [];
+    let splitError: unknown;
+    const whole = group.alerts.length <= size ? build(0, group.alerts.length, 0, 1) : undefined;
+    if (whole && whole.encoded.byteLength <= limit) parts = [whole];
+    else
       try {
-        for (let i = 0; i < group.alerts.length; i += size)
-          for (const p of fitParts(group.alerts.slice(i, i + size), (a) => notification([...a], 99_999, 99_999), limit))
-            parts.push([...p.items]);
+        const ranges = partRanges(group.alerts, size, limit, header('0'.repeat(32)), tail(99_999, 99_999));
+        parts = ranges.map(([from, to], index) => build(from, to, index, ranges.length));
       } catch (err) {
         splitError = err;
       }
-    const published: Alert[][] = [];
+    const published: Array<readonly string[]> = [];
     const results: Array<PromiseSettledResult<void>> = splitError
       ? [{ status: 'rejected', reason: splitError }]
       : await Promise.allSettled(
-          parts.map((alerts, index) => {
-            const n = single?.n ?? notification(alerts, index, parts.length);
-            return notificationSpan(group, n, (traceparent) =>
-              this.deps.publisher.publish(subjects.notify(group.receiver.channel), n, {
-                msgId: n.id,
+          parts.map(({ head, ids, encoded }) =>
+            notificationSpan(group, head, ids, (traceparent) =>
+              // the payload given is the header only: a sender on this thread decodes the bytes
+              this.deps.publisher.publish(subjects.notify(group.receiver.channel), head, {
+                msgId: head.id,
+                encoded,
+                handoff: false,
                 ...(traceparent ? { traceparent } : {}),
-                ...(single ? { encoded: single.encoded } : {}),
               }),
             ).then(() => {
               this.flushed.inc({ channel: group.receiver.channel });
-              published.push(alerts);
-            });
-          }),
+              published.push(ids);
+            }),
+          ),
         );
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (published.length > 0) await this.recordPublished(group, published, failure !== undefined);
@@ -372,15 +435,15 @@ export class BatchAggregator {
    * of those messages does not notify them again. Needed only while a message may still be
    * redelivered: always written (a crash before the ack is a redelivery too), forgotten on ack.
    */
-  private async recordPublished(group: OpenGroup, published: readonly Alert[][], partial: boolean): Promise<void> {
+  private async recordPublished(group: OpenGroup, published: ReadonlyArray<readonly string[]>, partial: boolean): Promise<void> {
     const entries = new Map<string, string[]>();
     const digest = groupDigest(group.id);
-    for (const alerts of published)
-      for (const a of alerts) {
-        const m = group.origins.get(a.id);
+    for (const ids of published)
+      for (const id of ids) {
+        const m = group.origins.get(id);
         if (m === undefined) continue;
         const list = entries.get(m);
-        const e = publishedEntry(group.id, a.id, digest);
+        const e = publishedEntry(group.id, id, digest);
         if (list) list.push(e);
         else entries.set(m, [e]);
       }

@@ -11,12 +11,13 @@ const MAX_LINKS = 128;
  */
 export function notificationSpan<T>(
   group: { traces: ReadonlyMap<string, SpanContext>; receiver: ReceiverRef; groupKey: string },
-  n: Notification,
+  n: Pick<Notification, 'id'>,
+  alertIds: readonly string[],
   publish: (traceparent: string | undefined) => Promise<T>,
 ): Promise<T> {
   const byTrace = new Map<string, SpanContext>();
-  for (const a of n.alerts) {
-    const sc = group.traces.get(a.id);
+  for (const id of alertIds) {
+    const sc = group.traces.get(id);
     if (sc && !byTrace.has(sc.traceId) && byTrace.size < MAX_LINKS) byTrace.set(sc.traceId, sc);
   }
   const contexts = [...byTrace.values()];
@@ -37,7 +38,7 @@ export function notificationSpan<T>(
         'nm.receiver': `${group.receiver.tenant}/${receiverKey(group.receiver)}`,
         'nm.channel': group.receiver.channel,
         'nm.group_key': group.groupKey,
-        'nm.alerts': n.alerts.length,
+        'nm.alerts': alertIds.length,
         'nm.alert_traces': contexts.length,
       },
     },

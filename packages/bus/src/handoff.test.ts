@@ -167,4 +167,26 @@ describe('hand-off between a publisher and a consumer on one thread, against a r
     await pub.publish(subjects.alertsRouted, { n: 4 }, { msgId: 'h4' });
     expect(handoff.size().entries).toBe(0);
   });
+  it('handoff: false — the consumer on this thread decodes the published bytes, not the payload given with them', async () => {
+    handoff.configure({ mode: 'on' });
+    const pub = createPublisher(bus);
+    const seen: unknown[] = [];
+    const handle = await startConsumer(bus, pub, logger, new Metrics('t'), {
+      consumer,
+      schema: Payload,
+      quickCheck: (raw) => typeof raw === 'object' && raw !== null && 'n' in raw,
+      dlqStage: 'aggregator',
+      handler: (p) => {
+        seen.push(p);
+        return Promise.resolve();
+      },
+    });
+    const header = { n: 5 };
+    await pub.publish(subjects.alertsRouted, header, { msgId: 'h5', encoded: encodePayload({ n: 5, alerts: ['whole'] }), handoff: false });
+    expect(handoff.size().entries).toBe(0);
+    // (the message the test before left unconsumed comes first)
+    await waitFor('handled', () => seen.some((p) => (p as { n: number }).n === 5));
+    expect(seen.find((p) => (p as { n: number }).n === 5)).toEqual({ n: 5, alerts: ['whole'] });
+    await handle.stop();
+  });
 });

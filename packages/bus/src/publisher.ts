@@ -14,6 +14,11 @@ export interface PublishOptions {
   /** The payload already encoded (`encodePayload(payload)`), when the caller had to serialise it anyway. */
   encoded?: Uint8Array;
   /**
+   * `false`: not offered to a consumer on this thread (`handoff.ts`), which decodes `encoded`
+   * instead; for a caller whose `payload` is not what `encoded` decodes to (only its header).
+   */
+  handoff?: boolean;
+  /**
    * The handling this publish is the output of: when the subject's consumer runs inline on this
    * thread (`inline.ts`, single process), its handler is called with the payload in that context
    * instead of a publish.
@@ -72,7 +77,7 @@ export function createPublisher(bus: BusConnection): Publisher {
     h.set(H.schemaVersion, String(PAYLOAD_VERSION));
     if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
     // a consumer on this thread may take the payload instead of decoding these bytes
-    const withdraw = handoff.offer(subject, opts.msgId, payload, data);
+    const withdraw = opts.handoff === false ? undefined : handoff.offer(subject, opts.msgId, payload, data);
     try {
       const ack = await bus.js.publish(subject, data, {
         msgID: opts.msgId,

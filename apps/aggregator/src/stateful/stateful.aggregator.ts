@@ -252,7 +252,7 @@ export class StatefulAggregator {
           const sc = this.traces.get(a.fingerprint);
           if (sc) traces.set(a.id, sc);
         }
-        await notificationSpan({ traces, receiver: meta.receiver, groupKey: meta.groupKey }, n, (traceparent) =>
+        await notificationSpan({ traces, receiver: meta.receiver, groupKey: meta.groupKey }, n, n.alerts.map((a) => a.id), (traceparent) =>
           this.deps.publisher.publish(subjects.notify(meta.receiver.channel), n, { msgId: n.id, ...(traceparent ? { traceparent } : {}) }),
         );
         this.notifications.inc({ channel: meta.receiver.channel });
