@@ -15,7 +15,8 @@ export interface PublishOptions {
   encoded?: Uint8Array;
   /**
    * `false`: not offered to a consumer on this thread (`handoff.ts`), which decodes `encoded`
-   * instead; for a caller whose `payload` is not what `encoded` decodes to (only its header).
+   * instead; for a caller whose `payload` is not what `encoded` decodes to (only its header). Such a
+   * caller passes no `from` either: an inline consumer would get `payload` itself.
    */
   handoff?: boolean;
   /**
