@@ -1,5 +1,8 @@
 export {
+  applyHeapGrowth,
+  DEFAULT_HEAP_GROWING_PERCENT,
   DEFAULT_WORKERS,
+  heapGrowthFlag,
   DEFINED_SERVICES,
   INLINE_HOPS,
   SENDER_SERVICES,
