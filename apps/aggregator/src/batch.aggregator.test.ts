@@ -140,7 +140,8 @@ describe('BatchAggregator', () => {
     });
     const t0 = Date.now();
     await agg.handle(batch([alert({ alertname: 'A' })]), ctx);
-    expect(Date.now() - t0).toBeLessThan(1000);
+    // a hold would last coalesceMaxMs (5 s); the bound leaves a slow machine 4 s of slack
+    expect(Date.now() - t0).toBeLessThan(4000);
     expect(published).toHaveLength(1);
   });
 
