@@ -30,6 +30,8 @@ import { parse as parseYaml } from 'yaml';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { startNats, startRedis, freePort, waitFor, startOtlpReceiver } = await import(join(root, 'packages/testing/dist/index.js'));
+// subject names come from the contracts, as in the services
+const { subjects: busSubjects } = await import(join(root, 'packages/contracts/dist/index.js'));
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
@@ -216,8 +218,14 @@ async function costObserver(services) {
     e.bytes += bytes;
     subjects.set(key, e);
   };
-  const keyOf = (subject) => subject.replace(/^nm\.history\..*$/, 'nm.history.*').replace(/^nm\.notify\..*$/, 'nm.notify.*').replace(/^nm\.dlq\..*$/, 'nm.dlq.*');
-  nc?.subscribe('nm.>', { callback: (_e, m) => count(keyOf(m.subject), m.data.length + (m.headers ? m.headers.toString().length : 0)) });
+  // per-channel and per-tenant subjects are counted by family (nm.notify.*, nm.history.*, nm.dlq.*)
+  const families = [busSubjects.notifyAll, busSubjects.historyAll, busSubjects.dlqAll].map((f) => f.slice(0, -1));
+  const keyOf = (subject) => {
+    const family = families.find((f) => subject.startsWith(f));
+    return family ? `${family}*` : subject;
+  };
+  for (const all of [busSubjects.alertsAll, busSubjects.notifyAll, busSubjects.historyAll, busSubjects.dlqAll])
+    nc?.subscribe(all, { callback: (_e, m) => count(keyOf(m.subject), m.data.length + (m.headers ? m.headers.toString().length : 0)) });
   nc?.subscribe('$JS.ACK.>', { callback: (_e, m) => count('$JS.ACK (acks)', m.data.length) });
   const monitor = async (path) => (await fetch(`http://127.0.0.1:${nats.monitorPort}${path}`)).json();
   const connections = async () => new Map((await monitor('/connz?limit=4096')).connections.map((c) => [c.cid, c]));
