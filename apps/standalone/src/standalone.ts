@@ -144,7 +144,7 @@ export function heapGrowthFlag(percent: number): string | undefined {
 
 /**
  * Applies `heapGrowthFlag` to the process: V8's flags are process-wide and read at every collection,
- * so it holds for the main thread's heap and for every worker thread's, started before or after.
+ * so it holds for the main thread's heap and for every worker thread's.
  */
 export function applyHeapGrowth(percent: number): void {
   const flag = heapGrowthFlag(percent);
