@@ -1,11 +1,11 @@
 /**
  * The single process (`apps/standalone`, built) with its stages on worker threads
- * (`NM_STANDALONE_WORKERS`): the stages of the workers start, heartbeat and deliver while the main
- * thread is blocked, trace their work (the trace ingest started), the main thread's `/metrics`
+ * (`NM_STANDALONE_WORKERS`): the stages of the workers start, heartbeat, route and batch (and deliver,
+ * where the senders have a worker of their own) while the main thread is blocked, trace their work (the trace ingest started), the main thread's `/metrics`
  * shows their metrics once, `stop()` drains and ends every thread, and a worker that fails to start fails `startStandalone` naming its stages,
  * leaving nothing running.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { freePort, startNats, startOtlpReceiver, startRedis, waitFor, type OtlpReceiver, type PrivateNats, type PrivateRedis } from '@nm/testing';
-import { parseStandaloneEnv, startStandalone } from '@nm/standalone';
+import { streams } from '@nm/contracts';
+import { parseStandaloneEnv, placementFor, startStandalone } from '@nm/standalone';
 import { docs, notificationManager, webhookReceiver } from './support/manifests.js';
 
 const reachable = (port: number): Promise<boolean> =>
@@ -72,6 +73,19 @@ function blockThread(done: () => boolean, ms: number): boolean {
   return done();
 }
 
+/**
+ * The last sequence of a JetStream stream, read from nats-server's monitoring endpoint by a child
+ * process: this thread may be blocked on purpose.
+ */
+function lastSeq(monitorPort: number, stream: string): number {
+  const code = `fetch('http://127.0.0.1:${monitorPort}/jsz?streams=true').then((r) => r.json()).then((j) => {
+    const st = (j.account_details ?? []).flatMap((a) => a.stream_detail ?? []).find((d) => d.name === ${JSON.stringify(stream)});
+    process.stdout.write(String(st ? st.state.last_seq : 0));
+  })`;
+  const out = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8', timeout: 10_000 });
+  return Number(out.stdout) || 0;
+}
+
 /** The value of one series in an exposition (undefined when absent). */
 const sample = (text: string, name: string, labels: Record<string, string>): number | undefined => {
   for (const line of text.split('\n')) {
@@ -94,7 +108,7 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
   beforeAll(async () => {
     configDir = mkdtempSync(join(tmpdir(), 'nm-standalone-workers-'));
     sinkFile = join(configDir, 'received.jsonl');
-    [nats, redis, sink, otlp] = await Promise.all([startNats(), startRedis(), startSinkProcess(sinkFile), startOtlpReceiver()]);
+    [nats, redis, sink, otlp] = await Promise.all([startNats({ monitor: true }), startRedis(), startSinkProcess(sinkFile), startOtlpReceiver()]);
     tracing.OTEL_EXPORTER_OTLP_ENDPOINT = otlp.endpoint;
     // the main thread reads its own process.env for tracing (the workers read the source given)
     Object.assign(process.env, tracing);
@@ -126,7 +140,7 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
     ...extra,
   });
 
-  it.each([1, 2])('with %i worker(s): the stages heartbeat, deliver an alert while the main thread is blocked and trace it, /metrics shows every thread once, stop() ends it all', async (workers) => {
+  it.each([1, 2])('with %i worker(s): the stages heartbeat, the workers route, batch (and, with their own thread, deliver) an alert while the main thread is blocked and trace it, /metrics shows every thread once, stop() ends it all', async (workers) => {
     const ingestPort = await freePort();
     const env = source(ingestPort, { NM_STANDALONE_WORKERS: String(workers), ...tracing });
     const died: Error[] = [];
@@ -139,6 +153,7 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
     await waitFor('ready', async () => (await fetch(`http://127.0.0.1:${ingestPort}/-/ready`)).status === 200, 60_000);
 
     const alertname = `Threads${workers}`;
+    const notified = lastSeq(nats.monitorPort!, streams.notify.name);
     const traceId = randomBytes(16).toString('hex');
     const r = await fetch(`http://127.0.0.1:${ingestPort}/api/v2/alerts`, {
       method: 'POST',
@@ -147,9 +162,18 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
     });
     expect(r.status).toBe(200);
     // ingest has published it; the main thread now stops serving anything: only stages running on
-    // other threads can route, batch and deliver it (with NM_STANDALONE_WORKERS=0 this times out)
+    // other threads can route and batch it (with NM_STANDALONE_WORKERS=0 this times out), and
+    // deliver it where the senders have a worker of their own
     const mine = (): boolean => received(sinkFile, '/ops').some((b) => b.alerts.some((a) => a.labels['alertname'] === alertname));
-    expect(blockThread(mine, 60_000)).toBe(true);
+    if (placementFor(workers).main.length === 0) expect(blockThread(mine, 60_000)).toBe(true);
+    else {
+      // with one worker the senders share the main thread: its notification is stored while the
+      // thread is blocked, and delivered once it runs again
+      expect(placementFor(workers).main).toContain('sender-webhook');
+      expect(blockThread(() => lastSeq(nats.monitorPort!, streams.notify.name) > notified, 60_000)).toBe(true);
+      expect(mine()).toBe(false);
+      await waitFor('the delivery from the main thread', mine, 20_000);
+    }
 
     // tracing is on in the workers too: the stages' spans join the trace of the POST
     const traced = (): string[] => otlp.trace(traceId).map((sp) => sp.name);
@@ -182,7 +206,7 @@ describe('the single process on worker threads (NM_STANDALONE_WORKERS)', () => {
     // the worker parses its own environment: a bad one there fails its start
     const bad = { ...good, NM_SENDER_MAX_ATTEMPTS: '-1' };
     await expect(startStandalone(parseStandaloneEnv(good), { source: bad })).rejects.toThrow(
-      /^worker 1 \(silencer, router, aggregator, sender-webhook, .*sender-googlechat\) failed to start: invalid environment: NM_SENDER_MAX_ATTEMPTS: /,
+      /^worker 1 \(silencer, router, aggregator\) failed to start: invalid environment: NM_SENDER_MAX_ATTEMPTS: /,
     );
     expect(await reachable(ingestPort)).toBe(false);
   });

@@ -5,6 +5,7 @@ export {
   heapGrowthFlag,
   DEFINED_SERVICES,
   INLINE_HOPS,
+  MAIN_THREAD_SENDER_CONCURRENCY,
   SENDER_SERVICES,
   STAGE_NAMES,
   STAGE_PLACEMENT,
@@ -13,5 +14,6 @@ export {
   placementFor,
   startStages,
   startStandalone,
+  withMainThreadSenderConcurrency,
 } from './standalone.js';
-export type { StandaloneEnv, StandaloneOptions } from './standalone.js';
+export type { StagePlacement, StandaloneEnv, StandaloneOptions } from './standalone.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { subjects } from '@nm/contracts';
-import { heapGrowthFlag, INLINE_HOPS, parseStandaloneEnv, placementFor, STAGE_NAMES } from './standalone.js';
+import { heapGrowthFlag, INLINE_HOPS, MAIN_THREAD_SENDER_CONCURRENCY, parseStandaloneEnv, placementFor, STAGE_NAMES, withMainThreadSenderConcurrency } from './standalone.js';
 
 const base = { NM_SECRET_KEY: 'standalone-env-test-key' };
 
@@ -88,14 +88,33 @@ describe('INLINE_HOPS', () => {
 });
 
 describe('placementFor', () => {
-  it('places every stage on exactly one of the workers, for any number of them', () => {
-    expect(placementFor(0)).toEqual([]);
+  const senders = STAGE_NAMES.filter((s) => s.startsWith('sender-'));
+  it('places every stage exactly once, on the main thread or one of the workers, for any number of them', () => {
+    expect(placementFor(0)).toEqual({ main: STAGE_NAMES, workers: [] });
     for (const n of [1, 2, 3, 4, 16]) {
-      const groups = placementFor(n);
-      expect(groups).toHaveLength(Math.min(n, 3));
-      expect([...groups.flat()].sort()).toEqual([...STAGE_NAMES].sort());
+      const { main, workers } = placementFor(n);
+      expect(workers).toHaveLength(Math.min(n, 3));
+      expect([...main, ...workers.flat()].sort()).toEqual([...STAGE_NAMES].sort());
     }
-    expect(placementFor(2)[1]).toEqual(STAGE_NAMES.filter((s) => s.startsWith('sender-')));
+  });
+
+  it('keeps the inline chain on one worker and puts the senders on the main thread with one worker, on a worker of their own with more', () => {
+    expect(placementFor(1)).toEqual({ main: senders, workers: [['silencer', 'router', 'aggregator']] });
+    expect(placementFor(2)).toEqual({ main: [], workers: [['silencer', 'router', 'aggregator'], senders] });
+    expect(placementFor(3).main).toEqual([]);
+    expect(placementFor(3).workers[2]).toEqual(senders);
+  });
+});
+
+describe('withMainThreadSenderConcurrency', () => {
+  const concurrency = (env: object): unknown => (env as { NM_SENDER_CONCURRENCY?: number }).NM_SENDER_CONCURRENCY;
+  it('defaults the senders on the main thread to 16 at once, and keeps NM_SENDER_CONCURRENCY when it is set', () => {
+    expect(MAIN_THREAD_SENDER_CONCURRENCY).toBe(16);
+    const unset = parseStandaloneEnv(base);
+    expect(concurrency(unset)).toBeUndefined();
+    expect(concurrency(withMainThreadSenderConcurrency(unset))).toBe(16);
+    expect(concurrency(unset)).toBeUndefined(); // the parsed environment itself is not changed
+    expect(concurrency(withMainThreadSenderConcurrency(parseStandaloneEnv({ ...base, NM_SENDER_CONCURRENCY: '48' })))).toBe(48);
   });
 });
 

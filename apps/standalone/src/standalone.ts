@@ -4,8 +4,9 @@
  * environment parsed once, so their settings work in both modes.
  *
  * The main thread runs config-sync, ingest (the HTTP API, `/metrics`, `/-/ready`) and the event
- * exporter; the pipeline stages run on `NM_STANDALONE_WORKERS` worker threads as `STAGE_PLACEMENT`
- * places them (0: on the main thread too). Each worker parses the same environment and starts its
+ * exporter; the pipeline stages run where `STAGE_PLACEMENT` places them for `NM_STANDALONE_WORKERS`
+ * worker threads (0: all on the main thread; 1, the default on two cores: the senders on the main
+ * thread, the silencer, router and aggregator on the worker). Each worker parses the same environment and starts its
  * stages through the same functions, with its own runtimes, logger root and metrics registry; the
  * main thread's `/metrics` merges every worker's registry into its own. Services talk only through
  * NATS and Redis, so where one runs changes nothing else.
@@ -67,24 +68,53 @@ export const SENDER_SERVICES: readonly ServiceDefinition[] = [webhookService, em
 export const STAGE_NAMES: readonly string[] = ['silencer', 'router', 'aggregator', ...SENDER_SERVICES.map((d) => d.name)];
 const SENDERS = SENDER_SERVICES.map((d) => d.name);
 
+/** Where the stages run for one number of worker threads: on the main thread, and on each worker. */
+export interface StagePlacement {
+  /** Stages on the main thread, with ingest, config-sync and the event exporter. */
+  main: readonly string[];
+  /** Each worker's stages. */
+  workers: ReadonlyArray<readonly string[]>;
+}
+
 /**
- * Where the stages run, by number of worker threads: row `n` lists the stages of each of the `n`
- * workers. Ingest (HTTP, JSON, publishing every accepted alert) keeps the main thread, config-sync
- * and the event exporter with it (both light). One worker takes every stage. With two, the senders
- * (template rendering, outbound HTTP, history) get their own thread, apart from the stages that
- * route and batch. With three, the aggregator (batch groups in memory) is apart from the silencer
- * and router. More workers than the last row use the last row: one thread per stage group.
+ * Where the stages run, by number of worker threads (row `n` for `n` workers). Ingest (HTTP, JSON,
+ * publishing every accepted alert) keeps the main thread, config-sync and the event exporter with
+ * it (both light). With one worker, the silencer, router and aggregator run on it (their hops are
+ * inline, `INLINE_HOPS`) and the senders on the main thread: a sender's work is mostly round trips
+ * (a claim, the upstream request, the history record, the done mark), each waiting for a turn of
+ * its thread's event loop, so on the worker, busy with the chain through a burst, they delivered
+ * almost nothing until the burst was taken in, and the main thread had CPU to spare (batch
+ * notifications are not handed over in memory, so the senders gain nothing from the aggregator's
+ * thread; docs/performance.md, "Thirteenth round"). With two, the senders get a thread of their
+ * own, apart from the stages that route and batch. With three, the aggregator (batch groups in
+ * memory) is apart from the silencer and router. More workers than the last row use the last row:
+ * one thread per stage group.
  */
-export const STAGE_PLACEMENT: ReadonlyArray<ReadonlyArray<readonly string[]>> = [
-  [],
-  [STAGE_NAMES],
-  [['silencer', 'router', 'aggregator'], SENDERS],
-  [['silencer', 'router'], ['aggregator'], SENDERS],
+export const STAGE_PLACEMENT: readonly StagePlacement[] = [
+  { main: STAGE_NAMES, workers: [] },
+  { main: SENDERS, workers: [['silencer', 'router', 'aggregator']] },
+  { main: [], workers: [['silencer', 'router', 'aggregator'], SENDERS] },
+  { main: [], workers: [['silencer', 'router'], ['aggregator'], SENDERS] },
 ];
 
-/** The stages of each worker for `workers` worker threads (the last row of `STAGE_PLACEMENT` beyond it). */
-export function placementFor(workers: number): ReadonlyArray<readonly string[]> {
-  return STAGE_PLACEMENT[Math.min(workers, STAGE_PLACEMENT.length - 1)] ?? [];
+/** Where the stages run with `workers` worker threads (the last row of `STAGE_PLACEMENT` beyond it). */
+export function placementFor(workers: number): StagePlacement {
+  return STAGE_PLACEMENT[Math.min(workers, STAGE_PLACEMENT.length - 1)]!;
+}
+
+/**
+ * Notifications each sender on the main thread delivers at once while the other stages run on a
+ * worker, unless `NM_SENDER_CONCURRENCY` is set (the senders' own default is 32, email's 16). Each
+ * delivery in flight adds turns of the main thread's event loop (its round trips), where ingest
+ * answers the POSTs: at 32 the benchmark's POSTs were accepted 15-20 % slower than at 16, at the
+ * same throughput (docs/performance.md, "Thirteenth round").
+ */
+export const MAIN_THREAD_SENDER_CONCURRENCY = 16;
+
+/** `env` with `NM_SENDER_CONCURRENCY` defaulted to `MAIN_THREAD_SENDER_CONCURRENCY` (a value set is kept). */
+export function withMainThreadSenderConcurrency(env: StandaloneEnv): StandaloneEnv {
+  const own = env as StandaloneEnv & { NM_SENDER_CONCURRENCY?: number };
+  return own.NM_SENDER_CONCURRENCY === undefined ? ({ ...env, NM_SENDER_CONCURRENCY: MAIN_THREAD_SENDER_CONCURRENCY } as StandaloneEnv) : env;
 }
 
 /** `min(cores, 4) - 1`: the main thread and up to three workers (1 on a 2-core machine, 0 on one core). */
@@ -255,13 +285,13 @@ export async function startStandalone(env: StandaloneEnv, options: StandaloneOpt
   const metrics = new Metrics('notification-manager');
   const { rt, closeAll } = runtimes(env, root, metrics);
   const placement = placementFor(env.NM_STANDALONE_WORKERS);
-  if (env.NM_STANDALONE_WORKERS > placement.length)
-    root.info({ requested: env.NM_STANDALONE_WORKERS, workers: placement.length }, 'NM_STANDALONE_WORKERS is more than the stage groups: one worker thread per group');
+  if (env.NM_STANDALONE_WORKERS > placement.workers.length)
+    root.info({ requested: env.NM_STANDALONE_WORKERS, workers: placement.workers.length }, 'NM_STANDALONE_WORKERS is more than the stage groups: one worker thread per group');
 
   // sources first on stop: no new alerts while the stages drain
   const sources: Stoppable[] = [];
   const background: Stoppable[] = [];
-  /** Stages started on this thread (NM_STANDALONE_WORKERS=0); the workers' are in `workers`. */
+  /** Stages started on this thread (`placement.main`); the workers' are in `workers`. */
   const stages: Stoppable[] = [];
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
@@ -294,13 +324,10 @@ export async function startStandalone(env: StandaloneEnv, options: StandaloneOpt
       readyRequires: DEFAULT_READY_REQUIRES.filter((s) => env.NM_CONFIG_DIR || s !== 'config-sync'),
     });
     sources.push(ingest);
-    if (placement.length === 0) {
-      configureThread(env, metrics, source);
-      for (const name of STAGE_NAMES) stages.push(await STAGE_STARTERS.get(name)!(rt(name), env, source));
-    } else {
+    if (placement.workers.length > 0) {
       // every worker starts at once; one that fails fails the start, naming its stages
       const results = await Promise.allSettled(
-        placement.map((group, i) =>
+        placement.workers.map((group, i) =>
           startServiceWorker({
             label: `worker ${i + 1} (${group.join(', ')})`,
             script: new URL('./stage.worker.js', import.meta.url),
@@ -316,8 +343,14 @@ export async function startStandalone(env: StandaloneEnv, options: StandaloneOpt
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     }
+    if (placement.main.length > 0) {
+      configureThread(env, metrics, source);
+      // senders placed beside ingest (the chain on a worker) take fewer notifications at once
+      const mainEnv = placement.workers.length > 0 ? withMainThreadSenderConcurrency(env) : env;
+      for (const name of STAGE_NAMES.filter((n) => placement.main.includes(n))) stages.push(await STAGE_STARTERS.get(name)!(rt(name), mainEnv, source));
+    }
     if (env.NM_EVENTS_ENABLED) sources.push(await eventExporterService.start(rt(eventExporterService.name), env as unknown as EventExporterEnv));
-    root.info({ port: ingest.port, workers: placement.map((g) => g.join(',')) }, 'notification manager running (single process)');
+    root.info({ port: ingest.port, main: placement.main.join(','), workers: placement.workers.map((g) => g.join(',')) }, 'notification manager running (single process)');
     return { ingestPort: ingest.port, stop };
   } catch (err) {
     await stop().catch(() => undefined);
