@@ -186,6 +186,13 @@ const cpuOf = (pid) => {
     return 0;
   }
 };
+/** The machine's CPU time so far, all processes (/proc/stat, clock ticks): busy (not idle or waiting for I/O) and in all. */
+const machineTicks = () => {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  const t = lines[0].trim().split(/\s+/).slice(1).map(Number);
+  const all = t.reduce((a, b) => a + b, 0);
+  return { busy: all - t[3] - (t[4] ?? 0), all, cores: lines.filter((l) => /^cpu\d/.test(l)).length };
+};
 /** The pid of the process whose command line contains every one of `parts` (our private servers). */
 const pidOf = (...parts) => {
   for (const d of readdirSync('/proc')) {
@@ -331,6 +338,9 @@ async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' }
   arrivals.length = 0;
   seen.clear();
   const t0 = Date.now();
+  // what the run cost the whole machine, and this script's own share (the driver's POSTs and the sink)
+  const machine0 = machineTicks();
+  const driver0 = process.cpuUsage();
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(pid))), 200);
   const posts = [];
@@ -345,6 +355,8 @@ async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' }
   const accepted = Date.now() - t0;
   await waitFor('all delivered', () => received >= count, 600000, 50);
   const total = Date.now() - t0;
+  const machine1 = machineTicks();
+  const driver = process.cpuUsage(driver0);
   clearInterval(rssTimer);
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
@@ -358,6 +370,10 @@ async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' }
     delivered: received,
     notifications,
     repeatedAlerts: repeats,
+    // cores busy on average from the first POST to the last delivery (every process: a saturated
+    // 2-core machine shows about 2), and the CPU this script spent per alert driving and receiving
+    machineBusyCores: +(((machine1.busy - machine0.busy) / Math.max(1, machine1.all - machine0.all)) * machine1.cores).toFixed(2),
+    driverCpuMicrosPerAlert: Math.round((driver.user + driver.system) / count),
     ...(strays > 0 ? { warmupRepeatsDuringRun: strays } : {}),
     ...(TIMELINE && prefix === 'p' ? { timeline: timelineOf(arrivals, t0) } : {}),
   };
@@ -500,16 +516,18 @@ try {
     ...(REPEAT > 1 ? { rounds: rounds.map((r) => ({ notificationManager: r.runs, alertmanager: r.am, ratioToAlertmanager: r.ratios })), ratioSummary: summary } : {}),
   };
   console.log(JSON.stringify(result, null, 2));
-  // CPU per alert of every process of the run (ours: the services, nats-server and redis-server; Alertmanager's own).
+  // CPU per alert of every process of the run (ours: the services, nats-server and redis-server; Alertmanager's own);
+  // `bench µs`: this script's own CPU per alert (the driver and the sink, on the same machine); `busy`: the
+  // machine's cores busy on average through the run, every process (near the core count: bound by CPU).
   const cpuSum = (r) => (r.cost?.cpuMicrosPerAlert ? String(cpuTotal(r)) : '');
   const row = (name, r) =>
     r.alertsPerSecond
-      ? `${name.padEnd(26)} ${String(r.alertsPerSecond).padStart(8)} ${`${r.latencyMs.p50}/${r.latencyMs.p99}`.padStart(13)} ${String(r.notifications).padStart(8)} ${r.acceptSeconds.toFixed(1).padStart(7)} ${String(r.peakRssMiB).padStart(7)} ${cpuSum(r).padStart(9)}`
+      ? `${name.padEnd(26)} ${String(r.alertsPerSecond).padStart(8)} ${`${r.latencyMs.p50}/${r.latencyMs.p99}`.padStart(13)} ${String(r.notifications).padStart(8)} ${r.acceptSeconds.toFixed(1).padStart(7)} ${String(r.peakRssMiB).padStart(7)} ${cpuSum(r).padStart(9)} ${String(r.driverCpuMicrosPerAlert).padStart(8)} ${r.machineBusyCores.toFixed(2).padStart(6)}`
       : `${name.padEnd(26)} ${r.skipped ?? ''}`;
   console.log(
     `\nwarm-up before each measured run: ${WARMUP > 0 ? `${WARMUP} alerts through our services` : 'none (cold)'}; Alertmanager ${WARMUP_AM && WARMUP > 0 ? `the same` : 'cold'}`,
   );
-  console.log(`${'run'.padEnd(26)} ${'alerts/s'.padStart(8)} ${'p50/p99 ms'.padStart(13)} ${'notifs'.padStart(8)} ${'accept'.padStart(7)} ${'RSS MiB'.padStart(7)} ${'CPU µs/al'.padStart(9)}`);
+  console.log(`${'run'.padEnd(26)} ${'alerts/s'.padStart(8)} ${'p50/p99 ms'.padStart(13)} ${'notifs'.padStart(8)} ${'accept'.padStart(7)} ${'RSS MiB'.padStart(7)} ${'CPU µs/al'.padStart(9)} ${'bench µs'.padStart(8)} ${'busy'.padStart(6)}`);
   rounds.forEach((rd, i) => {
     const tag = REPEAT > 1 ? ` #${i + 1}` : '';
     for (const [m, r] of Object.entries(rd.runs)) console.log(row(modeName(m) + tag, r));
