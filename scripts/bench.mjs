@@ -23,7 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -186,6 +186,40 @@ const cpuOf = (pid) => {
     return 0;
   }
 };
+/** The single process's stage workers: NM_STANDALONE_WORKERS as the bench passes it, else the process's default. */
+const stageWorkerCount = () =>
+  process.env.NM_STANDALONE_WORKERS !== undefined ? Number(process.env.NM_STANDALONE_WORKERS) : Math.max(0, Math.min(availableParallelism(), 4) - 1);
+/** CPU seconds (user + system) of each thread of a process so far, by thread id (/proc/PID/task). */
+const threadCpuOf = (pid) => {
+  const out = new Map();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+        out.set(Number(tid), (Number(f[11]) + Number(f[12])) / 100);
+      } catch {
+        /* the thread ended */
+      }
+    }
+  } catch {
+    /* the process ended */
+  }
+  return out;
+};
+/**
+ * The single process's CPU per alert by kind of thread: its main thread (ingest, config-sync and, with
+ * one worker, the senders), its stage workers (Node names no threads: the `workers` busiest of the
+ * others), and the rest: V8's helper threads (parallel and concurrent garbage collection, background
+ * compilation) and libuv's pool.
+ */
+const threadsPerAlert = (pid, before, after, workers, alerts) => {
+  const used = [...after].map(([tid, t]) => [tid, t - (before.get(tid) ?? 0)]);
+  const main = used.find(([tid]) => tid === pid)?.[1] ?? 0;
+  const others = used.filter(([tid]) => tid !== pid).map(([, t]) => t).sort((a, b) => b - a);
+  const sum = (list) => list.reduce((a, b) => a + b, 0);
+  const us = (t) => Math.round((t * 1e6) / alerts);
+  return { main: us(main), stageWorkers: us(sum(others.slice(0, workers))), helpers: us(sum(others.slice(workers))) };
+};
 /** The machine's CPU time so far, all processes (/proc/stat, clock ticks): busy (not idle or waiting for I/O) and in all. */
 const machineTicks = () => {
   const lines = readFileSync('/proc/stat', 'utf8').split('\n');
@@ -254,10 +288,12 @@ async function costObserver(services) {
   };
   const pids = { ...services, 'nats-server': pidOf('nats-server', `-p ${nats.port}`), 'redis-server': pidOf('redis-server', `:${redis.port}`) };
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
+  const threads0 = pids.standalone ? threadCpuOf(pids.standalone) : undefined;
   const redis0 = await commandStats();
   return async (alerts, notificationCount) => {
     await nc?.flush();
     const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Math.round(((cpuOf(pid) - cpu0[k]) * 1e6) / alerts)]));
+    const threads = threads0 ? threadsPerAlert(pids.standalone, threads0, threadCpuOf(pids.standalone), stageWorkerCount(), alerts) : undefined;
     const redis1 = await commandStats();
     const redisCalls = {};
     let redisTotal = 0;
@@ -286,6 +322,7 @@ async function costObserver(services) {
     return {
       note: 'per alert unless named; CPU in µs of user+system time per alert (/proc); bytes per connection as nats-server counted them (protocol included); bytes per subject (--bus-stats) as published (payload + headers)',
       cpuMicrosPerAlert: cpu,
+      ...(threads ? { standaloneThreadsMicrosPerAlert: threads } : {}),
       streams,
       connections: byConnection,
       bus: BUS_STATS ? Object.fromEntries(
@@ -532,6 +569,13 @@ try {
     const tag = REPEAT > 1 ? ` #${i + 1}` : '';
     for (const [m, r] of Object.entries(rd.runs)) console.log(row(modeName(m) + tag, r));
     console.log(row('Alertmanager' + tag, rd.am));
+  });
+  rounds.forEach((rd, i) => {
+    const t = rd.runs.single?.cost?.standaloneThreadsMicrosPerAlert;
+    if (t)
+      console.log(
+        `${modeName('single')}${REPEAT > 1 ? ` #${i + 1}` : ''} by thread, µs of CPU per alert: main ${t.main}, stage worker(s) ${t.stageWorkers}, other threads (V8's garbage collection and compilation helpers, libuv's pool) ${t.helpers}`,
+      );
   });
   if (TIMELINE) {
     console.log('\ntimeline: alerts delivered per 250 ms from the first POST; latency p50/p90 ms of each fifth of the alerts by posting order');
