@@ -70,6 +70,14 @@ function prepare(batch: NormalizedBatch, receiptId: string, maxMessageBytes: num
   return { chunks, alertsJson, problems, accepted: alerts.length - oversized.length };
 }
 
+/** The answer to a request whose valid alerts were taken: 200, or 400 naming the rejected ones. */
+function answerOf(accepted: number, problems: readonly string[]): (prefix: string) => { status: number; message: string } {
+  return (prefix) =>
+    problems.length > 0
+      ? { status: 400, message: `${prefix}${accepted} alert(s) accepted, ${problems.length} rejected: ${listProblems(problems)}` }
+      : { status: 200, message: prefix ? prefix.replace(/: $/, '') : 'Notification request accepted' };
+}
+
 export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
   const { reply } = deps;
   const received = deps.metrics.counter('nm_ingest_alerts_received_total', 'Alerts received, by status', ['status'] as const);
@@ -118,13 +126,11 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
     if (invalid > 0) rejected.inc({ reason: 'invalid-alert' }, invalid);
     if (batch.overLimit > 0) rejected.inc({ reason: 'over-limit' }, batch.overLimit);
     if (batch.alerts.length > prepared.accepted) rejected.inc({ reason: 'too-large' }, batch.alerts.length - prepared.accepted);
-    const outcome = (prefix: string): { status: number; message: string } =>
-      prepared.problems.length > 0
-        ? {
-            status: 400,
-            message: `${prefix}${prepared.accepted} alert(s) accepted, ${prepared.problems.length} rejected: ${listProblems(prepared.problems)}`,
-          }
-        : { status: 200, message: prefix ? prefix.replace(/: $/, '') : 'Notification request accepted' };
+    // The answer's figures apart from the alerts: nothing that outlives this function (the closure
+    // below, the tail in `stored`) may keep the request's alerts alive while JetStream acknowledges
+    // them (under load they would outlive young collections and be promoted, every request's).
+    const { accepted, problems } = prepared;
+    const outcome = answerOf(accepted, problems);
     if (prepared.chunks.length === 0) {
       const o = outcome('');
       requests.inc({ code: String(o.status) });
@@ -175,18 +181,44 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
       }
     }
 
-    const { chunks, alertsJson } = prepared;
+    const header = {
+      batchId: receiptId,
+      source: batch.source,
+      receivedAt: deps.now().toISOString(),
+      externalURL: batch.externalURL,
+      upstreamReceiver: batch.upstreamReceiver,
+      upstreamGroupKey: batch.upstreamGroupKey,
+    };
+    const chunkCount = prepared.chunks.length;
+    let resolved = 0;
+    for (const chunk of prepared.chunks) for (const a of chunk) if (a.status === 'resolved') resolved += 1;
+    // the request's span (tracing on) is the parent of every stage's span for these alerts
+    const publishing = publishIngested(deps.publisher, header, prepared.chunks, {
+      alertsJson: prepared.alertsJson,
+      traceparent: requestTraceparent(req) ?? newTraceparent(),
+    });
+    // returned, not awaited: this function's frame (the request's alerts) ends here
+    return stored(req, res, publishing, { receiptId, chunkCount, accepted, resolved, outcome, done: claimed && dedup ? { key: dedup.key, bodyHash } : undefined });
+  };
+
+  /** A request's tail once its chunks are being published: waits for JetStream, marks its dedup record done, answers. */
+  const stored = async (
+    req: Request,
+    res: Response,
+    publishing: Promise<void>,
+    r: {
+      receiptId: string;
+      chunkCount: number;
+      accepted: number;
+      resolved: number;
+      outcome: (prefix: string) => { status: number; message: string };
+      /** The claimed dedup record to mark done. */
+      done: { key: string; bodyHash: string } | undefined;
+    },
+  ): Promise<void> => {
+    const { receiptId } = r;
     try {
-      const header = {
-        batchId: receiptId,
-        source: batch.source,
-        receivedAt: deps.now().toISOString(),
-        externalURL: batch.externalURL,
-        upstreamReceiver: batch.upstreamReceiver,
-        upstreamGroupKey: batch.upstreamGroupKey,
-      };
-      // the request's span (tracing on) is the parent of every stage's span for these alerts
-      await publishIngested(deps.publisher, header, chunks, { alertsJson, traceparent: requestTraceparent(req) ?? newTraceparent() });
+      await publishing;
     } catch (err) {
       published.inc({ result: 'failed' });
       deps.logger.warn({ err: (err as Error).message, receiptId }, 'publish failed, answered 503');
@@ -195,23 +227,21 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
       const message = err instanceof BusUnavailableError ? 'message bus unavailable, retry later' : 'could not store alerts, retry later';
       return unavailable(res, 'bus-unavailable', message);
     }
-    published.inc({ result: 'ok' }, chunks.length);
-    requestSpan(req)?.setAttributes({ 'nm.receipt_id': receiptId, 'nm.alerts': prepared.accepted, 'nm.messages': chunks.length });
+    published.inc({ result: 'ok' }, r.chunkCount);
+    requestSpan(req)?.setAttributes({ 'nm.receipt_id': receiptId, 'nm.alerts': r.accepted, 'nm.messages': r.chunkCount });
     // counted per request, not per alert (a labelled counter hashes its labels at every call)
-    let resolved = 0;
-    for (const chunk of chunks) for (const a of chunk) if (a.status === 'resolved') resolved += 1;
-    if (prepared.accepted > resolved) received.inc({ status: 'firing' }, prepared.accepted - resolved);
-    if (resolved > 0) received.inc({ status: 'resolved' }, resolved);
-    if (claimed && dedup && deps.receipts) {
-      await deps.receipts.markDone(dedup.key, receiptId, bodyHash).catch((err: unknown) => {
+    if (r.accepted > r.resolved) received.inc({ status: 'firing' }, r.accepted - r.resolved);
+    if (r.resolved > 0) received.inc({ status: 'resolved' }, r.resolved);
+    if (r.done && deps.receipts) {
+      await deps.receipts.markDone(r.done.key, receiptId, r.done.bodyHash).catch((err: unknown) => {
         if (!(err instanceof ReceiptStoreUnavailableError)) throw err;
         dedupUnavailable.inc();
         deps.logger.warn({ err: err.message, receiptId }, 'could not mark the dedup record done; a retry publishes again under the same ids');
       });
     }
-    const o = outcome('');
+    const o = r.outcome('');
     requests.inc({ code: String(o.status) });
-    deps.logger.debug({ receiptId, alerts: prepared.accepted, chunks: chunks.length }, 'batch accepted');
+    deps.logger.debug({ receiptId, alerts: r.accepted, chunks: r.chunkCount }, 'batch accepted');
     res.set('X-NM-Receipt-Id', receiptId);
     return reply(res, o.status, o.message);
   };

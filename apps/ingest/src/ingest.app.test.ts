@@ -6,6 +6,7 @@ import { emptySnapshot, fingerprint } from '@nm/model';
 import { createHealth, createLogger, Metrics } from '@nm/telemetry';
 import { alertId, type IngestLimits } from './alert.normalize.js';
 import { createIngestApp } from './ingest.app.js';
+import { collected, waitFor } from '@nm/testing';
 import type { StreamFill } from './stream.fill.js';
 
 function setup(
@@ -269,5 +270,39 @@ describe('POST /api/v2/alerts input limits', () => {
     const res = await post(app, Array.from({ length: 25 }, () => alert({ a: 1 })));
     expect(res.status).toBe(400);
     expect(res.body.Message).toMatch(/^0 alert\(s\) accepted, 25 rejected: .*\[19\]\.labels\.a: must be a string, got number; … and 5 more$/);
+  });
+});
+
+describe('memory while JetStream acknowledges', () => {
+  it('keeps none of a request\'s alerts while their chunks wait for the acknowledgement', async () => {
+    let ref: WeakRef<object> | undefined;
+    let ack!: () => void;
+    const acked = new Promise<void>((r) => (ack = r));
+    const publisher: Publisher = {
+      // keeps nothing of the payload itself: a weak reference to one of its alerts
+      publish: (_subject, payload) => {
+        ref ??= new WeakRef((payload as IngestedBatch).alerts[0]!);
+        return acked.then(() => ({ seq: 1, duplicate: false }));
+      },
+    };
+    const app = createIngestApp({
+      publisher,
+      logger: createLogger('t', 'silent'),
+      metrics: new Metrics('t'),
+      health: createHealth(),
+      snapshot: () => emptySnapshot(1),
+      maxBodyBytes: 1024 * 1024,
+      maxMessageBytes: 1024 * 1024,
+      now: () => new Date('2026-11-22T10:00:00Z'),
+    });
+    const answered = request(app)
+      .post('/api/v2/alerts')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify(Array.from({ length: 50 }, (_, i) => alert({ alertname: 'A', pod: `p${i}` }))))
+      .then((r) => r);
+    await waitFor('the publish', () => ref !== undefined);
+    expect(await collected(ref!)).toBe(true); // under load, held alerts outlive young collections
+    ack();
+    expect((await answered).status).toBe(200);
   });
 });

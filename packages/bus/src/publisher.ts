@@ -69,22 +69,38 @@ export function createPublisher(bus: BusConnection): Publisher {
     },
   };
 
-  async function publishStored(subject: string, payload: unknown, opts: PublishOptions): Promise<PublishResult> {
-    const data = opts.encoded ?? encodePayload(payload);
+  /**
+   * Encodes and offers the message, then waits for JetStream's acknowledgement in `stored`: that
+   * wait, often the longest part of a stage's handling under load, keeps the bytes, not the payload
+   * or the caller's context (a suspended async frame keeps every parameter and local, live or not,
+   * and what it keeps outlives young collections and is promoted).
+   */
+  function publishStored(subject: string, payload: unknown, opts: PublishOptions): Promise<PublishResult> {
+    let data: Uint8Array;
+    try {
+      data = opts.encoded ?? encodePayload(payload);
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
     const limit = maxPayload() - HEADER_ALLOWANCE;
     if (data.byteLength > limit)
-      throw new MessageTooLargeError(`message for ${subject} is ${data.byteLength} bytes, over the server's max_payload less headers (${limit})`);
+      return Promise.reject(new MessageTooLargeError(`message for ${subject} is ${data.byteLength} bytes, over the server's max_payload less headers (${limit})`));
     const h = natsHeaders();
     h.set(H.schemaVersion, String(PAYLOAD_VERSION));
     if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
     // a consumer on this thread may take the payload instead of decoding these bytes
     const withdraw = opts.handoff === false ? undefined : handoff.offer(subject, opts.msgId, payload, data);
+    return stored(subject, data, { msgID: opts.msgId, headers: h, timeout: opts.timeoutMs ?? 5000 }, withdraw);
+  }
+
+  async function stored(
+    subject: string,
+    data: Uint8Array,
+    options: { msgID: string; headers: ReturnType<typeof natsHeaders>; timeout: number },
+    withdraw: (() => void) | undefined,
+  ): Promise<PublishResult> {
     try {
-      const ack = await bus.js.publish(subject, data, {
-        msgID: opts.msgId,
-        headers: h,
-        timeout: opts.timeoutMs ?? 5000,
-      });
+      const ack = await bus.js.publish(subject, data, options);
       return { seq: ack.seq, duplicate: ack.duplicate };
     } catch (err) {
       withdraw?.();

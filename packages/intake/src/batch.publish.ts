@@ -48,21 +48,26 @@ export function encodeIngested(msg: IngestedBatch, alertsJson: string): Uint8Arr
  * stream's duplicate window). `alertsJson`: each chunk's alerts array as JSON, when the caller
  * has it (`chunkAlerts`).
  */
-export async function publishIngested(
+export function publishIngested(
   publisher: Publisher,
   header: IngestedHeader,
   chunks: readonly Alert[][],
   opts: { traceparent?: string; alertsJson?: readonly string[] } = {},
 ): Promise<void> {
-  const messages = ingestedMessages(header, chunks);
-  await Promise.all(
-    messages.map((msg, index) => {
-      const json = opts.alertsJson?.[index];
-      return publisher.publish(subjects.alertsIngested, msg, {
-        msgId: ingestedMsgId(header.batchId, index),
-        ...(json !== undefined ? { encoded: encodeIngested(msg, json) } : {}),
-        ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
-      });
-    }),
-  );
+  // not an async function: no suspended frame keeps the chunks while JetStream acknowledges them
+  try {
+    const messages = ingestedMessages(header, chunks);
+    return Promise.all(
+      messages.map((msg, index) => {
+        const json = opts.alertsJson?.[index];
+        return publisher.publish(subjects.alertsIngested, msg, {
+          msgId: ingestedMsgId(header.batchId, index),
+          ...(json !== undefined ? { encoded: encodeIngested(msg, json) } : {}),
+          ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
+        });
+      }),
+    ).then(() => undefined);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
