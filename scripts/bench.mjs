@@ -23,7 +23,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -32,6 +32,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { startNats, startRedis, freePort, waitFor, startOtlpReceiver } = await import(join(root, 'packages/testing/dist/index.js'));
 // subject names come from the contracts, as in the services
 const { subjects: busSubjects } = await import(join(root, 'packages/contracts/dist/index.js'));
+// the single process's default number of stage workers, as it computes it
+const { DEFAULT_WORKERS } = await import(join(root, 'apps/standalone/dist/index.js'));
 const arg = (name, def) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
@@ -187,8 +189,7 @@ const cpuOf = (pid) => {
   }
 };
 /** The single process's stage workers: NM_STANDALONE_WORKERS as the bench passes it, else the process's default. */
-const stageWorkerCount = () =>
-  process.env.NM_STANDALONE_WORKERS !== undefined ? Number(process.env.NM_STANDALONE_WORKERS) : Math.max(0, Math.min(availableParallelism(), 4) - 1);
+const stageWorkerCount = () => (process.env.NM_STANDALONE_WORKERS !== undefined ? Number(process.env.NM_STANDALONE_WORKERS) : DEFAULT_WORKERS);
 /** CPU seconds (user + system) of each thread of a process so far, by thread id (/proc/PID/task). */
 const threadCpuOf = (pid) => {
   const out = new Map();

@@ -126,11 +126,10 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
     if (invalid > 0) rejected.inc({ reason: 'invalid-alert' }, invalid);
     if (batch.overLimit > 0) rejected.inc({ reason: 'over-limit' }, batch.overLimit);
     if (batch.alerts.length > prepared.accepted) rejected.inc({ reason: 'too-large' }, batch.alerts.length - prepared.accepted);
-    // The answer's figures apart from the alerts: nothing that outlives this function (the closure
-    // below, the tail in `stored`) may keep the request's alerts alive while JetStream acknowledges
-    // them (under load they would outlive young collections and be promoted, every request's).
-    const { accepted, problems } = prepared;
-    const outcome = answerOf(accepted, problems);
+    // The answer from the figures alone: nothing that outlives this function (the answer, the tail
+    // in `stored`) may keep the request's alerts alive while JetStream acknowledges them (under load
+    // they would outlive young collections and be promoted, every request's).
+    let outcome = answerOf(prepared.accepted, prepared.problems);
     if (prepared.chunks.length === 0) {
       const o = outcome('');
       requests.inc({ code: String(o.status) });
@@ -166,6 +165,7 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
           }
           // pending: a concurrent first attempt, or one that failed; publish again under its receipt id
           prepared = prepare(batch, receiptId, deps.maxMessageBytes);
+          outcome = answerOf(prepared.accepted, prepared.problems);
         }
       } catch (err) {
         if (!(err instanceof ReceiptStoreUnavailableError)) throw err;
@@ -198,7 +198,7 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
       traceparent: requestTraceparent(req) ?? newTraceparent(),
     });
     // returned, not awaited: this function's frame (the request's alerts) ends here
-    return stored(req, res, publishing, { receiptId, chunkCount, accepted, resolved, outcome, done: claimed && dedup ? { key: dedup.key, bodyHash } : undefined });
+    return stored(req, res, publishing, { receiptId, chunkCount, accepted: prepared.accepted, resolved, outcome, done: claimed && dedup ? { key: dedup.key, bodyHash } : undefined });
   };
 
   /** A request's tail once its chunks are being published: waits for JetStream, marks its dedup record done, answers. */

@@ -4,9 +4,9 @@ import { IngestedBatchSchema, type IngestedBatch } from '@nm/contracts';
 import { BusUnavailableError, type Publisher } from '@nm/bus';
 import { emptySnapshot, fingerprint } from '@nm/model';
 import { createHealth, createLogger, Metrics } from '@nm/telemetry';
+import { collected, waitFor } from '@nm/testing';
 import { alertId, type IngestLimits } from './alert.normalize.js';
 import { createIngestApp } from './ingest.app.js';
-import { collected, waitFor } from '@nm/testing';
 import type { StreamFill } from './stream.fill.js';
 
 function setup(
@@ -301,8 +301,9 @@ describe('memory while JetStream acknowledges', () => {
       .send(JSON.stringify(Array.from({ length: 50 }, (_, i) => alert({ alertname: 'A', pod: `p${i}` }))))
       .then((r) => r);
     await waitFor('the publish', () => ref !== undefined);
-    expect(await collected(ref!)).toBe(true); // under load, held alerts outlive young collections
-    ack();
+    const gone = await collected(ref!);
+    ack(); // before the assertion: a failing one must not leave the request open
+    expect(gone).toBe(true); // under load, alerts held here outlive young collections
     expect((await answered).status).toBe(200);
   });
 });

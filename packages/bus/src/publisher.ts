@@ -76,21 +76,21 @@ export function createPublisher(bus: BusConnection): Publisher {
    * and what it keeps outlives young collections and is promoted).
    */
   function publishStored(subject: string, payload: unknown, opts: PublishOptions): Promise<PublishResult> {
-    let data: Uint8Array;
+    // every failure before the wait is a rejection, as from an async function
     try {
-      data = opts.encoded ?? encodePayload(payload);
+      const data = opts.encoded ?? encodePayload(payload);
+      const limit = maxPayload() - HEADER_ALLOWANCE;
+      if (data.byteLength > limit)
+        throw new MessageTooLargeError(`message for ${subject} is ${data.byteLength} bytes, over the server's max_payload less headers (${limit})`);
+      const h = natsHeaders();
+      h.set(H.schemaVersion, String(PAYLOAD_VERSION));
+      if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
+      // a consumer on this thread may take the payload instead of decoding these bytes
+      const withdraw = opts.handoff === false ? undefined : handoff.offer(subject, opts.msgId, payload, data);
+      return stored(subject, data, { msgID: opts.msgId, headers: h, timeout: opts.timeoutMs ?? 5000 }, withdraw);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
-    const limit = maxPayload() - HEADER_ALLOWANCE;
-    if (data.byteLength > limit)
-      return Promise.reject(new MessageTooLargeError(`message for ${subject} is ${data.byteLength} bytes, over the server's max_payload less headers (${limit})`));
-    const h = natsHeaders();
-    h.set(H.schemaVersion, String(PAYLOAD_VERSION));
-    if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
-    // a consumer on this thread may take the payload instead of decoding these bytes
-    const withdraw = opts.handoff === false ? undefined : handoff.offer(subject, opts.msgId, payload, data);
-    return stored(subject, data, { msgID: opts.msgId, headers: h, timeout: opts.timeoutMs ?? 5000 }, withdraw);
   }
 
   async function stored(
