@@ -3,7 +3,7 @@
 // machine), to tell fixed costs from per-alert and per-byte ones. Prints figures; writes nothing.
 // Everything runs on loopback against a private nats-server and redis-server.
 //
-//   node scripts/bench-stages.mjs [--only hop,consume,sender,aggregator] [--notifications N] [--alerts 1,50]
+//   node scripts/bench-stages.mjs [--only hop,consume,sender,aggregator] [--notifications N] [--alerts 1,50] [--rounds 3]
 //
 // hop:        one JetStream hop as the stages make it (publish with ack, file storage, pull
 //             consume, explicit ack) for a routed-size message and a fifth of it: nats-server's and
@@ -16,7 +16,8 @@
 //             so the fixed cost of a notification and the cost of each alert in it.
 // aggregator: the batch aggregator's handler in this process, without bus or Redis (a publisher
 //             that only counts, the in-memory published log): CPU per alert of grouping 100k alerts
-//             routed to 1,000 receivers in messages of 200, as the benchmark's workload.
+//             routed to 1,000 receivers in messages of 200, as the benchmark's workload; --rounds
+//             rounds of it (default 3).
 // Node compiles its hot paths during the first seconds under load: every piece runs rounds and
 // prints each, the first ones warming up.
 // Run `npm run build` first.
@@ -40,6 +41,7 @@ function arg(name, fallback) {
 const ONLY = arg('only', 'hop,consume,sender,aggregator').split(',');
 const NOTIFICATIONS = Number(arg('notifications', 2000));
 const ALERT_COUNTS = arg('alerts', '1,50').split(',').map(Number);
+const AGGREGATOR_ROUNDS = Number(arg('rounds', 3));
 const logger = createLogger('bench-stages', 'silent');
 
 /** User + system CPU of a process so far, in ms (/proc). */
@@ -283,7 +285,7 @@ async function aggregator() {
   };
   const settings = { groupLabels: ['alertname', 'namespace'], batchMaxSize: 1000, batchMaxWaitMs: 100 };
   const results = [];
-  for (let round = 0; round < 3; round++) {
+  for (let round = 0; round < AGGREGATOR_ROUNDS; round++) {
     const agg = new BatchAggregator({ publisher, settings: () => settings, logger, metrics: new Metrics('bench'), publishedLog: memoryPublishedLog() });
     // the messages as the router publishes them: decoded in the measured loop, as the consume loop does
     const texts = [];

@@ -188,6 +188,15 @@ const cpuOf = (pid) => {
     return 0;
   }
 };
+/** Read and write system calls of a process so far (/proc/PID/io: syscr, syscw; every thread). */
+const syscallsOf = (pid) => {
+  try {
+    const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+    return { reads: Number(/^syscr: (\d+)/m.exec(io)?.[1] ?? 0), writes: Number(/^syscw: (\d+)/m.exec(io)?.[1] ?? 0) };
+  } catch {
+    return { reads: 0, writes: 0 };
+  }
+};
 /** The single process's stage workers: NM_STANDALONE_WORKERS as the bench passes it, else the process's default. */
 const stageWorkerCount = () => (process.env.NM_STANDALONE_WORKERS !== undefined ? Number(process.env.NM_STANDALONE_WORKERS) : DEFAULT_WORKERS);
 /** CPU seconds (user + system) of each thread of a process so far, by thread id (/proc/PID/task). */
@@ -290,10 +299,17 @@ async function costObserver(services) {
   const pids = { ...services, 'nats-server': pidOf('nats-server', `-p ${nats.port}`), 'redis-server': pidOf('redis-server', `:${redis.port}`) };
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuOf(pid)]));
   const threads0 = pids.standalone ? threadCpuOf(pids.standalone) : undefined;
+  const sys0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, syscallsOf(pid)]));
   const redis0 = await commandStats();
   return async (alerts, notificationCount) => {
     await nc?.flush();
     const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, Math.round(((cpuOf(pid) - cpu0[k]) * 1e6) / alerts)]));
+    const syscalls = Object.fromEntries(
+      Object.entries(pids).map(([k, pid]) => {
+        const now = syscallsOf(pid);
+        return [k, { reads: +((now.reads - sys0[k].reads) / alerts).toFixed(3), writes: +((now.writes - sys0[k].writes) / alerts).toFixed(3) }];
+      }),
+    );
     const threads = threads0 ? threadsPerAlert(pids.standalone, threads0, threadCpuOf(pids.standalone), stageWorkerCount(), alerts) : undefined;
     const redis1 = await commandStats();
     const redisCalls = {};
@@ -324,6 +340,7 @@ async function costObserver(services) {
       note: 'per alert unless named; CPU in µs of user+system time per alert (/proc); bytes per connection as nats-server counted them (protocol included); bytes per subject (--bus-stats) as published (payload + headers)',
       cpuMicrosPerAlert: cpu,
       ...(threads ? { standaloneThreadsMicrosPerAlert: threads } : {}),
+      syscallsPerAlert: syscalls,
       streams,
       connections: byConnection,
       bus: BUS_STATS ? Object.fromEntries(

@@ -37,7 +37,8 @@ export function createRouterHandler(deps: {
       lookup = await sidecar.prefetch(pairs);
     }
     const receivers: ReceiverRef[] = [];
-    const positions = new Map<string, number>();
+    // keyed by the index's own ReceiverRef objects (one per receiver): no key string per alert
+    const positions = new Map<ReceiverRef, number>();
     const routes: Array<{ alert: Alert; receivers: number[] }> = [];
     let routedCount = 0;
     const perChannel = new Map<ReceiverRef['channel'], number>();
@@ -45,7 +46,7 @@ export function createRouterHandler(deps: {
     const span = activeSpan();
     const trace = span ? { silencedBy: new Set<string>(), inhibitedBy: new Set<string>(), filtered: new Set<string>(), unrouted: 0 } : undefined;
     for (const alert of batch.alerts) {
-      const decision = routeAlert(alert, index, { now, tenantsOfNamespace: lookup });
+      const decision = routeAlert(alert, index, { now, tenantsOfNamespace: lookup, explain: 'mutes' });
       const inhibitions = batch.tenantInhibitions?.[alert.id];
       let tenantInhibited = false;
       if (inhibitions && inhibitions.length > 0) {
@@ -87,11 +88,10 @@ export function createRouterHandler(deps: {
       }
       routedCount += 1;
       const idx = decision.receivers.map((r) => {
-        const k = `${r.tenant}\u0000${receiverKey(r)}`;
-        let p = positions.get(k);
+        let p = positions.get(r);
         if (p === undefined) {
           p = receivers.push(r) - 1;
-          positions.set(k, p);
+          positions.set(r, p);
         }
         perChannel.set(r.channel, (perChannel.get(r.channel) ?? 0) + 1);
         return p;

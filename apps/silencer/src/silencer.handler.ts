@@ -102,7 +102,11 @@ export function createSilencerHandler(deps: {
       return deps.publisher.publish(subjects.alertsAdmitted, batch, { msgId: msgId(0, 1), encoded: ctx.input, traceparent: ctx.childTraceparent, from: ctx }).then(done);
     }
     // One message per input message, unless the output outgrew max_payload: then as few parts as fit.
+    // Looking an alert's id up in an object costs about a microsecond (the engine hashes the parsed
+    // string to find it): only done when some alert was inhibited by a tenant's rule.
+    const inhibitedIds = Object.keys(tenantInhibitions).length;
     const build = (part: readonly Alert[]): AdmittedBatch => {
+      if (inhibitedIds === 0) return { ...batch, alerts: [...part] };
       const ti: NonNullable<AdmittedBatch['tenantInhibitions']> = {};
       for (const a of part) if (tenantInhibitions[a.id]) ti[a.id] = tenantInhibitions[a.id]!;
       return { ...batch, alerts: [...part], ...(Object.keys(ti).length > 0 ? { tenantInhibitions: ti } : {}) };

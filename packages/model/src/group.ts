@@ -3,7 +3,7 @@ import { labelValue, setLabel } from './labels.js';
 
 export interface AlertGroup<A> {
   /** Stable identity of the group: its (non-empty) group labels, sorted, as JSON. */
-  key: string;
+  readonly key: string;
   /** The group label values; labels missing (or empty) on the alerts are left out. */
   labels: Record<string, string>;
   alerts: A[];
@@ -41,7 +41,19 @@ function groupOf<A extends { labels: Labels }>(alert: A, names: readonly string[
     const v = labelValue(alert.labels, n);
     if (v !== undefined && v !== '') setLabel(labels, n, v);
   }
-  return { key: JSON.stringify(Object.entries(labels)), labels, alerts: [alert] };
+  return new Group(labels, [alert]);
+}
+
+/** A group; its `key` is serialised when read (the aggregators key their groups otherwise). */
+class Group<A> implements AlertGroup<A> {
+  constructor(
+    readonly labels: Record<string, string>,
+    readonly alerts: A[],
+  ) {}
+
+  get key(): string {
+    return JSON.stringify(Object.entries(this.labels));
+  }
 }
 
 /** The distinct group label names, sorted; the last list's are reused (callers pass the same settings again and again). */

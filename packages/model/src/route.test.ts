@@ -55,6 +55,19 @@ describe('routeAlert', () => {
     ['unclassified receivers are unreachable even by name', { alertname: 'X' }, [router('r', { receivers: { name: ['stray'] } })], 'RouterOnly', []],
   ])('%s', (_n, labels, routers, policy, expected) => {
     expect(keys(decide(labels, routers, policy))).toEqual(expected);
+    // the router's hot path decides the same, in the same order
+    expect(keys(decide(labels, routers, policy, { explain: 'mutes' }))).toEqual(expected);
+  });
+
+  it("explain 'mutes' keeps exactly the steps that muted the alert for a receiver", () => {
+    const labels = { alertname: 'Noisy', namespace: 'team-a' };
+    const routers = [router('r', { receivers: { name: ['g2'] } }), router('leak', { receivers: { regexName: '^b1$', type: 'webhook' } })];
+    const full = decide(labels, routers);
+    const mutes = decide(labels, routers, 'All', { explain: 'mutes' });
+    expect(full.explain.map((s) => s.kind)).toEqual(expect.arrayContaining(['tenants', 'routers', 'router-receivers', 'cross-tenant', 'policy']));
+    expect(mutes.explain).toEqual(full.explain.filter((s) => s.kind === 'silenced' || s.kind === 'inhibited' || s.kind === 'filtered'));
+    expect(mutes.explain.map((s) => s.kind)).toEqual(['silenced', 'filtered', 'silenced', 'silenced']);
+    expect(keys(mutes)).toEqual(keys(full));
   });
 
   it('channels[] to team-b slack is muted by team-b silence and says so', () => {

@@ -191,6 +191,12 @@ export interface RouteOptions {
    * alert when an InhibitRule of its tenant inhibits it (global rules run before routing).
    */
   firingSources?: readonly InhibitionAlert[] | undefined;
+  /**
+   * Which explain steps to build: `all` (default) for the explain API, or `mutes` for the router's
+   * hot path, which reads only what muted the alert for a receiver (`silenced`, `inhibited`,
+   * `filtered`) and should not allocate a description of every decision for every alert.
+   */
+  explain?: 'all' | 'mutes' | undefined;
 }
 
 /** Memoised `isSilenceActive` for one instant. */
@@ -227,24 +233,28 @@ function activeAt(index: RoutingIndex, silence: Silence, now: Date): boolean {
 export function routeAlert(alert: InhibitionAlert, index: RoutingIndex, opts: RouteOptions = {}): RouteDecision {
   const labels = alert.labels;
   const explain: ExplainStep[] = [];
+  const all = opts.explain !== 'mutes';
   const now = opts.now ?? new Date();
   const lookup: TenantsOfNamespace =
     opts.tenantsOfNamespace ?? ((_cluster, namespace) => index.namespaceUsers.get(namespace) ?? []);
   const alertTenants = tenantsOfAlert(labels, index.settings, lookup);
-  explain.push({ kind: 'tenants', ...alertTenants });
+  if (all) explain.push({ kind: 'tenants', ...alertTenants });
 
-  const candidates = new Map<string, IndexedReceiver>();
+  // An index holds one IndexedReceiver per receiver key (`<channel>/<name>`; Receivers are
+  // cluster-scoped), shared by Router targets and tenants: a set of them dedups as the keys would,
+  // without building and hashing a key per candidate per alert.
+  const candidates = new Set<IndexedReceiver>();
   const matched = index.routers.filter((r) => r.enabled && matchesSelector(r.router.spec.alertSelector, labels));
-  explain.push({ kind: 'routers', matched: matched.map((r) => r.name) });
+  if (all) explain.push({ kind: 'routers', matched: matched.map((r) => r.name) });
   let routerContributed = false;
   for (const r of matched) {
-    explain.push({ kind: 'router-receivers', router: r.name, receivers: r.targets.map((t) => t.ref) });
+    if (all) explain.push({ kind: 'router-receivers', router: r.name, receivers: r.targets.map((t) => t.ref) });
     for (const t of r.targets) {
       if (isEnabled(t.section)) routerContributed = true;
-      if (t.scope.scope === 'tenant' && !alertTenants.tenants.includes(t.scope.tenant)) {
+      if (all && t.scope.scope === 'tenant' && !alertTenants.tenants.includes(t.scope.tenant)) {
         explain.push({ kind: 'cross-tenant', router: r.name, receiver: t.ref, alertTenants: alertTenants.tenants });
       }
-      if (!candidates.has(receiverKey(t.ref))) candidates.set(receiverKey(t.ref), t);
+      candidates.add(t);
     }
   }
 
@@ -256,13 +266,10 @@ export function routeAlert(alert: InhibitionAlert, index: RoutingIndex, opts: Ro
     [addNamespace, reason] = [false, 'routePolicy RouterOnly: only Router targets (global receivers included only when a Router names them)'];
   else if (routerContributed) [addNamespace, reason] = [false, 'routePolicy RouterFirst: Routers supplied receivers'];
   else [addNamespace, reason] = [true, 'routePolicy RouterFirst: no Router supplied a receiver'];
-  explain.push({ kind: 'policy', policy, namespaceReceivers: addNamespace, reason });
+  if (all) explain.push({ kind: 'policy', policy, namespaceReceivers: addNamespace, reason });
   if (addNamespace) {
-    for (const tenant of [GLOBAL_TENANT, ...alertTenants.tenants]) {
-      for (const r of index.byTenant.get(tenant) ?? []) {
-        if (!candidates.has(receiverKey(r.ref))) candidates.set(receiverKey(r.ref), r);
-      }
-    }
+    for (const r of index.byTenant.get(GLOBAL_TENANT) ?? []) candidates.add(r);
+    for (const tenant of alertTenants.tenants) for (const r of index.byTenant.get(tenant) ?? []) candidates.add(r);
   }
 
   const out: ReceiverRef[] = [];
