@@ -13,7 +13,7 @@ import { isEnabled, receiverSection, type ConfigIndex, type Receiver, type Recei
 import { lazyChild, type Logger } from '@nm/telemetry';
 import type { DeliveredStore } from './delivered.store.js';
 import type { DeliveryLeases, HeldLease } from './delivery.lease.js';
-import { buildJob } from './delivery.job.js';
+import { buildJob, labelWithReceiver } from './delivery.job.js';
 import { deliverySpan } from './delivery.span.js';
 import { openApiSend, type ApiSendOpener } from './api.send.js';
 import type { HistoryWriter } from './history.writer.js';
@@ -88,10 +88,15 @@ export class NotificationDelivery<Target> {
       log.debug('already delivered, acked without sending');
       return;
     }
+    const historyWebhook = state.snapshot.notificationManager?.spec.history?.webhook;
+    const historyAlerts = historyWebhook !== undefined && isEnabled(historyWebhook);
+    // `n` is this handler's own parse of the message: unless the history webhook is to receive its
+    // alerts (as they were, without the label, as notification-manager's history does), they are
+    // labelled once here instead of copied for every rendering.
+    if (!historyAlerts || n.api) labelWithReceiver(n.alerts, receiver.metadata.name);
     try {
       const result = await this.send(n, ctx, { state, receiver, section, lease, log, configIndex });
-      const historyWebhook = state.snapshot.notificationManager?.spec.history?.webhook;
-      await this.record(n, ctx, result, lease, log, historyWebhook !== undefined && isEnabled(historyWebhook));
+      await this.record(n, ctx, result, lease, log, historyAlerts);
     } finally {
       lease.end();
     }
