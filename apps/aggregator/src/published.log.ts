@@ -49,27 +49,80 @@ interface RecordCommand {
   nmAggPublishedRecord(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number>;
 }
 
-/** Redis sets `nm:agg:published:<msgKey>` with a TTL (default one day). */
+/** Entries one script call carries at most: a larger batch is written at once and the next one started. */
+const MAX_BATCH_ENTRIES = 20_000;
+
+/**
+ * Redis sets `nm:agg:published:<msgKey>` with a TTL (default one day).
+ *
+ * Writes are batched per event-loop turn: the records of every flush that completes in one turn
+ * (groups come due in waves, and a message feeds many of them) go out as one script call in
+ * `setImmediate`, one SADD per contributing message however many of its groups flushed; each
+ * caller's promise settles with that call, so a message is still acked only after its pairs are
+ * stored. Forgotten messages are deleted the same way, in one command per turn.
+ */
 export function redisPublishedLog(redis: Redis, ttlMs = 24 * 3600 * 1000): PublishedLog {
   const key = (m: string): string => `nm:agg:published:${m}`;
   // EVALSHA (the script is sent once per connection, not with every flush)
   redis.defineCommand('nmAggPublishedRecord', { lua: RECORD });
+  const write = async (entries: ReadonlyMap<string, readonly string[]>): Promise<void> => {
+    const keys: string[] = [];
+    const args: Array<string | number> = [ttlMs];
+    for (const [m, list] of entries) {
+      keys.push(key(m));
+      args.push(list.length);
+      for (const e of list) args.push(e);
+    }
+    await (redis as unknown as RecordCommand).nmAggPublishedRecord(keys.length, ...keys, ...args);
+  };
+  let batch: { entries: Map<string, string[]>; count: number; written: Promise<void> } | undefined;
+  const startBatch = (): NonNullable<typeof batch> => {
+    const entries = new Map<string, string[]>();
+    let go!: () => void;
+    const written = new Promise<void>((resolve, reject) => {
+      go = () => write(entries).then(resolve, reject);
+    });
+    const b = { entries, count: 0, written };
+    setImmediate(() => {
+      if (batch === b) batch = undefined;
+      go();
+    });
+    return b;
+  };
+  let forgetting: { keys: string[]; deleted: Promise<void> } | undefined;
   return {
     published: async (m) => new Set(await redis.smembers(key(m))),
-    // one command per flush, however many messages contributed (a group of 100 alerts from 100
-    // messages would otherwise be 200 commands)
-    record: async (entries) => {
-      const keys: string[] = [];
-      const args: Array<string | number> = [ttlMs];
+    record: (entries) => {
+      let b: typeof batch;
       for (const [m, list] of entries) {
         if (list.length === 0) continue;
-        keys.push(key(m));
-        args.push(list.length, ...list);
+        b = batch ??= startBatch();
+        const mine = b.entries.get(m);
+        if (mine) for (const e of list) mine.push(e);
+        else b.entries.set(m, [...list]);
+        b.count += list.length;
       }
-      if (keys.length > 0) await (redis as unknown as RecordCommand).nmAggPublishedRecord(keys.length, ...keys, ...args);
+      if (!b) return Promise.resolve();
+      const written = b.written;
+      // a full batch takes no more: the next records start another (written in the same turn)
+      if (b.count >= MAX_BATCH_ENTRIES && batch === b) batch = undefined;
+      return written;
     },
-    forget: async (m) => {
-      await redis.del(key(m));
+    forget: (m) => {
+      if (!forgetting) {
+        const keys: string[] = [];
+        let go!: () => void;
+        const deleted = new Promise<void>((resolve, reject) => {
+          go = () => redis.del(...keys).then(() => resolve(), reject);
+        });
+        forgetting = { keys, deleted };
+        setImmediate(() => {
+          forgetting = undefined;
+          go();
+        });
+      }
+      forgetting.keys.push(key(m));
+      return forgetting.deleted;
     },
   };
 }
