@@ -80,7 +80,7 @@ export function redisPublishedLog(redis: Redis, ttlMs = 24 * 3600 * 1000): Publi
     const entries = new Map<string, string[]>();
     let go!: () => void;
     const written = new Promise<void>((resolve, reject) => {
-      go = () => write(entries).then(resolve, reject);
+      go = () => void write(entries).then(resolve, reject);
     });
     const b = { entries, count: 0, written };
     setImmediate(() => {
@@ -113,7 +113,7 @@ export function redisPublishedLog(redis: Redis, ttlMs = 24 * 3600 * 1000): Publi
         const keys: string[] = [];
         let go!: () => void;
         const deleted = new Promise<void>((resolve, reject) => {
-          go = () => redis.del(...keys).then(() => resolve(), reject);
+          go = () => void redis.del(...keys).then(() => resolve(), reject);
         });
         forgetting = { keys, deleted };
         setImmediate(() => {
