@@ -76,13 +76,11 @@ export function registerAuditRoutes(app: Express, deps: SourceRouteDeps): void {
   const filteredTotal = deps.metrics.counter('nm_ingest_events_filtered_total', 'Audit events and CloudEvents that no EventRule selected, by source', ['source'] as const);
   app.post(AUDIT_PATH, deps.raw, async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let result: ReturnType<typeof auditBatch>;
-    try {
-      result = auditBatch(body, deps);
-    } catch (err) {
-      return deps.acceptor.rejectInput(res, err);
-    }
-    if (result.filtered > 0) filteredTotal.inc({ source: 'audit' }, result.filtered);
-    return deps.acceptor.accept(req, res, result.batch, Buffer.concat([Buffer.from(`${AUDIT_PATH}\n`), body]));
+    const decode = (): NormalizedBatch => {
+      const result = auditBatch(body, deps);
+      if (result.filtered > 0) filteredTotal.inc({ source: 'audit' }, result.filtered);
+      return result.batch;
+    };
+    return deps.acceptor.accept(req, res, decode, Buffer.concat([Buffer.from(`${AUDIT_PATH}\n`), body]));
   });
 }

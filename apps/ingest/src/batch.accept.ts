@@ -3,7 +3,7 @@ import type { Alert } from '@nm/contracts';
 import { BusUnavailableError, newTraceparent, type Publisher } from '@nm/bus';
 import { requestSpan, requestTraceparent, type Logger, type Metrics } from '@nm/telemetry';
 import { chunkAlerts, IngestInputError, newReceiptId, publishIngested, TooManyAlertsError, withReceipt, type NormalizedBatch } from './alert.normalize.js';
-import { bodyDedupKey, idempotencyKey, ReceiptStoreUnavailableError, sha256, type ReceiptStore } from './receipt.store.js';
+import { bodyDedupKey, idempotencyKey, ReceiptStoreUnavailableError, sha256, type ReceiptRecord, type ReceiptStore } from './receipt.store.js';
 import type { StreamFill } from './stream.fill.js';
 
 /** Longest accepted `Idempotency-Key` header value, characters. */
@@ -36,8 +36,13 @@ export interface BatchAcceptor {
    * `NM_INGESTED`, one receipt id, chunks under `max_payload` published to `nm.alerts.ingested`,
    * 200 only once JetStream acknowledged every chunk (400 naming the rejected items when some were
    * invalid, 503 with `Retry-After` when the stream or the bus cannot take them).
+   *
+   * `decode` turns the request into its batch, throwing an `IngestInputError` when the request is
+   * unusable as a whole (answered as `rejectInput` does). It is called after the dedup record is
+   * claimed, so no parsed alert waits on Redis; `dedupBytes` (the body, with what else identifies
+   * the request) is all that does.
    */
-  accept(req: Request, res: Response, batch: NormalizedBatch, dedupBytes: Buffer): Promise<void>;
+  accept(req: Request, res: Response, decode: () => NormalizedBatch, dedupBytes: Buffer): Promise<void>;
   /** Answers a request that is unusable as a whole (`IngestInputError`: 400 or 413 naming the problem); rethrows anything else. */
   rejectInput(res: Response, err: unknown): void;
   /** Answers 503 with `Retry-After`, counted by reason. */
@@ -113,30 +118,18 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
     reply(res, err.status, err.message);
   };
 
-  const accept: BatchAcceptor['accept'] = async (req, res, batch, dedupBytes) => {
+  const accept: BatchAcceptor['accept'] = async (req, res, decode, dedupBytes) => {
     const idemHeader = deps.idempotencyTtlMs > 0 ? req.get('idempotency-key') : undefined;
     if (idemHeader !== undefined && (idemHeader.trim() === '' || idemHeader.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       requests.inc({ code: '400' });
       return reply(res, 400, `Idempotency-Key: must be 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
     }
 
+    // Deduplication of client retries: an explicit Idempotency-Key, else an identical body within
+    // the window. Claimed before the body is decoded: while Redis answers (under load, several
+    // young collections later), the request is its bytes, off the heap, not its parsed and
+    // normalised alerts, which every collection would otherwise copy and then promote.
     let receiptId = newReceiptId();
-    let prepared = prepare(batch, receiptId, deps.maxMessageBytes);
-    const invalid = batch.total - batch.alerts.length - batch.overLimit;
-    if (invalid > 0) rejected.inc({ reason: 'invalid-alert' }, invalid);
-    if (batch.overLimit > 0) rejected.inc({ reason: 'over-limit' }, batch.overLimit);
-    if (batch.alerts.length > prepared.accepted) rejected.inc({ reason: 'too-large' }, batch.alerts.length - prepared.accepted);
-    // The answer from the figures alone: nothing that outlives this function (the answer, the tail
-    // in `stored`) may keep the request's alerts alive while JetStream acknowledges them (under load
-    // they would outlive young collections and be promoted, every request's).
-    let outcome = answerOf(prepared.accepted, prepared.problems);
-    if (prepared.chunks.length === 0) {
-      const o = outcome('');
-      requests.inc({ code: String(o.status) });
-      return reply(res, o.status, o.message);
-    }
-
-    // Deduplication of client retries: an explicit Idempotency-Key, else an identical body within the window.
     const bodyHash = sha256(dedupBytes);
     const dedup =
       idemHeader !== undefined
@@ -145,33 +138,61 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
           ? { key: bodyDedupKey(bodyHash), by: 'body' as const, ttlMs: deps.dedupWindowMs }
           : undefined;
     let claimed = false;
+    let existing: ReceiptRecord | undefined;
     if (dedup && deps.receipts) {
       try {
-        const existing = await deps.receipts.claim(dedup.key, receiptId, bodyHash, dedup.ttlMs);
+        existing = await deps.receipts.claim(dedup.key, receiptId, bodyHash, dedup.ttlMs);
         claimed = true;
-        if (existing) {
-          if (dedup.by === 'idempotency-key' && existing.bodyHash !== bodyHash) {
-            requests.inc({ code: '422' });
-            return reply(res, 422, `Idempotency-Key: ${JSON.stringify(idemHeader)} was used for a request with a different body`);
-          }
-          receiptId = existing.receiptId;
-          if (existing.state === 'done') {
-            duplicates.inc({ by: dedup.by });
-            const by = dedup.by === 'body' ? 'identical body' : 'same Idempotency-Key';
-            const o = outcome(`Duplicate of accepted request ${receiptId} (${by}), not stored again: `);
-            requests.inc({ code: String(o.status) });
-            res.set('X-NM-Receipt-Id', receiptId);
-            return reply(res, o.status, o.message);
-          }
-          // pending: a concurrent first attempt, or one that failed; publish again under its receipt id
-          prepared = prepare(batch, receiptId, deps.maxMessageBytes);
-          outcome = answerOf(prepared.accepted, prepared.problems);
-        }
       } catch (err) {
         if (!(err instanceof ReceiptStoreUnavailableError)) throw err;
         dedupUnavailable.inc();
         deps.logger.warn({ err: err.message }, 'dedup unavailable, request accepted without deduplication');
       }
+    }
+    if (existing && dedup?.by === 'idempotency-key' && existing.bodyHash !== bodyHash) {
+      requests.inc({ code: '422' });
+      return reply(res, 422, `Idempotency-Key: ${JSON.stringify(idemHeader)} was used for a request with a different body`);
+    }
+    // A record this request made, for a request that stores nothing, is let go: a corrected retry
+    // under the same Idempotency-Key must not be refused as a different body.
+    const releaseClaim = (): void => {
+      if (!claimed || existing || !dedup || !deps.receipts) return;
+      void deps.receipts.release(dedup.key, receiptId, bodyHash).catch((err: unknown) => {
+        deps.logger.warn({ err: (err as Error).message, receiptId }, 'could not release the dedup record of a request that stored nothing');
+      });
+    };
+    // a pending record: a concurrent first attempt, or one that failed; publish again under its receipt id
+    if (existing) receiptId = existing.receiptId;
+
+    let batch: NormalizedBatch;
+    try {
+      batch = decode();
+    } catch (err) {
+      releaseClaim();
+      return rejectInput(res, err);
+    }
+    const prepared = prepare(batch, receiptId, deps.maxMessageBytes);
+    const invalid = batch.total - batch.alerts.length - batch.overLimit;
+    if (invalid > 0) rejected.inc({ reason: 'invalid-alert' }, invalid);
+    if (batch.overLimit > 0) rejected.inc({ reason: 'over-limit' }, batch.overLimit);
+    if (batch.alerts.length > prepared.accepted) rejected.inc({ reason: 'too-large' }, batch.alerts.length - prepared.accepted);
+    // The answer from the figures alone: nothing that outlives this function (the answer, the tail
+    // in `stored`) may keep the request's alerts alive while JetStream acknowledges them (under load
+    // they would outlive young collections and be promoted, every request's).
+    const outcome = answerOf(prepared.accepted, prepared.problems);
+    if (prepared.chunks.length === 0) {
+      releaseClaim();
+      const o = outcome('');
+      requests.inc({ code: String(o.status) });
+      return reply(res, o.status, o.message);
+    }
+    if (existing?.state === 'done' && dedup) {
+      duplicates.inc({ by: dedup.by });
+      const by = dedup.by === 'body' ? 'identical body' : 'same Idempotency-Key';
+      const o = outcome(`Duplicate of accepted request ${receiptId} (${by}), not stored again: `);
+      requests.inc({ code: String(o.status) });
+      res.set('X-NM-Receipt-Id', receiptId);
+      return reply(res, o.status, o.message);
     }
 
     if (deps.streamFill) {

@@ -86,18 +86,16 @@ export function registerCloudEventRoutes(app: Express, deps: SourceRouteDeps): v
   const received = deps.metrics.counter('nm_ingest_cloudevents_requests_total', 'CloudEvents requests by content mode', ['mode'] as const);
   app.post(CLOUDEVENTS_PATH, deps.raw, async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    let result: ReturnType<typeof cloudEventsBatch>;
-    try {
-      result = cloudEventsBatch(req, body, deps);
-    } catch (err) {
-      return deps.acceptor.rejectInput(res, err);
-    }
-    received.inc({ mode: result.mode });
+    const decode = (): NormalizedBatch => {
+      const result = cloudEventsBatch(req, body, deps);
+      received.inc({ mode: result.mode });
+      return result.batch;
+    };
     const ce = Object.entries(req.headers)
       .filter(([k]) => k.startsWith('ce-'))
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, v]) => `${k}:${String(v)}`)
       .join('\n');
-    return deps.acceptor.accept(req, res, result.batch, Buffer.concat([Buffer.from(`${CLOUDEVENTS_PATH}\n${ce}\n`), body]));
+    return deps.acceptor.accept(req, res, decode, Buffer.concat([Buffer.from(`${CLOUDEVENTS_PATH}\n${ce}\n`), body]));
   });
 }

@@ -8,6 +8,7 @@ import { collected, waitFor } from '@nm/testing';
 import { alertId, type IngestLimits } from './alert.normalize.js';
 import { createIngestApp } from './ingest.app.js';
 import type { StreamFill } from './stream.fill.js';
+import type { ReceiptRecord, ReceiptStore } from './receipt.store.js';
 
 function setup(
   opts: {
@@ -305,5 +306,63 @@ describe('memory while JetStream acknowledges', () => {
     ack(); // before the assertion: a failing one must not leave the request open
     expect(gone).toBe(true); // under load, alerts held here outlive young collections
     expect((await answered).status).toBe(200);
+  });
+});
+
+describe('memory while the dedup record is claimed', () => {
+  it('decodes a request only once its dedup claim answered: nothing parsed waits on Redis', async () => {
+    let claims = 0;
+    let answer!: () => void;
+    const answered = new Promise<void>((r) => (answer = r));
+    const records = new Map<string, ReceiptRecord>();
+    const receipts: ReceiptStore = {
+      claim: async (key, receiptId, bodyHash) => {
+        claims += 1;
+        await answered;
+        const had = records.get(key);
+        if (!had) records.set(key, { receiptId, state: 'pending', bodyHash });
+        return had;
+      },
+      markDone: (key, receiptId, bodyHash) => {
+        records.set(key, { receiptId, state: 'done', bodyHash });
+        return Promise.resolve();
+      },
+      release: () => Promise.resolve(),
+    };
+    let decoded = 0;
+    const published: string[] = [];
+    const app = createIngestApp({
+      publisher: {
+        publish: (_subject, _payload, o) => {
+          published.push(o.msgId);
+          return Promise.resolve({ seq: published.length, duplicate: false });
+        },
+      },
+      logger: createLogger('t', 'silent'),
+      metrics: new Metrics('t'),
+      health: createHealth(),
+      // read when the body is decoded (the cluster name of the alerts), and only then
+      snapshot: () => {
+        decoded += 1;
+        return emptySnapshot(1);
+      },
+      receipts,
+      maxBodyBytes: 1024 * 1024,
+      maxMessageBytes: 1024 * 1024,
+      now: () => new Date('2026-11-22T10:00:00Z'),
+    });
+    const response = request(app)
+      .post('/api/v2/alerts')
+      .set('content-type', 'application/json')
+      .send(JSON.stringify([alert({ alertname: 'A' })]))
+      .then((r) => r);
+    await waitFor('the claim', () => claims === 1);
+    await new Promise((r) => setTimeout(r, 20));
+    const decodedWhileClaiming = decoded;
+    answer(); // before the assertion: a failing one must not leave the request open
+    expect(decodedWhileClaiming).toBe(0);
+    expect((await response).status).toBe(200);
+    expect(decoded).toBe(1);
+    expect(published).toHaveLength(1);
   });
 });

@@ -3,7 +3,7 @@ import type { Publisher, StreamReader } from '@nm/bus';
 import { effectiveSettings, type ConfigSnapshot } from '@nm/model';
 import type { Health, Logger, Metrics } from '@nm/telemetry';
 import { handleHealthRequest, serverSpans } from '@nm/telemetry';
-import { DEFAULT_INGEST_LIMITS, normalizeBody, type IngestLimits, type NormalizedBatch } from './alert.normalize.js';
+import { DEFAULT_INGEST_LIMITS, normalizeBody, type IngestLimits } from './alert.normalize.js';
 import { registerAuditRoutes } from './audit.routes.js';
 import { createBatchAcceptor } from './batch.accept.js';
 import { registerCloudEventRoutes } from './cloudevents.routes.js';
@@ -115,14 +115,8 @@ export function createIngestApp(deps: IngestDeps): express.Express {
 
   if (surface !== 'admin') app.post('/api/v2/alerts', raw, async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const settings = effectiveSettings(deps.snapshot().notificationManager);
-    let batch: NormalizedBatch;
-    try {
-      batch = normalizeBody(body, { now: now(), cluster: settings.cluster, limits });
-    } catch (err) {
-      return acceptor.rejectInput(res, err);
-    }
-    return acceptor.accept(req, res, batch, body);
+    const receivedAt = now();
+    return acceptor.accept(req, res, () => normalizeBody(body, { now: receivedAt, cluster: effectiveSettings(deps.snapshot().notificationManager).cluster, limits }), body);
   });
   // Audit events (the API server's audit webhook) and CloudEvents: docs/sources.md.
   if (surface !== 'admin') registerAuditRoutes(app, { acceptor, raw, snapshot: deps.snapshot, limits, now, metrics: deps.metrics, reply });

@@ -152,6 +152,29 @@ describe('ingest service against nats-server and redis-server', () => {
     expect((await stored()).map((m) => m.batch.batchId)).toEqual([first.receipt, newKey.receipt]);
   });
 
+  it('a request that stores nothing lets its dedup record go: a corrected retry under the same Idempotency-Key is accepted', async () => {
+    const { rt, post, stored } = await ingest({ dedupWindowMs: 60_000 });
+    const idemKey = `nm:ingest:idem:${sha256('k-fix')}`;
+    // not JSON, then JSON whose only alert is invalid: 400 each, and no record is left under the key
+    const broken = await post('{"alerts": [', { 'Idempotency-Key': 'k-fix' });
+    expect(broken.status).toBe(400);
+    await waitFor('the claim released', async () => (await rt.redis.exists(idemKey)) === 0);
+    const invalid = await post(JSON.stringify({ alerts: [{ labels: { alertname: 7 } }] }), { 'Idempotency-Key': 'k-fix' });
+    expect(invalid.status).toBe(400);
+    await waitFor('the claim released', async () => (await rt.redis.exists(idemKey)) === 0);
+    // the same for the body window: an invalid body leaves no record
+    await post('[{"labels": 1}]');
+    await waitFor('the body claim released', async () => (await rt.redis.exists(bodyDedupKey(sha256('[{"labels": 1}]')))) === 0);
+
+    const fixed = await post(JSON.stringify(webhook('Fixed')), { 'Idempotency-Key': 'k-fix' });
+    expect(fixed.status).toBe(200);
+    expect(decodeReceipt((await rt.redis.get(idemKey))!)).toEqual({ receiptId: fixed.receipt, state: 'done', bodyHash: sha256(JSON.stringify(webhook('Fixed'))) });
+    expect((await post(JSON.stringify(webhook('Fixed')), { 'Idempotency-Key': 'k-fix' })).body.Message).toBe(
+      `Duplicate of accepted request ${fixed.receipt} (same Idempotency-Key), not stored again`,
+    );
+    expect((await stored()).map((m) => m.batch.batchId)).toEqual([fixed.receipt]);
+  });
+
   it('a pending record (a first attempt that crashed before it was acknowledged) is published again under its receipt id, then marked done', async () => {
     const { rt, post, stored } = await ingest({ dedupWindowMs: 60_000 });
     const body = JSON.stringify(webhook('Crashed'));

@@ -31,6 +31,11 @@ export interface ReceiptStore {
   claim(key: string, receiptId: string, bodyHash: string, ttlMs: number): Promise<ReceiptRecord | undefined>;
   /** Marks the record of `receiptId` under `key` as `done`, keeping its expiry. @throws ReceiptStoreUnavailableError */
   markDone(key: string, receiptId: string, bodyHash: string): Promise<void>;
+  /**
+   * Deletes the record under `key` if it is still `receiptId`'s `pending` one (a claim for a
+   * request that stored nothing). @throws ReceiptStoreUnavailableError
+   */
+  release(key: string, receiptId: string, bodyHash: string): Promise<void>;
 }
 
 /** Redis is not reachable: ingest accepts the request without deduplication. */
@@ -72,6 +77,11 @@ if ttl <= 0 then return 0 end
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ttl)
 return 1`;
 
+/** Deletes the record if it still holds the given (pending) value. */
+const RELEASE = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])`;
+
 type RedisClient = Pick<Runtime['redis'], 'eval' | 'status'>;
 
 /**
@@ -106,6 +116,9 @@ export function redisReceiptStore(redis: RedisClient, opts: { timeoutMs?: number
     },
     async markDone(key, receiptId, bodyHash) {
       await run(MARK_DONE, key, [encode({ receiptId, state: 'pending', bodyHash }), encode({ receiptId, state: 'done', bodyHash })]);
+    },
+    async release(key, receiptId, bodyHash) {
+      await run(RELEASE, key, [encode({ receiptId, state: 'pending', bodyHash })]);
     },
   };
 }
