@@ -67,6 +67,15 @@ describe('published log in a real redis-server', () => {
     expect(await calls('sadd')).toBe(sadds + 3);
   });
 
+  it('a lookup made before the turn ends finds the records not yet written', async () => {
+    const log = redisPublishedLog(redis, 60_000);
+    const recording = log.record(new Map([['early', ['g1:a1', 'g1:a2']]]));
+    const found = await log.published('early');
+    await recording;
+    expect([...found].sort()).toEqual(['g1:a1', 'g1:a2']);
+    expect([...(await log.published('early'))].sort()).toEqual(['g1:a1', 'g1:a2']);
+  });
+
   it('starts another call once a batch is full, and stores both', async () => {
     const log = redisPublishedLog(redis, 60_000);
     await log.record(new Map([['warm', ['x']]]));

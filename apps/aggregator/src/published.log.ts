@@ -76,11 +76,24 @@ export function redisPublishedLog(redis: Redis, ttlMs = 24 * 3600 * 1000): Publi
     await (redis as unknown as RecordCommand).nmAggPublishedRecord(keys.length, ...keys, ...args);
   };
   let batch: { entries: Map<string, string[]>; count: number; written: Promise<void> } | undefined;
+  /** Batches not yet stored: a lookup in the same turn (a redelivery racing the flush) sees them too. */
+  const unwritten = new Set<Map<string, string[]>>();
   const startBatch = (): NonNullable<typeof batch> => {
     const entries = new Map<string, string[]>();
+    unwritten.add(entries);
     let go!: () => void;
     const written = new Promise<void>((resolve, reject) => {
-      go = () => void write(entries).then(resolve, reject);
+      go = () =>
+        void write(entries).then(
+          () => {
+            unwritten.delete(entries);
+            resolve();
+          },
+          (err: unknown) => {
+            unwritten.delete(entries);
+            reject(err instanceof Error ? err : new Error(String(err)));
+          },
+        );
     });
     const b = { entries, count: 0, written };
     setImmediate(() => {
@@ -91,7 +104,13 @@ export function redisPublishedLog(redis: Redis, ttlMs = 24 * 3600 * 1000): Publi
   };
   let forgetting: { keys: string[]; deleted: Promise<void> } | undefined;
   return {
-    published: async (m) => new Set(await redis.smembers(key(m))),
+    published: async (m) => {
+      const pending = (): string[] => [...unwritten].flatMap((entries) => entries.get(m) ?? []);
+      const before = pending();
+      const found = new Set(await redis.smembers(key(m)));
+      for (const e of [...before, ...pending()]) found.add(e);
+      return found;
+    },
     record: (entries) => {
       let b: typeof batch;
       for (const [m, list] of entries) {
