@@ -35,6 +35,12 @@ export interface HandlerContext {
    * publish these (`encoded`) instead of serialising the payload again.
    */
   readonly input?: Uint8Array;
+  /**
+   * The payload is shared with the stage that published it on this thread (a hand-off, or an
+   * inline hop): the handler must not change it. Unset when the payload was decoded for this
+   * handler alone, which may then change it in place.
+   */
+  readonly shared?: boolean;
 }
 
 export type Handler<T> = (payload: T, ctx: HandlerContext) => Promise<void>;
@@ -188,9 +194,12 @@ export async function startConsumer<T>(
     const log = lazyChild(logger, tracingEnabled() ? { seq: msg.seq, consumer: name } : { trace_id: traceIdOf(traceparent), seq: msg.seq, consumer: name });
     let payload!: T;
     let raw: unknown;
+    let shared = false;
     try {
       // a payload published on this thread as exactly these bytes is not decoded again
-      raw = handoff.take(msg.subject, msg.headers?.get(H.msgId) || undefined, msg.data) ?? msg.json();
+      const handed = handoff.take(msg.subject, msg.headers?.get(H.msgId) || undefined, msg.data);
+      shared = handed !== undefined;
+      raw = handed ?? msg.json();
     } catch (err) {
       log.error({ err: (err as Error).message }, 'unparseable payload, dead-lettered');
       await deadLetter(msg, span, 'invalid-payload', `not JSON: ${(err as Error).message}`);
@@ -243,6 +252,7 @@ export async function startConsumer<T>(
       childTraceparent: traceparentOf(span) ?? childTraceparent(traceparent),
       logger: log,
       ...(trusted && !releaseBytes ? { input: msg.data } : {}),
+      ...(shared ? { shared: true } : {}),
     };
     span.setAttribute('nm.attempt', ctx.attempt);
     const end = duration.startTimer({ consumer: name });

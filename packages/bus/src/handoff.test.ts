@@ -129,7 +129,7 @@ describe('hand-off between a publisher and a consumer on one thread, against a r
     const metrics = new Metrics('t');
     handoff.configure({ mode: 'on', metrics });
     const pub = createPublisher(bus);
-    const seen: Array<{ payload: unknown; delivery: number }> = [];
+    const seen: Array<{ payload: unknown; delivery: number; shared: boolean | undefined }> = [];
     const handle = await startConsumer(bus, pub, logger, metrics, {
       consumer,
       schema: Payload,
@@ -138,7 +138,7 @@ describe('hand-off between a publisher and a consumer on one thread, against a r
       backoffBaseMs: 50,
       backoffMaxMs: 100,
       handler: async (p, ctx) => {
-        seen.push({ payload: p, delivery: ctx.deliveryCount });
+        seen.push({ payload: p, delivery: ctx.deliveryCount, shared: ctx.shared });
         if (p.n === 2 && ctx.deliveryCount === 1) throw new RetryableError('once');
         await Promise.resolve();
       },
@@ -156,6 +156,9 @@ describe('hand-off between a publisher and a consumer on one thread, against a r
     expect(twos[0]!.payload).toBe(two);
     expect(twos[1]!.payload).not.toBe(two);
     expect(twos[1]!.payload).toEqual(two);
+    // the handler is told which payloads it shares with their publisher (and must leave unchanged)
+    expect(seen[0]!.shared).toBe(true);
+    expect(twos.map((s) => s.shared)).toEqual([true, undefined]);
     // stored and acked through JetStream as always
     expect((await bus.jsm.streams.info(streams.routed.name)).state.last_seq).toBeGreaterThanOrEqual(2);
     expect(handoff.size().entries).toBe(0);

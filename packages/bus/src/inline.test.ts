@@ -55,6 +55,7 @@ describe('InlineHops (one thread)', () => {
     expect(got[0]!.payload).toBe(payload); // the object itself: nothing encoded or copied
     expect(got[0]!.ctx).toMatchObject({ subject: ADMITTED, msgId: 'adm-ing-1', deliveryCount: 2, attempt: 2, maxAttempts: 10, streamSeq: 7 });
     expect(got[0]!.ctx.input).toBeUndefined();
+    expect(got[0]!.ctx.shared).toBe(true); // the upstream's own object: not to be changed
     // the traceparent of the call is the upstream's child one
     expect(got[0]!.ctx.traceparent).toBe(ctxOf().childTraceparent);
     expect(hops.holds(INGESTED)).toBe(true);

@@ -126,6 +126,7 @@ function startInline(target: Target, subject: string, payload: unknown, opts: { 
         traceparent: parent,
         childTraceparent: traceparentOf(span) ?? childTraceparent(parent),
         logger: from.logger,
+        shared: true,
       }),
     );
   } catch (err) {

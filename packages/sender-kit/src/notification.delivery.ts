@@ -90,10 +90,11 @@ export class NotificationDelivery<Target> {
     }
     const historyWebhook = state.snapshot.notificationManager?.spec.history?.webhook;
     const historyAlerts = historyWebhook !== undefined && isEnabled(historyWebhook);
-    // `n` is this handler's own parse of the message: unless the history webhook is to receive its
-    // alerts (as they were, without the label, as notification-manager's history does), they are
-    // labelled once here instead of copied for every rendering.
-    if (!historyAlerts || n.api) labelWithReceiver(n.alerts, receiver.metadata.name);
+    // When `n` is this handler's own parse of the message (not a payload handed over by the
+    // aggregator on this thread, which both sides must leave unchanged), and unless the history
+    // webhook is to receive its alerts as they were (without the label, as notification-manager's
+    // history does), they are labelled once here instead of copied for every rendering.
+    if (!ctx.shared && (!historyAlerts || n.api)) labelWithReceiver(n.alerts, receiver.metadata.name);
     try {
       const result = await this.send(n, ctx, { state, receiver, section, lease, log, configIndex });
       await this.record(n, ctx, result, lease, log, historyAlerts);
