@@ -49,7 +49,7 @@ interface RecordCommand {
   nmAggPublishedRecord(numKeys: number, ...keysAndArgs: Array<string | number>): Promise<number>;
 }
 
-/** Entries one script call carries at most: a larger batch is written at once and the next one started. */
+/** Entries one script call carries about at most: a batch this full takes no more records; the next ones start another, written at the end of the same turn. */
 const MAX_BATCH_ENTRIES = 20_000;
 
 /**

@@ -76,8 +76,10 @@ export function registerAuditRoutes(app: Express, deps: SourceRouteDeps): void {
   const filteredTotal = deps.metrics.counter('nm_ingest_events_filtered_total', 'Audit events and CloudEvents that no EventRule selected, by source', ['source'] as const);
   app.post(AUDIT_PATH, deps.raw, async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    // stamped on arrival, as POST /api/v2/alerts stamps its alerts, not when decoded after the dedup claim
+    const receivedAt = deps.now();
     const decode = (): NormalizedBatch => {
-      const result = auditBatch(body, deps);
+      const result = auditBatch(body, { ...deps, now: () => receivedAt });
       if (result.filtered > 0) filteredTotal.inc({ source: 'audit' }, result.filtered);
       return result.batch;
     };

@@ -86,8 +86,10 @@ export function registerCloudEventRoutes(app: Express, deps: SourceRouteDeps): v
   const received = deps.metrics.counter('nm_ingest_cloudevents_requests_total', 'CloudEvents requests by content mode', ['mode'] as const);
   app.post(CLOUDEVENTS_PATH, deps.raw, async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    // stamped on arrival, as POST /api/v2/alerts stamps its alerts, not when decoded after the dedup claim
+    const receivedAt = deps.now();
     const decode = (): NormalizedBatch => {
-      const result = cloudEventsBatch(req, body, deps);
+      const result = cloudEventsBatch(req, body, { ...deps, now: () => receivedAt });
       received.inc({ mode: result.mode });
       return result.batch;
     };

@@ -3,7 +3,7 @@ import { PermanentError } from '@nm/errors';
 import type { Notification } from '@nm/contracts';
 import { emptySnapshot, receiverSection, type Config, type ConfigSnapshot, type NotificationManager, type Receiver } from '@nm/model';
 import { createLogger } from '@nm/telemetry';
-import { buildJob, labelWithReceiver, type JobInput } from './delivery.job.js';
+import { buildJob, labelReceiverInPlace, type JobInput } from './delivery.job.js';
 import { RevisionCache } from './revision.cache.js';
 
 const NOW = new Date('2024-05-14T10:00:05.000Z');
@@ -108,17 +108,17 @@ describe('buildJob', () => {
     expect(notification.alerts[0]!.labels['receiver']).toBeUndefined();
   });
 
-  it('labelWithReceiver labels the alerts themselves, the same way, and rendering them after that gives the same body', () => {
+  it('labelReceiverInPlace labels the alerts themselves, the same way, and rendering them after that gives the same body', () => {
     const j = job(snapshot({}), receiver({ url: 'http://hook' }));
     const copy = (): Notification['alerts'] => structuredClone([notification.alerts[0]!, { ...notification.alerts[0]!, id: 'a2', labels: { alertname: 'X', receiver: 'from-rule' } }]);
     const expected = j.render(copy()).body;
     const alerts = copy();
-    labelWithReceiver(alerts, 'ops');
+    labelReceiverInPlace(alerts, 'ops');
     expect(alerts.map((a) => a.labels['receiver'])).toEqual(['ops', 'from-rule']);
     expect(j.render(alerts).body).toBe(expected);
     // the history receiver has no name: nothing is labelled
     const nameless = copy();
-    labelWithReceiver(nameless, '');
+    labelReceiverInPlace(nameless, '');
     expect(nameless.map((a) => a.labels['receiver'])).toEqual([undefined, 'from-rule']);
   });
 

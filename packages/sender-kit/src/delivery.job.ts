@@ -50,7 +50,7 @@ export function withReceiverLabel(alerts: readonly Alert[], receiver: string): A
  * alert and its labels for each rendering cost about a microsecond per alert. Not for alerts the
  * history webhook is to receive: notification-manager's history gets them without the label.
  */
-export function labelWithReceiver(alerts: readonly Alert[], receiver: string): void {
+export function labelReceiverInPlace(alerts: readonly Alert[], receiver: string): void {
   if (receiver === '') return;
   for (const a of alerts) if (!a.labels[RECEIVER_LABEL]) a.labels[RECEIVER_LABEL] = receiver;
 }

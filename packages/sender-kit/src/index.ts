@@ -19,7 +19,7 @@ export type { NotificationResult, SenderMetrics } from './sender.metrics.js';
 export { settle, historyRecord, NO_UNIT } from './outcome.settle.js';
 export type { Settlement, SettleContext } from './outcome.settle.js';
 export { chatbotWebhookOf, configOf, idsOf, requireFields, robotOf, targetError, textOf, timeoutOf, tmplTypeOf, webhookUrlOf } from './target.helpers.js';
-export { buildJob, labelWithReceiver, withReceiverLabel, RECEIVER_LABEL } from './delivery.job.js';
+export { buildJob, labelReceiverInPlace, withReceiverLabel, RECEIVER_LABEL } from './delivery.job.js';
 export type { JobInput } from './delivery.job.js';
 export { RevisionCache } from './revision.cache.js';
 export { openApiSend } from './api.send.js';

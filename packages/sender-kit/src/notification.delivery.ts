@@ -13,7 +13,7 @@ import { isEnabled, receiverSection, type ConfigIndex, type Receiver, type Recei
 import { lazyChild, type Logger } from '@nm/telemetry';
 import type { DeliveredStore } from './delivered.store.js';
 import type { DeliveryLeases, HeldLease } from './delivery.lease.js';
-import { buildJob, labelWithReceiver } from './delivery.job.js';
+import { buildJob, labelReceiverInPlace } from './delivery.job.js';
 import { deliverySpan } from './delivery.span.js';
 import { openApiSend, type ApiSendOpener } from './api.send.js';
 import type { HistoryWriter } from './history.writer.js';
@@ -94,7 +94,7 @@ export class NotificationDelivery<Target> {
     // aggregator on this thread, which both sides must leave unchanged), and unless the history
     // webhook is to receive its alerts as they were (without the label, as notification-manager's
     // history does), they are labelled once here instead of copied for every rendering.
-    if (!ctx.shared && (!historyAlerts || n.api)) labelWithReceiver(n.alerts, receiver.metadata.name);
+    if (!ctx.shared && (!historyAlerts || n.api)) labelReceiverInPlace(n.alerts, receiver.metadata.name);
     try {
       const result = await this.send(n, ctx, { state, receiver, section, lease, log, configIndex });
       await this.record(n, ctx, result, lease, log, historyAlerts);
