@@ -1,3 +1,3 @@
 export { SilencerEnvSchema, silencerService, startSilencer } from './service.js';
 export type { SilencerOptions } from './service.js';
-export { createSilencerHandler } from './silencer.handler.js';
+export { createSilencer, createSilencerHandler } from './silencer.handler.js';

@@ -3,7 +3,7 @@ import { consumers, IngestedBatchSchema, payloadShapes } from '@nm/contracts';
 import { startConsumer } from '@nm/bus';
 import { consumeWhenConfigured, type Runtime, type ServiceDefinition } from '@nm/service-kit';
 import { InhibitionStore } from '@nm/config-store';
-import { createSilencerHandler } from './silencer.handler.js';
+import { createSilencer } from './silencer.handler.js';
 
 export interface SilencerOptions {
   /** How long a firing inhibition source without `endsAt` keeps inhibiting after it was last seen. */
@@ -13,7 +13,7 @@ export interface SilencerOptions {
 
 export async function startSilencer(rt: Runtime, opts: SilencerOptions = {}): Promise<{ stop(): Promise<void> }> {
   const bus = await rt.connected;
-  const handler = createSilencerHandler({
+  const silencer = createSilencer({
     snapshot: () => rt.config.current(),
     publisher: rt.publisher,
     inhibition: new InhibitionStore(rt.redis, opts.inhibitSourceTtlMs ?? 24 * 3600 * 1000),
@@ -25,7 +25,8 @@ export async function startSilencer(rt: Runtime, opts: SilencerOptions = {}): Pr
       consumer: consumers.silencer,
       schema: IngestedBatchSchema,
       quickCheck: payloadShapes.ingested,
-      handler,
+      handler: silencer.handle,
+      undecoded: silencer.undecoded,
       dlqStage: 'silencer',
       concurrency: opts.concurrency ?? 8,
     }),

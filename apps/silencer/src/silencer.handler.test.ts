@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { AdmittedBatchSchema, PAYLOAD_VERSION, type AdmittedBatch, type Alert, type IngestedBatch } from '@nm/contracts';
-import type { HandlerContext, Publisher } from '@nm/bus';
+import { AdmittedBatchSchema, headers, PAYLOAD_VERSION, subjects, type AdmittedBatch, type Alert, type IngestedBatch } from '@nm/contracts';
+import { inline, type HandlerContext, type Publisher } from '@nm/bus';
 import { emptySnapshot, fingerprint, type ConfigSnapshot, type InhibitRule, type Silence } from '@nm/model';
 import { startRedis, type PrivateRedis } from '@nm/testing';
 import { createLogger, Metrics } from '@nm/telemetry';
 import { InhibitionStore } from '@nm/config-store';
-import { createSilencerHandler } from './silencer.handler.js';
+import { createSilencer, createSilencerHandler } from './silencer.handler.js';
 
 const ctx = { logger: createLogger('t', 'silent') } as unknown as HandlerContext;
 const alert = (id: string, labels: Record<string, string>): Alert => ({
@@ -143,5 +143,53 @@ describe('silencer handler', () => {
     const plain = ingested([alert('d', { alertname: 'Up' })]);
     await handler(plain, { ...ctx, msgId: 'in-3' });
     expect(sent[2]!.payload).toEqual(plain);
+  });
+  it('while nothing could mute, forwards a message that gives its alert count without decoding it, and counts its alerts', async () => {
+    let snapshot: ConfigSnapshot = emptySnapshot(1);
+    const sent: Array<{ subject: string; payload: unknown; msgId: string; encoded: Uint8Array | undefined; alertCount: number | undefined; handoff: boolean | undefined }> = [];
+    const publisher: Publisher = {
+      publish: (subject, payload, o) => {
+        sent.push({ subject, payload, msgId: o.msgId, encoded: o.encoded, alertCount: o.alertCount, handoff: o.handoff });
+        return Promise.resolve({ seq: sent.length, duplicate: false });
+      },
+    };
+    const metrics = new Metrics('t');
+    const silencer = createSilencer({ snapshot: () => snapshot, publisher, inhibition: new InhibitionStore(client, 60_000), metrics });
+    const input = Buffer.from(JSON.stringify(ingested([alert('a', { alertname: 'Up' }), alert('b', { alertname: 'Down' })])), 'utf8');
+    const headerOf =
+      (h: Record<string, string>) =>
+      (name: string): string | undefined =>
+        h[name];
+    const counted = { header: headerOf({ [headers.alertCount]: '2' }), byteLength: input.byteLength };
+    expect(silencer.undecoded.accepts(counted)).toBe(true);
+    // without a usable count (an older ingest, a replay): decoded
+    expect(silencer.undecoded.accepts({ header: headerOf({}), byteLength: input.byteLength })).toBe(false);
+    expect(silencer.undecoded.accepts({ header: headerOf({ [headers.alertCount]: 'two' }), byteLength: input.byteLength })).toBe(false);
+    // over what one message may carry (it could not be forwarded as one): decoded, and split
+    expect(silencer.undecoded.accepts({ ...counted, byteLength: 2 * 1024 * 1024 })).toBe(false);
+
+    await silencer.undecoded.handle({ ...ctx, msgId: 'in-1', childTraceparent: 'tp', input }, counted.header);
+    expect(sent).toEqual([{ subject: subjects.alertsAdmitted, payload: undefined, msgId: 'adm-in-1', encoded: input, alertCount: 2, handoff: false }]);
+    expect(await metrics.registry.getSingleMetricAsString('nm_silencer_alerts_total')).toMatch(/outcome="admitted"[^}]*\} 2$/m);
+
+    // the next stage runs inline on this thread (single process): it needs the decoded payload
+    inline.configure({ hops: [{ from: subjects.alertsIngested, to: subjects.alertsAdmitted }] });
+    const release = inline.register(subjects.alertsAdmitted, () => Promise.resolve(), 'router');
+    try {
+      expect(silencer.undecoded.accepts(counted)).toBe(false);
+    } finally {
+      release();
+      inline.configure({ hops: [] });
+    }
+    expect(silencer.undecoded.accepts(counted)).toBe(true);
+
+    // any global Silence or any InhibitRule: every message is decoded
+    const silence = { ...meta('mute-watchdog', { type: 'global' }), kind: 'Silence', spec: { matcher: { matchLabels: { alertname: 'Watchdog' } } } } as Silence;
+    const rule = (type: string) =>
+      ({ ...meta('r', { type, namespace: 'ns-a' }), kind: 'InhibitRule', spec: { sourceSelector: { matchLabels: { alertname: 'A' } }, targetSelector: { matchLabels: { alertname: 'B' } } } }) as unknown as InhibitRule;
+    for (const next of [{ silences: [silence] }, { inhibitRules: [rule('global')] }, { inhibitRules: [rule('tenant')] }]) {
+      snapshot = { ...emptySnapshot(2), ...next };
+      expect(silencer.undecoded.accepts(counted)).toBe(false);
+    }
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { collected, startNats, waitFor, type PrivateNats } from '@nm/testing';
 import { createLogger, Metrics } from '@nm/telemetry';
-import { streams, subjects, type ConsumerDefinition } from '@nm/contracts';
+import { headers, streams, subjects, type ConsumerDefinition } from '@nm/contracts';
 import { z } from 'zod';
 import {
   connectBus,
@@ -126,6 +126,49 @@ describe('bus against a real nats-server', () => {
       ['invalid-payload', { m: 1 }],
       ['invalid-payload', { n: 'five' }],
     ]);
+    await handle.stop();
+  });
+
+  it('undecoded: a message the handler accepts by its headers reaches it as bytes, never decoded; a failure of no known kind re-validates it', async () => {
+    const pub = createPublisher(bus);
+    const dlqBefore = (await bus.jsm.streams.info(streams.dlq.name)).state.messages;
+    const decoded: unknown[] = [];
+    const raw: Array<{ text: string; count: string | undefined; msgId: string }> = [];
+    const handle = await startConsumer(bus, pub, logger, new Metrics('t'), {
+      consumer,
+      schema: Payload,
+      quickCheck: (v) => typeof v === 'object' && v !== null && 'n' in v,
+      dlqStage: 'silencer',
+      backoffBaseMs: 50,
+      backoffMaxMs: 100,
+      handler: async (p) => {
+        decoded.push(p);
+        await Promise.resolve();
+      },
+      undecoded: {
+        accepts: (m) => m.header(headers.alertCount) !== undefined && m.byteLength < 100,
+        handle: async (ctx, header) => {
+          const text = Buffer.from(ctx.input).toString('utf8');
+          raw.push({ text, count: header(headers.alertCount), msgId: ctx.msgId });
+          if (text === '{"n":9}' && ctx.deliveryCount < 2) throw new TypeError('a bug'); // valid once decoded: retried
+          if (text.startsWith('garbage')) throw new TypeError('tripped over it');
+          await Promise.resolve();
+        },
+      },
+    });
+    // not JSON at all, yet accepted by its header: had it been decoded, it would have been dead-lettered before any handler
+    await pub.publish(subjects.alertsIngested, undefined, { msgId: 'u1', encoded: Buffer.from('not json, never parsed'), alertCount: 3, handoff: false });
+    await pub.publish(subjects.alertsIngested, { n: 1 }, { msgId: 'u2' }); // no count: decoded
+    await pub.publish(subjects.alertsIngested, { n: 2, pad: 'x'.repeat(200) }, { msgId: 'u3', alertCount: 1 }); // refused by size: decoded
+    await pub.publish(subjects.alertsIngested, { n: 9 }, { msgId: 'u4', alertCount: 1 });
+    await pub.publish(subjects.alertsIngested, undefined, { msgId: 'u5', encoded: Buffer.from('garbage'), alertCount: 1, handoff: false });
+    await waitFor('a new dead letter', async () => (await bus.jsm.streams.info(streams.dlq.name)).state.messages === dlqBefore + 1);
+    await waitFor('u4 handled twice', () => raw.filter((r) => r.msgId === 'u4').length === 2);
+    expect(raw.find((r) => r.msgId === 'u1')).toEqual({ text: 'not json, never parsed', count: '3', msgId: 'u1' });
+    expect(decoded).toEqual([{ n: 1 }, { n: 2, pad: 'x'.repeat(200) }]);
+    const letter = (await bus.jsm.streams.getMessage(streams.dlq.name, { seq: dlqBefore + 1 }))!.json<{ reason: string; error: string }>();
+    expect(letter.reason).toBe('invalid-payload');
+    expect(letter.error).toMatch(/not JSON/);
     await handle.stop();
   });
 

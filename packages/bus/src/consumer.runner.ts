@@ -45,6 +45,16 @@ export interface HandlerContext {
 
 export type Handler<T> = (payload: T, ctx: HandlerContext) => Promise<void>;
 
+/**
+ * A handler's way with a message it needs nothing of but its bytes and headers: asked before the
+ * payload is decoded; when `accepts`, `handle` gets the message (its bytes in `ctx.input`) and the
+ * payload is never decoded, else `handler` gets it as usual.
+ */
+export interface UndecodedHandler {
+  accepts(message: { header: (name: string) => string | undefined; byteLength: number }): boolean;
+  handle(ctx: HandlerContext & { readonly input: Uint8Array }, header: (name: string) => string | undefined): Promise<void>;
+}
+
 export interface ConsumeOptions<T> {
   consumer: ConsumerDefinition;
   schema: ZodType<T>;
@@ -56,6 +66,8 @@ export interface ConsumeOptions<T> {
    */
   quickCheck?: (raw: unknown) => boolean;
   handler: Handler<T>;
+  /** Messages handled without decoding them, when the handler needs nothing of their payload (not with `releaseBytes`). */
+  undecoded?: UndecodedHandler;
   /**
    * The handler holds its message long (the aggregator, until the groups it fed are published):
    * the delivered bytes are let go once the handler has started (`ctx.input` is not set), and read
@@ -84,6 +96,11 @@ export interface ConsumeOptions<T> {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
+
+const headerOf =
+  (msg: JsMsg) =>
+  (name: string): string | undefined =>
+    msg.headers?.get(name) || undefined;
 
 
 
@@ -195,11 +212,14 @@ export async function startConsumer<T>(
     let payload!: T;
     let raw: unknown;
     let shared = false;
+    /** The message is handled by `opts.undecoded`: its payload is not decoded unless a failure needs it. */
+    let undecoded = false;
     try {
       // a payload published on this thread as exactly these bytes is not decoded again
       const handed = handoff.take(msg.subject, msg.headers?.get(H.msgId) || undefined, msg.data);
       shared = handed !== undefined;
-      raw = handed ?? msg.json();
+      undecoded = !shared && !releaseBytes && opts.undecoded?.accepts({ header: headerOf(msg), byteLength: msg.data.byteLength }) === true;
+      if (!undecoded) raw = handed ?? msg.json();
     } catch (err) {
       log.error({ err: (err as Error).message }, 'unparseable payload, dead-lettered');
       await deadLetter(msg, span, 'invalid-payload', `not JSON: ${(err as Error).message}`);
@@ -218,7 +238,17 @@ export async function startConsumer<T>(
     const rejected = async (): Promise<boolean> => {
       // decoded again when the handler ran: the decoded payload is not kept while a handler waits
       const text = released ? await payloadText() : undefined;
-      const parsed = opts.schema.safeParse(raw === undefined ? (text === undefined ? msg.json() : JSON.parse(text)) : raw);
+      if (raw === undefined) {
+        try {
+          raw = text === undefined ? msg.json() : JSON.parse(text);
+        } catch (err) {
+          // only a message handled undecoded gets here without having been parsed
+          log.error({ err: (err as Error).message }, 'unparseable payload, dead-lettered');
+          await deadLetter(msg, span, 'invalid-payload', `not JSON: ${(err as Error).message}`, undefined, undefined, text);
+          return true;
+        }
+      }
+      const parsed = opts.schema.safeParse(raw);
       if (parsed.success) {
         payload = parsed.data;
         return false;
@@ -228,7 +258,7 @@ export async function startConsumer<T>(
       await deadLetter(msg, span, 'invalid-payload', issues.join('; '), undefined, undefined, text);
       return true;
     };
-    const trusted = opts.quickCheck?.(raw) === true;
+    const trusted = undecoded || opts.quickCheck?.(raw) === true;
     if (trusted) payload = raw as T;
     else if (await rejected()) return;
     let spent = 0;
@@ -257,7 +287,7 @@ export async function startConsumer<T>(
     span.setAttribute('nm.attempt', ctx.attempt);
     const end = duration.startTimer({ consumer: name });
     try {
-      const handled = opts.handler(payload, ctx);
+      const handled = undecoded ? opts.undecoded!.handle({ ...ctx, input: msg.data }, headerOf(msg)) : opts.handler(payload, ctx);
       // A handler may wait long (the aggregator holds a message until its groups are published):
       // from here only the handler keeps what it still needs of the decoded payload.
       raw = undefined;

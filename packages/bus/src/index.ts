@@ -4,7 +4,7 @@ export { provision } from './provision.js';
 export { createPublisher, publishFitted, fitParts, encodePayload, payloadLimit, DEFAULT_MAX_PAYLOAD, HEADER_ALLOWANCE } from './publisher.js';
 export type { Publisher, PublishOptions, PublishResult } from './publisher.js';
 export { startConsumer } from './consumer.runner.js';
-export type { Handler, HandlerContext, ConsumeOptions, ConsumerHandle } from './consumer.runner.js';
+export type { Handler, HandlerContext, ConsumeOptions, ConsumerHandle, UndecodedHandler } from './consumer.runner.js';
 export { RetryableError, PermanentError, WaitError, BusUnavailableError, MessageTooLargeError, classifyError, backoffDelay } from './errors.js';
 export type { Classified } from './errors.js';
 export { newTraceparent, childTraceparent, traceIdOf } from './trace.js';

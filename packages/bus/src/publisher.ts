@@ -19,6 +19,8 @@ export interface PublishOptions {
    * caller passes no `from` either: an inline consumer would get `payload` itself.
    */
   handoff?: boolean;
+  /** Sets `Nm-Alert-Count` (the alerts the payload carries) on the message. */
+  alertCount?: number;
   /**
    * The handling this publish is the output of: when the subject's consumer runs inline on this
    * thread (`inline.ts`, single process), its handler is called with the payload in that context
@@ -85,6 +87,7 @@ export function createPublisher(bus: BusConnection): Publisher {
       const h = natsHeaders();
       h.set(H.schemaVersion, String(PAYLOAD_VERSION));
       if (opts.traceparent) h.set(H.traceparent, opts.traceparent);
+      if (opts.alertCount !== undefined) h.set(H.alertCount, String(opts.alertCount));
       // a consumer on this thread may take the payload instead of decoding these bytes
       const withdraw = opts.handoff === false ? undefined : handoff.offer(subject, opts.msgId, payload, data);
       return stored(subject, data, { msgID: opts.msgId, headers: h, timeout: opts.timeoutMs ?? 5000 }, withdraw);

@@ -75,4 +75,9 @@ export const headers = {
   msgId: 'Nats-Msg-Id',
   traceparent: 'traceparent',
   schemaVersion: 'Nm-Schema-Version',
+  /**
+   * How many alerts an alerts message carries (set by ingest): a stage that needs nothing else of
+   * them for this message (the silencer when nothing could mute) forwards it without decoding it.
+   */
+  alertCount: 'Nm-Alert-Count',
 } as const;

@@ -62,6 +62,7 @@ export function publishIngested(
         const json = opts.alertsJson?.[index];
         return publisher.publish(subjects.alertsIngested, msg, {
           msgId: ingestedMsgId(header.batchId, index),
+          alertCount: msg.alerts.length,
           ...(json !== undefined ? { encoded: encodeIngested(msg, json) } : {}),
           ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
         });

@@ -84,6 +84,8 @@ describe('publishIngested', () => {
     for (const s of sent) expect(IngestedBatchSchema.safeParse(s.payload).success).toBe(true);
     expect(sent.flatMap((s) => (s.payload as { alerts: Array<{ id: string }> }).alerts.map((a) => a.id))).toEqual(alerts.map((a) => a.id));
     expect(sent.every((s) => s.opts.encoded === undefined)).toBe(true); // no texts given: the publisher serialises
+    // each message says how many alerts it carries (Nm-Alert-Count): a stage that needs nothing else forwards it undecoded
+    expect(sent.map((s) => s.opts.alertCount)).toEqual(chunks.map((c) => c.length));
   });
 
   it("builds each message's bytes from the alerts' JSON chunkAlerts measured: exactly what serialising the message gives", async () => {
