@@ -4,7 +4,6 @@ import { MessageTooLargeError, type HandlerContext, type PublishOptions, type Pu
 import { createLogger, Metrics } from '@nm/telemetry';
 import { labelSetString } from '@nm/model';
 import { BatchAggregator, encodeNotification, notificationId } from './batch.aggregator.js';
-import { AlertArena } from './alert.arena.js';
 import { memoryPublishedLog } from './published.log.js';
 import { collected } from '@nm/testing';
 
@@ -196,8 +195,7 @@ describe('BatchAggregator', () => {
     const alerts = [alert({ alertname: 'Ü "quoted" \\ x', pod: '1' }), { ...alert({ alertname: 'B' }), annotations: { message: 'line\nbreak \u2028 ☃' } }];
     const head = { version: PAYLOAD_VERSION, id: 'n1', createdAt: '2026-11-22T00:00:00.000Z', receiver: { name: 'r', channel: 'webhook' as const, tenant: 'ns1' }, groupKey: 'k', groupLabels: { alertname: 'B' } };
     for (const tail of [{ part: { index: 1, count: 2 }, source: 'alerts-array' as const }, { part: { index: 0, count: 1 }, externalURL: 'http://am', source: 'alerts-array' as const }]) {
-      const json = new AlertArena();
-      for (const a of alerts) json.push(JSON.stringify(a));
+      const json = alerts.map((a) => JSON.stringify(a));
       expect(Buffer.from(encodeNotification(head, json, 0, 2, tail)).toString('utf8')).toBe(JSON.stringify({ ...head, alerts, ...tail }));
       expect(Buffer.from(encodeNotification(head, json, 1, 2, tail)).toString('utf8')).toBe(JSON.stringify({ ...head, alerts: [alerts[1]], ...tail }));
     }
