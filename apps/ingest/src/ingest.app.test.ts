@@ -17,6 +17,10 @@ function setup(
     maxMessageBytes?: number;
     limits?: Partial<IngestLimits>;
     fill?: number;
+    /** Instead of the recording publisher. */
+    publisher?: Publisher;
+    receipts?: ReceiptStore;
+    snapshot?: () => ReturnType<typeof emptySnapshot>;
   } = {},
 ) {
   const published: Array<{ subject: string; payload: IngestedBatch; msgId: string }> = [];
@@ -29,11 +33,12 @@ function setup(
   };
   const metrics = new Metrics('t');
   const app = createIngestApp({
-    publisher,
+    publisher: opts.publisher ?? publisher,
     logger: createLogger('t', 'silent'),
     metrics,
     health: createHealth(),
-    snapshot: () => emptySnapshot(1),
+    snapshot: opts.snapshot ?? (() => emptySnapshot(1)),
+    ...(opts.receipts ? { receipts: opts.receipts } : {}),
     maxBodyBytes: opts.maxBodyBytes ?? 1024 * 1024,
     maxMessageBytes: opts.maxMessageBytes ?? 1024 * 1024,
     limits: opts.limits,
@@ -286,16 +291,7 @@ describe('memory while JetStream acknowledges', () => {
         return acked.then(() => ({ seq: 1, duplicate: false }));
       },
     };
-    const app = createIngestApp({
-      publisher,
-      logger: createLogger('t', 'silent'),
-      metrics: new Metrics('t'),
-      health: createHealth(),
-      snapshot: () => emptySnapshot(1),
-      maxBodyBytes: 1024 * 1024,
-      maxMessageBytes: 1024 * 1024,
-      now: () => new Date('2026-11-22T10:00:00Z'),
-    });
+    const { app } = setup({ publisher });
     const answered = request(app)
       .post('/api/v2/alerts')
       .set('content-type', 'application/json')
@@ -331,25 +327,19 @@ describe('memory while the dedup record is claimed', () => {
     };
     let decoded = 0;
     const published: string[] = [];
-    const app = createIngestApp({
+    const { app } = setup({
       publisher: {
         publish: (_subject, _payload, o) => {
           published.push(o.msgId);
           return Promise.resolve({ seq: published.length, duplicate: false });
         },
       },
-      logger: createLogger('t', 'silent'),
-      metrics: new Metrics('t'),
-      health: createHealth(),
       // read when the body is decoded (the cluster name of the alerts), and only then
       snapshot: () => {
         decoded += 1;
         return emptySnapshot(1);
       },
       receipts,
-      maxBodyBytes: 1024 * 1024,
-      maxMessageBytes: 1024 * 1024,
-      now: () => new Date('2026-11-22T10:00:00Z'),
     });
     const response = request(app)
       .post('/api/v2/alerts')
