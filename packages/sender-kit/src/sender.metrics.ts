@@ -27,7 +27,8 @@ export function senderMetrics(metrics: Metrics, channel: Channel): SenderMetrics
     ['channel'] as const,
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
   );
-  const alertLatency = metrics.histogram(
+  // observed once per alert delivered: a series bound once, an observation adds to a bucket
+  const alertLatency = metrics.fastHistogram(
     'nm_alert_latency_seconds',
     'From an alert being received at ingest to its delivery',
     ['channel'] as const,
