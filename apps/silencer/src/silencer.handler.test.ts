@@ -164,7 +164,8 @@ describe('silencer handler', () => {
     expect(silencer.undecoded.accepts(counted)).toBe(true);
     // without a usable count (an older ingest, a replay): decoded
     expect(silencer.undecoded.accepts({ header: headerOf({}), byteLength: input.byteLength })).toBe(false);
-    expect(silencer.undecoded.accepts({ header: headerOf({ [headers.alertCount]: 'two' }), byteLength: input.byteLength })).toBe(false);
+    for (const bogus of ['two', '0', '-1', '1.5', ' 2', '12345678'])
+      expect(silencer.undecoded.accepts({ header: headerOf({ [headers.alertCount]: bogus }), byteLength: input.byteLength })).toBe(false);
     // over what one message may carry (it could not be forwarded as one): decoded, and split
     expect(silencer.undecoded.accepts({ ...counted, byteLength: 2 * 1024 * 1024 })).toBe(false);
 

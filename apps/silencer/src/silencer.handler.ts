@@ -43,9 +43,9 @@ export function createSilencer(deps: SilencerDeps): { handle: (batch: IngestedBa
     if (idx.globalSilences.length > 0 || idx.globalInhibitRules.length > 0 || idx.tenantInhibitRules.size > 0) return undefined;
     // inline (single process): the router takes the decoded payload, which this path has not
     if (inline.runs(subjects.alertsAdmitted) || m.byteLength > payloadLimit(deps.publisher)) return undefined;
+    // at least one alert: a message with none is decoded (and, admitting nothing, not forwarded)
     const text = m.header(headers.alertCount);
-    const n = text === undefined || !/^\d{1,7}$/.test(text) ? NaN : Number(text);
-    return Number.isFinite(n) ? n : undefined;
+    return text !== undefined && /^[1-9]\d{0,6}$/.test(text) ? Number(text) : undefined;
   };
   const undecoded: UndecodedHandler = {
     accepts: (m) => countOf(m) !== undefined,
