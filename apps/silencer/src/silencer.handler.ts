@@ -37,21 +37,20 @@ export function createSilencer(deps: SilencerDeps): { handle: (batch: IngestedBa
     if (!cached || cached.revision !== snap.revision) cached = buildRoutingIndex(snap);
     return cached;
   };
-  /** The alert count a message's header gives, when it may be forwarded without being decoded. */
-  const countOf = (m: { header: (name: string) => string | undefined; byteLength: number }): number | undefined => {
+  /** Whether a message may be forwarded without being decoded (its count read by `alertCountOf`). */
+  const accepts = (m: { header: (name: string) => string | undefined; byteLength: number }): boolean => {
     const idx = index();
-    if (idx.globalSilences.length > 0 || idx.globalInhibitRules.length > 0 || idx.tenantInhibitRules.size > 0) return undefined;
+    if (idx.globalSilences.length > 0 || idx.globalInhibitRules.length > 0 || idx.tenantInhibitRules.size > 0) return false;
     // inline (single process): the router takes the decoded payload, which this path has not
-    if (inline.runs(subjects.alertsAdmitted) || m.byteLength > payloadLimit(deps.publisher)) return undefined;
-    // at least one alert: a message with none is decoded (and, admitting nothing, not forwarded)
-    const text = m.header(headers.alertCount);
-    return text !== undefined && /^[1-9]\d{0,6}$/.test(text) ? Number(text) : undefined;
+    if (inline.runs(subjects.alertsAdmitted) || m.byteLength > payloadLimit(deps.publisher)) return false;
+    return alertCountOf(m.header) !== undefined;
   };
   const undecoded: UndecodedHandler = {
-    accepts: (m) => countOf(m) !== undefined,
+    accepts,
     handle: (ctx, header) => {
-      const count = Number(header(headers.alertCount));
-      if (count > 0) passed.inc({ outcome: 'admitted' }, count);
+      // accepted, so the count is there; `?? 0` only for the type
+      const count = alertCountOf(header) ?? 0;
+      passed.inc({ outcome: 'admitted' }, count);
       activeSpan()?.setAttributes({ 'nm.alerts': count, 'nm.alerts.admitted': count, 'nm.decoded': false });
       return deps.publisher
         .publish(subjects.alertsAdmitted, undefined, {
@@ -160,3 +159,9 @@ export function createSilencer(deps: SilencerDeps): { handle: (batch: IngestedBa
 }
 
 const done = (): void => undefined;
+
+/** A message's `Nm-Alert-Count`, when it says the message carries one alert or more (none: decoded, and, admitting nothing, not forwarded). */
+function alertCountOf(header: (name: string) => string | undefined): number | undefined {
+  const text = header(headers.alertCount);
+  return text !== undefined && /^[1-9]\d{0,6}$/.test(text) ? Number(text) : undefined;
+}

@@ -102,8 +102,6 @@ const headerOf =
   (name: string): string | undefined =>
     msg.headers?.get(name) || undefined;
 
-
-
 export interface ConsumerHandle {
   /** Stop pulling, wait for running handlers (up to `timeoutMs`), leave the rest for redelivery. */
   stop(timeoutMs?: number): Promise<void>;
