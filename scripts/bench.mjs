@@ -7,7 +7,9 @@
 //   [--modes single,split] [--stateful] [--no-alertmanager] [--tracing] [--bus-stats] [--repeat N] [--out file.json]
 //   [--warmup 20000] [--warmup-alertmanager] [--timeline]
 // --timeline: after each measured run, the alerts delivered per 250 ms from its first POST, and the latency
-//   (p50 / p90) of each fifth of the alerts by posting order: where a run's time went (waves, holds, idle gaps).
+//   (p50 / p90) of each fifth of the alerts by posting order: where a run's time went (waves, holds, idle gaps);
+//   with the cores busy per 250 ms: the machine's, the system's, and the single process's main thread and
+//   busiest other thread (which thread is the limit, or whether the run waits).
 // --wait: our batchMaxWait (stateful: groupWait) and Alertmanager's group_wait, in ms; Alertmanager's
 //   group_interval (and our stateful groupInterval) is 1s.
 // --split: shorthand for --modes split. NM_* variables and NODE_OPTIONS set for the bench reach the services;
@@ -398,6 +400,8 @@ async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' }
   const driver0 = process.cpuUsage();
   let peakRss = 0;
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, rssOf(pid))), 200);
+  // per thread only for the single process (ours come as a list of pids; Alertmanager's Go threads say nothing apart)
+  const cores = TIMELINE && prefix === 'p' ? coresSampler(pid, t0, Array.isArray(pid) && pid.length === 1) : undefined;
   const posts = [];
   for (let i = 0; i < count; i += BATCH) {
     const alerts = [];
@@ -413,6 +417,7 @@ async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' }
   const machine1 = machineTicks();
   const driver = process.cpuUsage(driver0);
   clearInterval(rssTimer);
+  const coresUsed = cores?.stop();
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
   return {
@@ -430,7 +435,51 @@ async function drive(url, pid, { count = ALERTS, prefix = 'p', alertname = 'A' }
     machineBusyCores: +(((machine1.busy - machine0.busy) / Math.max(1, machine1.all - machine0.all)) * machine1.cores).toFixed(2),
     driverCpuMicrosPerAlert: Math.round((driver.user + driver.system) / count),
     ...(strays > 0 ? { warmupRepeatsDuringRun: strays } : {}),
-    ...(TIMELINE && prefix === 'p' ? { timeline: timelineOf(arrivals, t0) } : {}),
+    ...(TIMELINE && prefix === 'p' ? { timeline: { ...timelineOf(arrivals, t0), cores: coresUsed } } : {}),
+  };
+}
+
+/**
+ * With --timeline, the cores busy in each 250 ms step from the first POST (/proc, clock ticks of 10 ms):
+ * the whole machine's, the system under test's (every process of `pids`), and for one process (the
+ * single process) its main thread's and its busiest other thread's (the stage worker, unless V8's
+ * helpers outdid it in that step). Where the machine idles while one thread is at a full core, that
+ * thread is the limit; where every thread is below one and the machine idles too, the run waits.
+ */
+function coresSampler(pids, t0, perThread) {
+  const list = [pids].flat();
+  const stepMs = 250;
+  const steps = [];
+  const cpuOf = () => {
+    const threads = list.map((p) => threadCpuOf(p));
+    const total = threads.reduce((a, m) => a + [...m.values()].reduce((x, y) => x + y, 0), 0);
+    return { total, threads: perThread ? threads[0] : undefined };
+  };
+  let last = { at: t0, machine: machineTicks(), ...cpuOf() };
+  const timer = setInterval(() => {
+    // a callback late behind a busy turn comes right before the next one: that short step joins the next
+    if (Date.now() - last.at < stepMs / 2) return;
+    const now = { at: Date.now(), machine: machineTicks(), ...cpuOf() };
+    const secs = (now.at - last.at) / 1000;
+    const round = (v) => +v.toFixed(2);
+    const step = {
+      machine: round(((now.machine.busy - last.machine.busy) / Math.max(1, now.machine.all - last.machine.all)) * now.machine.cores),
+      system: round(Math.max(0, now.total - last.total) / secs),
+    };
+    if (now.threads && last.threads) {
+      const used = [...now.threads].map(([tid, t]) => [tid, Math.max(0, t - (last.threads.get(tid) ?? t))]);
+      step.main = round((used.find(([tid]) => tid === list[0])?.[1] ?? 0) / secs);
+      step.busiestOther = round(Math.max(0, ...used.filter(([tid]) => tid !== list[0]).map(([, t]) => t)) / secs);
+    }
+    steps.push(step);
+    last = now;
+  }, stepMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      const col = (k) => (steps.length > 0 && steps[0][k] !== undefined ? steps.map((s) => s[k]) : undefined);
+      return { stepMs, machine: col('machine'), system: col('system'), main: col('main'), busiestOther: col('busiestOther') };
+    },
   };
 }
 
@@ -604,6 +653,11 @@ try {
         if (!r.timeline) continue;
         console.log(`${name.padEnd(26)} ${r.timeline.delivered.join(' ')}`);
         console.log(`${''.padEnd(26)} latency by posting fifth: ${r.timeline.latencyByPostFifthMs.map((f) => `${f.p50}/${f.p90}`).join('  ')}`);
+        const c = r.timeline.cores;
+        if (c?.machine) console.log(`${''.padEnd(26)} cores busy, machine:  ${c.machine.map((v) => v.toFixed(1)).join(' ')}`);
+        if (c?.system) console.log(`${''.padEnd(26)} cores busy, system:   ${c.system.map((v) => v.toFixed(1)).join(' ')}`);
+        if (c?.main) console.log(`${''.padEnd(26)} main thread:          ${c.main.map((v) => v.toFixed(1)).join(' ')}`);
+        if (c?.busiestOther) console.log(`${''.padEnd(26)} busiest other thread: ${c.busiestOther.map((v) => v.toFixed(1)).join(' ')}`);
       }
     });
   }
