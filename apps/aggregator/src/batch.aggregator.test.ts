@@ -1,4 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { GLOBAL_TENANT, NotificationSchema, PAYLOAD_VERSION, type Alert, type Notification, type RoutedBatch } from '@nm/contracts';
 import { MessageTooLargeError, type HandlerContext, type PublishOptions, type Publisher } from '@nm/bus';
 import { createLogger, Metrics } from '@nm/telemetry';
@@ -67,24 +67,78 @@ describe('BatchAggregator', () => {
     expect(published.map((p) => p.alerts.length)).toEqual([2]);
   });
 
-  it('coalesces under load: a due group keeps collecting while its channel is behind, up to coalesceMaxMs, then flushes once', async () => {
-    const backlog = 500;
-    const asked: string[] = [];
-    const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
-      backlog: { of: (c) => (asked.push(c), backlog) },
-      // the hold's limit leaves the check at 150 ms more than a second of slack on a slow machine
-      limits: { coalesceBacklog: 32, coalesceMaxMs: 1500 },
-    });
-    const t0 = Date.now();
-    const first = agg.handle(batch([alert({ alertname: 'A', pod: '1' })]), ctx);
-    await new Promise((r) => setTimeout(r, 150)); // past batchMaxWait: held, not flushed
-    expect(published).toHaveLength(0);
-    const second = agg.handle(batch([alert({ alertname: 'A', pod: '2' })]), ctx);
-    await Promise.all([first, second]);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(1490);
-    expect(published.map((p) => p.alerts.length)).toEqual([2]); // one notification for both messages
-    expect(asked[0]).toBe('webhook');
+  it('coalesces under load: a due group keeps collecting while its channel is behind and input arrives, up to coalesceMaxMs, then flushes once', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const asked: string[] = [];
+      const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+        backlog: { of: (c) => (asked.push(c), 500) },
+        limits: { coalesceBacklog: 32, coalesceMaxMs: 1500 },
+      });
+      const handled: Array<Promise<void>> = [];
+      // a message every 100 ms: the group's wait (50 ms) ends long before the input does
+      for (let i = 0; i < 14; i++) {
+        handled.push(agg.handle(batch([alert({ alertname: 'A', pod: String(i) })]), { ...ctx, deliveryCount: 1 }));
+        await jest.advanceTimersByTimeAsync(100);
+      }
+      expect(published).toHaveLength(0); // t = 1400: held, collecting
+      await jest.advanceTimersByTimeAsync(150); // the limit, 1500 ms after its first alert
+      expect(published.map((p) => p.alerts.length)).toEqual([14]); // one notification for every message
+      await Promise.all(handled);
+      expect(asked[0]).toBe('webhook');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 
+  it('stops holding for a channel behind once the input has ended: nothing more could join the group', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const metrics = new Metrics('t');
+      const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+        backlog: { of: () => 500 },
+        metrics,
+        limits: { coalesceBacklog: 32, coalesceMaxMs: 60_000 },
+      });
+      // a burst: a message every 5 ms, then nothing
+      const handled: Array<Promise<void>> = [];
+      for (let i = 0; i < 20; i++) {
+        handled.push(agg.handle(batch([alert({ alertname: 'E', pod: String(i) })]), { ...ctx, deliveryCount: 1 }));
+        await jest.advanceTimersByTimeAsync(5);
+      }
+      await jest.advanceTimersByTimeAsync(100); // due at 50 ms, held: the input had not ended
+      expect(published).toHaveLength(0);
+      expect(await metrics.registry.metrics()).toMatch(/nm_aggregator_coalesce_holds_total\{channel="webhook",reason="senders-behind"\} [1-9]/);
+      await jest.advanceTimersByTimeAsync(300); // a quarter second after the last message: ended
+      expect(published.map((p) => p.alerts.length)).toEqual([20]);
+      await Promise.all(handled);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('keeps holding for a channel behind while input comes at its own slower pace', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+        backlog: { of: () => 500 },
+        limits: { coalesceBacklog: 32, coalesceMaxMs: 5_000 },
+      });
+      // a message every 700 ms: quiet for longer than a quarter second between them, but not over
+      const handled: Array<Promise<void>> = [];
+      for (let i = 0; i < 8; i++) {
+        handled.push(agg.handle(batch([alert({ alertname: 'S', pod: String(i) })]), { ...ctx, deliveryCount: 1 }));
+        await jest.advanceTimersByTimeAsync(700);
+      }
+      // t = 5600: the first message's group went when the input seemed to end (its pace was not
+      // known yet); the next one has collected every later message since 700 ms
+      expect(published.map((p) => p.alerts.length)).toEqual([1]);
+      await jest.advanceTimersByTimeAsync(200); // its 5 s limit
+      expect(published.map((p) => p.alerts.length)).toEqual([1, 7]);
+      await Promise.all(handled);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('coalesces while routed messages arrive late after their receipt, and counts why it held', async () => {

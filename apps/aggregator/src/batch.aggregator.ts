@@ -32,7 +32,9 @@ export interface AggregatorLimits {
   /**
    * Coalescing under load: when a group is due while its channel's senders have more than this
    * many notifications unfinished, it keeps collecting alerts (re-checked every batchMaxWait, at
-   * least 50 ms) — its notification would only have queued behind them. 0 turns coalescing off.
+   * least 50 ms) — its notification would only have queued behind them — as long as the input
+   * has not ended (`InputLag.ended`: once nothing more can join it, holding it only keeps it from
+   * the senders). 0 turns coalescing off.
    */
   coalesceBacklog: number;
   /** The longest a group is held that way, counted from its first alert. */
@@ -343,12 +345,13 @@ export class BatchAggregator {
 
   /**
    * A group's wait is over: flush it, or hold it a little longer while its channel's senders are
-   * behind or its input arrives late (coalescing under load), at most `coalesceMaxMs` from its first alert.
+   * behind (and more input may still join it) or its input arrives late (coalescing under load), at
+   * most `coalesceMaxMs` from its first alert.
    */
   private due(group: OpenGroup): void {
     const { coalesceBacklog, coalesceMaxMs } = this.limits;
     const reason =
-      coalesceBacklog > 0 && (this.deps.backlog ?? NO_BACKLOG).of(group.receiver.channel) > coalesceBacklog
+      coalesceBacklog > 0 && !this.inputLag.ended() && (this.deps.backlog ?? NO_BACKLOG).of(group.receiver.channel) > coalesceBacklog
         ? 'senders-behind'
         : this.inputLag.behind()
           ? 'input-late'

@@ -106,4 +106,38 @@ describe('InputLag', () => {
     expect(off.behind()).toBe(false);
     expect(off.excessMs()).toBe(59_995);
   });
+  it('has ended once nothing arrived for four of its recent gaps, and at least a quarter second', () => {
+    const c = clock();
+    const lag = new InputLag({ thresholdMs: 200, now: c.now });
+    expect(lag.ended()).toBe(true); // nothing arrived yet
+    lag.observe(c.received(5));
+    expect(lag.ended()).toBe(false);
+    c.advance(250);
+    expect(lag.ended()).toBe(false); // no gap known: a quarter second
+    c.advance(1);
+    expect(lag.ended()).toBe(true);
+    // a burst every 5 ms: ended a quarter second after its last message
+    for (let i = 0; i < 50; i++) {
+      lag.observe(c.received(5));
+      c.advance(5);
+    }
+    c.advance(240);
+    expect(lag.ended()).toBe(false);
+    c.advance(10);
+    expect(lag.ended()).toBe(true);
+    // input every second: not ended between arrivals, ended four seconds after the last
+    const slow = new InputLag({ thresholdMs: 200, now: c.now });
+    for (let i = 0; i < 5; i++) {
+      slow.observe(c.received(5));
+      c.advance(1_000);
+    }
+    expect(slow.ended()).toBe(false);
+    c.advance(2_900);
+    expect(slow.ended()).toBe(false);
+    c.advance(200);
+    expect(slow.ended()).toBe(true);
+    // a message whose receipt time is unreadable still counts as input
+    slow.observe('not a time');
+    expect(slow.ended()).toBe(false);
+  });
 });

@@ -37,6 +37,15 @@ export interface InputLagOptions {
 /** The shortest quiet time after which the input counts as idle, ms. */
 export const QUIET_MIN_MS = 250;
 
+/**
+ * The input has ended (`InputLag.ended`) once nothing arrived for this many of its recent gaps
+ * between arrivals (and at least `QUIET_MIN_MS`).
+ */
+export const ENDED_AFTER_GAPS = 4;
+
+/** Weight of the newest gap in the recent gap between arrivals (an exponential average). */
+const GAP_WEIGHT = 0.1;
+
 export class InputLag {
   private readonly now: () => number;
   private readonly recentMs: number;
@@ -47,6 +56,10 @@ export class InputLag {
   private windowStart = -Infinity;
   private currentMin = Infinity;
   private previousMin = Infinity;
+  /** When the last message arrived (any, readable time or not), the recent gap between arrivals (the first gap, then an exponential average), and how many gaps were seen. */
+  private arrivedAt = -Infinity;
+  private gapMs = 0;
+  private gaps = 0;
 
   constructor(private readonly opts: InputLagOptions) {
     this.now = opts.now ?? Date.now;
@@ -56,9 +69,14 @@ export class InputLag {
 
   /** A routed message arrived whose alerts ingest received at `receivedAt` (an ISO time; an unreadable one is ignored). */
   observe(receivedAt: string): void {
+    const now = this.now();
+    if (Number.isFinite(this.arrivedAt)) {
+      const gap = now - this.arrivedAt;
+      this.gapMs = this.gaps++ === 0 ? gap : this.gapMs + GAP_WEIGHT * (gap - this.gapMs);
+    }
+    this.arrivedAt = now;
     const received = Date.parse(receivedAt);
     if (!Number.isFinite(received)) return;
-    const now = this.now();
     const lag = now - received;
     if (now - this.windowStart >= this.windowMs) {
       this.previousMin = now - this.windowStart >= 2 * this.windowMs ? Infinity : this.currentMin;
@@ -80,6 +98,16 @@ export class InputLag {
     const excess = Math.max(0, this.lastLag - Math.min(this.currentMin, this.previousMin));
     const quiet = this.now() - this.lastAt;
     return quiet > Math.min(this.recentMs, Math.max(QUIET_MIN_MS, 2 * excess)) ? 0 : excess;
+  }
+
+  /**
+   * Whether the input has ended for now: nothing arrived for `ENDED_AFTER_GAPS` times the recent
+   * gap between arrivals, and at least `QUIET_MIN_MS` (true before the first arrival). A burst
+   * whose messages came every few milliseconds has ended a quarter second after its last one;
+   * input that comes every second has not ended until four seconds without any.
+   */
+  ended(): boolean {
+    return this.now() - this.arrivedAt > Math.max(QUIET_MIN_MS, ENDED_AFTER_GAPS * this.gapMs);
   }
 
   /** Whether alerts arrive later than the threshold above the baseline (see the class comment); never with a threshold of 0. */
