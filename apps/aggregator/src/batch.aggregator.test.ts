@@ -117,6 +117,30 @@ describe('BatchAggregator', () => {
     }
   });
 
+  it('stops holding for late input once the input has ended, not a second after its last late message', async () => {
+    jest.useFakeTimers({ now: Date.parse('2026-12-01T00:00:00Z') });
+    try {
+      const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+        backlog: { of: () => 0 },
+        limits: { coalesceBacklog: 32, coalesceMaxMs: 60_000, coalesceLagMs: 100 },
+      });
+      const late = (alerts: Alert[], msAgo: number): RoutedBatch => ({ ...batch(alerts), receivedAt: new Date(Date.now() - msAgo).toISOString() });
+      const handled = [agg.handle(late([alert({ alertname: 'T', pod: 'on time' })], 0), { ...ctx, deliveryCount: 1 })];
+      // then 1.5 s late, every 5 ms: the stages before are behind
+      for (let i = 0; i < 20; i++) {
+        await jest.advanceTimersByTimeAsync(5);
+        handled.push(agg.handle(late([alert({ alertname: 'T', pod: String(i) })], 1_500), { ...ctx, deliveryCount: 1 }));
+      }
+      await jest.advanceTimersByTimeAsync(150);
+      expect(published).toHaveLength(0); // held: late, and more may come
+      await jest.advanceTimersByTimeAsync(200); // 350 ms after the last one: ended
+      expect(published.map((p) => p.alerts.length)).toEqual([21]);
+      await Promise.all(handled);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('keeps holding for a channel behind while input comes at its own slower pace', async () => {
     jest.useFakeTimers({ now: 0 });
     try {

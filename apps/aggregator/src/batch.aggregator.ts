@@ -345,13 +345,15 @@ export class BatchAggregator {
 
   /**
    * A group's wait is over: flush it, or hold it a little longer while its channel's senders are
-   * behind (and more input may still join it) or its input arrives late (coalescing under load), at
-   * most `coalesceMaxMs` from its first alert.
+   * behind or its input arrives late (coalescing under load), as long as more input may still join
+   * it, at most `coalesceMaxMs` from its first alert.
    */
   private due(group: OpenGroup): void {
     const { coalesceBacklog, coalesceMaxMs } = this.limits;
-    const reason =
-      coalesceBacklog > 0 && !this.inputLag.ended() && (this.deps.backlog ?? NO_BACKLOG).of(group.receiver.channel) > coalesceBacklog
+    // nothing more can join a group once the input has ended: neither reason holds it then
+    const reason = this.inputLag.ended()
+      ? undefined
+      : coalesceBacklog > 0 && (this.deps.backlog ?? NO_BACKLOG).of(group.receiver.channel) > coalesceBacklog
         ? 'senders-behind'
         : this.inputLag.behind()
           ? 'input-late'
