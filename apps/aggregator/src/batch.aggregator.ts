@@ -361,7 +361,9 @@ export class BatchAggregator {
     if (reason && Date.now() - group.createdAt < coalesceMaxMs && this.groups.get(group.id) === group) {
       this.held.inc({ channel: group.receiver.channel, reason });
       const step = Math.max(50, this.deps.settings().batchMaxWaitMs);
-      group.timer = this.dueIn(group, Math.min(step, Math.max(1, group.createdAt + coalesceMaxMs - Date.now())));
+      // checked again after a step, at its coalescing limit, or when the input would have ended, whichever comes first
+      const next = Math.min(step, group.createdAt + coalesceMaxMs - Date.now(), this.inputLag.untilEndedMs() + 1);
+      group.timer = this.dueIn(group, Math.max(1, next));
       return;
     }
     void this.flush(group);

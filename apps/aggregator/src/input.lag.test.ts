@@ -114,6 +114,7 @@ describe('InputLag', () => {
     expect(lag.ended()).toBe(false);
     c.advance(250);
     expect(lag.ended()).toBe(false); // no gap known: a quarter second
+    expect(lag.untilEndedMs()).toBe(0);
     c.advance(1);
     expect(lag.ended()).toBe(true);
     // a burst every 5 ms: ended a quarter second after its last message

@@ -107,7 +107,12 @@ export class InputLag {
    * input that comes every second has not ended until four seconds without any.
    */
   ended(): boolean {
-    return this.now() - this.arrivedAt > Math.max(QUIET_MIN_MS, ENDED_AFTER_GAPS * this.gapMs);
+    return this.untilEndedMs() < 0;
+  }
+
+  /** How long until the input has ended if nothing arrives meanwhile, ms (negative once it has). */
+  untilEndedMs(): number {
+    return this.arrivedAt + Math.max(QUIET_MIN_MS, ENDED_AFTER_GAPS * this.gapMs) - this.now();
   }
 
   /** Whether alerts arrive later than the threshold above the baseline (see the class comment); never with a threshold of 0. */
