@@ -227,8 +227,8 @@ export class BatchAggregator {
   private async add(batch: RoutedBatch, ctx: HandlerContext): Promise<{ published: Promise<void> }> {
     const settings = this.deps.settings();
     const redelivered = ctx.deliveryCount > 1;
-    // a redelivered message is late by its retries, not by the stages before this one
-    if (!redelivered) this.inputLag.observe(batch.receivedAt);
+    // input all the same, but a redelivered message is late by its retries, not by the stages before this one
+    this.inputLag.observe(redelivered ? undefined : batch.receivedAt);
     let done: ReadonlySet<string> = new Set();
     if (redelivered) {
       try {

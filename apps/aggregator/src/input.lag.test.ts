@@ -137,8 +137,13 @@ describe('InputLag', () => {
     expect(slow.ended()).toBe(false);
     c.advance(200);
     expect(slow.ended()).toBe(true);
-    // a message whose receipt time is unreadable still counts as input
+    // a message whose receipt time is unreadable or not given (a redelivery) still counts as input
     slow.observe('not a time');
     expect(slow.ended()).toBe(false);
+    c.advance(5_300); // four of its recent gaps, the long one just seen weighed in (1,310 ms)
+    expect(slow.ended()).toBe(true);
+    slow.observe(undefined);
+    expect(slow.ended()).toBe(false);
+    expect(slow.excessMs()).toBe(0); // and says nothing of the lateness
   });
 });

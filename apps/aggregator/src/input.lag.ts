@@ -67,15 +67,19 @@ export class InputLag {
     this.windowMs = opts.windowMs ?? 30_000;
   }
 
-  /** A routed message arrived whose alerts ingest received at `receivedAt` (an ISO time; an unreadable one is ignored). */
-  observe(receivedAt: string): void {
+  /**
+   * A routed message arrived whose alerts ingest received at `receivedAt` (an ISO time; an
+   * unreadable one is ignored). Undefined for a message whose delay says nothing about the stages
+   * before (a redelivery): it counts as input for `ended`, not for the lateness.
+   */
+  observe(receivedAt: string | undefined): void {
     const now = this.now();
     if (Number.isFinite(this.arrivedAt)) {
       const gap = now - this.arrivedAt;
       this.gapMs = this.gaps++ === 0 ? gap : this.gapMs + GAP_WEIGHT * (gap - this.gapMs);
     }
     this.arrivedAt = now;
-    const received = Date.parse(receivedAt);
+    const received = receivedAt === undefined ? NaN : Date.parse(receivedAt);
     if (!Number.isFinite(received)) return;
     const lag = now - received;
     if (now - this.windowStart >= this.windowMs) {
