@@ -141,6 +141,32 @@ describe('BatchAggregator', () => {
     }
   });
 
+  it('keeps holding for a channel behind across the pauses of bursts that come a regular pause apart', async () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 1000, batchMaxWaitMs: 50 }, false, {
+        backlog: { of: () => 500 },
+        limits: { coalesceBacklog: 32, coalesceMaxMs: 5_000 },
+      });
+      const handled: Array<Promise<void>> = [];
+      // five bursts, one a second, each of ten messages 5 ms apart
+      for (let b = 0; b < 5; b++) {
+        for (let i = 0; i < 10; i++) {
+          handled.push(agg.handle(batch([alert({ alertname: 'P', pod: `${b}-${i}` })]), { ...ctx, deliveryCount: 1 }));
+          await jest.advanceTimersByTimeAsync(5);
+        }
+        await jest.advanceTimersByTimeAsync(950);
+      }
+      await jest.advanceTimersByTimeAsync(1_000);
+      // the first two bursts each ended their group (no pattern yet); from the third on, the pauses
+      // are a pattern and the group takes every later burst until the input really ends
+      expect(published.map((p) => p.alerts.length)).toEqual([10, 10, 30]);
+      await Promise.all(handled);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('keeps holding for a channel behind while input comes at its own slower pace', async () => {
     jest.useFakeTimers({ now: 0 });
     try {

@@ -200,7 +200,7 @@ export class BatchAggregator {
       ['channel', 'reason'] as const,
     );
     this.limits = { ...DEFAULT_AGGREGATOR_LIMITS, ...(deps.limits ?? {}) };
-    this.inputLag = new InputLag({ thresholdMs: this.limits.coalesceLagMs });
+    this.inputLag = new InputLag({ thresholdMs: this.limits.coalesceLagMs, burstsWithinMs: this.limits.coalesceMaxMs });
     this.log = deps.publishedLog ?? memoryPublishedLog();
   }
 

@@ -146,4 +146,39 @@ describe('InputLag', () => {
     expect(slow.ended()).toBe(false);
     expect(slow.excessMs()).toBe(0); // and says nothing of the lateness
   });
+  it('has not ended in the pause between bursts that come a regular pause apart, within burstsWithinMs', () => {
+    const c = clock();
+    const burst = (lag: InputLag): void => {
+      for (let i = 0; i < 20; i++) {
+        lag.observe(c.received(5));
+        c.advance(5);
+      }
+    };
+    const periodic = new InputLag({ thresholdMs: 200, burstsWithinMs: 5_000, now: c.now });
+    const plain = new InputLag({ thresholdMs: 200, now: c.now });
+    for (const lag of [periodic, plain]) {
+      const start = c.now();
+      burst(lag);
+      c.advance(1_900); // a 2 s period
+      burst(lag);
+      c.advance(300);
+      expect(lag.ended()).toBe(true); // one pause seen: not yet a pattern
+      c.advance(1_600);
+      burst(lag);
+      c.advance(300);
+      // two pauses of about 1.9 s: the next burst is expected within 1.5 of the last one
+      expect(lag.ended()).toBe(lag !== periodic);
+      c.advance(2_600);
+      expect(lag.ended()).toBe(true);
+      c.advance(Math.max(0, start + 100_000 - c.now())); // the next instance starts afresh
+    }
+    // pauses longer than burstsWithinMs (a held group could not take the next burst) end it as before
+    const sparse = new InputLag({ thresholdMs: 200, burstsWithinMs: 1_000, now: c.now });
+    for (let k = 0; k < 3; k++) {
+      if (k > 0) c.advance(1_900);
+      burst(sparse);
+    }
+    c.advance(300);
+    expect(sparse.ended()).toBe(true);
+  });
 });

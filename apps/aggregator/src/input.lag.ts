@@ -31,6 +31,12 @@ export interface InputLagOptions {
   recentMs?: number;
   /** The baseline is the lowest delay of the current and the previous window of this length (default 30 s). */
   windowMs?: number;
+  /**
+   * Input that comes in bursts with pauses shorter than this between them (the last two) has not
+   * ended in a pause, until half as long again as the last one (default 0: none; the aggregator
+   * gives its coalescing limit, within which a held group could take the next burst).
+   */
+  burstsWithinMs?: number;
   now?: () => number;
 }
 
@@ -60,6 +66,8 @@ export class InputLag {
   private arrivedAt = -Infinity;
   private gapMs = 0;
   private gaps = 0;
+  /** The last two pauses that ended the input (gaps longer than it took then to end), oldest first. */
+  private pauses: number[] = [];
 
   constructor(private readonly opts: InputLagOptions) {
     this.now = opts.now ?? Date.now;
@@ -76,6 +84,10 @@ export class InputLag {
     const now = this.now();
     if (Number.isFinite(this.arrivedAt)) {
       const gap = now - this.arrivedAt;
+      if (gap > this.endsAfterMs()) {
+        this.pauses.push(gap);
+        if (this.pauses.length > 2) this.pauses.shift();
+      }
       this.gapMs = this.gaps++ === 0 ? gap : this.gapMs + GAP_WEIGHT * (gap - this.gapMs);
     }
     this.arrivedAt = now;
@@ -108,7 +120,8 @@ export class InputLag {
    * Whether the input has ended for now: nothing arrived for `ENDED_AFTER_GAPS` times the recent
    * gap between arrivals, and at least `QUIET_MIN_MS` (true before the first arrival). A burst
    * whose messages came every few milliseconds has ended a quarter second after its last one;
-   * input that comes every second has not ended until four seconds without any.
+   * input that comes every second has not ended until four seconds without any. Input that comes
+   * in bursts a regular pause apart (`burstsWithinMs`) has not ended in the pause either.
    */
   ended(): boolean {
     return this.untilEndedMs() < 0;
@@ -116,7 +129,16 @@ export class InputLag {
 
   /** How long until the input has ended if nothing arrives meanwhile, ms (negative once it has). */
   untilEndedMs(): number {
-    return this.arrivedAt + Math.max(QUIET_MIN_MS, ENDED_AFTER_GAPS * this.gapMs) - this.now();
+    let after = this.endsAfterMs();
+    const within = this.opts.burstsWithinMs ?? 0;
+    const [before, last] = this.pauses;
+    if (last !== undefined && before! < within && last < within) after = Math.max(after, 1.5 * last);
+    return this.arrivedAt + after - this.now();
+  }
+
+  /** The quiet time after the last arrival that ends the input, by the gaps alone. */
+  private endsAfterMs(): number {
+    return Math.max(QUIET_MIN_MS, ENDED_AFTER_GAPS * this.gapMs);
   }
 
   /** Whether alerts arrive later than the threshold above the baseline (see the class comment); never with a threshold of 0. */
