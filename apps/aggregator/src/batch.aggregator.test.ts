@@ -35,6 +35,24 @@ const batch = (alerts: Alert[], receivers: RoutedBatch['receivers'] = [{ name: '
   routes: alerts.map((a) => ({ alert: a, receivers: receivers.map((_, i) => i) })),
 });
 
+/** Runs `test` on jest's fake timers and clock, starting at `now`; real timers again afterwards. */
+async function onFakeTime(now: number, test: () => Promise<void>): Promise<void> {
+  jest.useFakeTimers({ now });
+  try {
+    await test();
+  } finally {
+    jest.useRealTimers();
+  }
+}
+
+/** Hands `agg` `count` first deliveries of one alert each (alert name `name`), `everyMs` apart on the fake clock, into `handled`. */
+async function feed(agg: BatchAggregator, handled: Array<Promise<void>>, name: string, count: number, everyMs: number, tag = ''): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    handled.push(agg.handle(batch([alert({ alertname: name, pod: `${tag}${i}` })]), { ...ctx, deliveryCount: 1 }));
+    await jest.advanceTimersByTimeAsync(everyMs);
+  }
+}
+
 function setup(settings = { groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, fail = false, extra: Partial<ConstructorParameters<typeof BatchAggregator>[0]> = {}) {
   const published: Notification[] = [];
   const publisher: Publisher = {
@@ -67,9 +85,8 @@ describe('BatchAggregator', () => {
     expect(published.map((p) => p.alerts.length)).toEqual([2]);
   });
 
-  it('coalesces under load: a due group keeps collecting while its channel is behind and input arrives, up to coalesceMaxMs, then flushes once', async () => {
-    jest.useFakeTimers({ now: 0 });
-    try {
+  it('coalesces under load: a due group keeps collecting while its channel is behind and input arrives, up to coalesceMaxMs, then flushes once', () =>
+    onFakeTime(0, async () => {
       const asked: string[] = [];
       const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
         backlog: { of: (c) => (asked.push(c), 500) },
@@ -77,23 +94,16 @@ describe('BatchAggregator', () => {
       });
       const handled: Array<Promise<void>> = [];
       // a message every 100 ms: the group's wait (50 ms) ends long before the input does
-      for (let i = 0; i < 14; i++) {
-        handled.push(agg.handle(batch([alert({ alertname: 'A', pod: String(i) })]), { ...ctx, deliveryCount: 1 }));
-        await jest.advanceTimersByTimeAsync(100);
-      }
+      await feed(agg, handled, 'A', 14, 100);
       expect(published).toHaveLength(0); // t = 1400: held, collecting
       await jest.advanceTimersByTimeAsync(150); // the limit, 1500 ms after its first alert
       expect(published.map((p) => p.alerts.length)).toEqual([14]); // one notification for every message
       await Promise.all(handled);
       expect(asked[0]).toBe('webhook');
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    }));
 
-  it('stops holding for a channel behind once the input has ended: nothing more could join the group', async () => {
-    jest.useFakeTimers({ now: 0 });
-    try {
+  it('stops holding for a channel behind once the input has ended: nothing more could join the group', () =>
+    onFakeTime(0, async () => {
       const metrics = new Metrics('t');
       const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
         backlog: { of: () => 500 },
@@ -102,24 +112,17 @@ describe('BatchAggregator', () => {
       });
       // a burst: a message every 5 ms, then nothing
       const handled: Array<Promise<void>> = [];
-      for (let i = 0; i < 20; i++) {
-        handled.push(agg.handle(batch([alert({ alertname: 'E', pod: String(i) })]), { ...ctx, deliveryCount: 1 }));
-        await jest.advanceTimersByTimeAsync(5);
-      }
+      await feed(agg, handled, 'E', 20, 5);
       await jest.advanceTimersByTimeAsync(100); // due at 50 ms, held: the input had not ended
       expect(published).toHaveLength(0);
       expect(await metrics.registry.metrics()).toMatch(/nm_aggregator_coalesce_holds_total\{channel="webhook",reason="senders-behind"\} [1-9]/);
       await jest.advanceTimersByTimeAsync(300); // a quarter second after the last message: ended
       expect(published.map((p) => p.alerts.length)).toEqual([20]);
       await Promise.all(handled);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    }));
 
-  it('stops holding for late input once the input has ended, not a second after its last late message', async () => {
-    jest.useFakeTimers({ now: Date.parse('2026-12-01T00:00:00Z') });
-    try {
+  it('stops holding for late input once the input has ended, not a second after its last late message', () =>
+    onFakeTime(Date.parse('2026-12-01T00:00:00Z'), async () => {
       const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
         backlog: { of: () => 0 },
         limits: { coalesceBacklog: 32, coalesceMaxMs: 60_000, coalesceLagMs: 100 },
@@ -136,14 +139,10 @@ describe('BatchAggregator', () => {
       await jest.advanceTimersByTimeAsync(200); // 350 ms after the last one: ended
       expect(published.map((p) => p.alerts.length)).toEqual([21]);
       await Promise.all(handled);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    }));
 
-  it('keeps holding for a channel behind across the pauses of bursts that come a regular pause apart', async () => {
-    jest.useFakeTimers({ now: 0 });
-    try {
+  it('keeps holding for a channel behind across the pauses of bursts that come a regular pause apart', () =>
+    onFakeTime(0, async () => {
       const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 1000, batchMaxWaitMs: 50 }, false, {
         backlog: { of: () => 500 },
         limits: { coalesceBacklog: 32, coalesceMaxMs: 5_000 },
@@ -151,10 +150,7 @@ describe('BatchAggregator', () => {
       const handled: Array<Promise<void>> = [];
       // five bursts, one a second, each of ten messages 5 ms apart
       for (let b = 0; b < 5; b++) {
-        for (let i = 0; i < 10; i++) {
-          handled.push(agg.handle(batch([alert({ alertname: 'P', pod: `${b}-${i}` })]), { ...ctx, deliveryCount: 1 }));
-          await jest.advanceTimersByTimeAsync(5);
-        }
+        await feed(agg, handled, 'P', 10, 5, `${b}-`);
         await jest.advanceTimersByTimeAsync(950);
       }
       await jest.advanceTimersByTimeAsync(1_000);
@@ -162,34 +158,24 @@ describe('BatchAggregator', () => {
       // are a pattern and the group takes every later burst until the input really ends
       expect(published.map((p) => p.alerts.length)).toEqual([10, 10, 30]);
       await Promise.all(handled);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    }));
 
-  it('keeps holding for a channel behind while input comes at its own slower pace', async () => {
-    jest.useFakeTimers({ now: 0 });
-    try {
+  it('keeps holding for a channel behind while input comes at its own slower pace', () =>
+    onFakeTime(0, async () => {
       const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
         backlog: { of: () => 500 },
         limits: { coalesceBacklog: 32, coalesceMaxMs: 5_000 },
       });
       // a message every 700 ms: quiet for longer than a quarter second between them, but not over
       const handled: Array<Promise<void>> = [];
-      for (let i = 0; i < 8; i++) {
-        handled.push(agg.handle(batch([alert({ alertname: 'S', pod: String(i) })]), { ...ctx, deliveryCount: 1 }));
-        await jest.advanceTimersByTimeAsync(700);
-      }
+      await feed(agg, handled, 'S', 8, 700);
       // t = 5600: the first message's group went when the input seemed to end (its pace was not
       // known yet); the next one has collected every later message since 700 ms
       expect(published.map((p) => p.alerts.length)).toEqual([1]);
       await jest.advanceTimersByTimeAsync(200); // its 5 s limit
       expect(published.map((p) => p.alerts.length)).toEqual([1, 7]);
       await Promise.all(handled);
-    } finally {
-      jest.useRealTimers();
-    }
-  });
+    }));
 
   it('coalesces while routed messages arrive late after their receipt, and counts why it held', async () => {
     const metrics = new Metrics('t');
