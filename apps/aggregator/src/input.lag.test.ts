@@ -145,6 +145,17 @@ describe('InputLag', () => {
     slow.observe(undefined);
     expect(slow.ended()).toBe(false);
     expect(slow.excessMs()).toBe(0); // and says nothing of the lateness
+    // after an hour without input, a burst every 5 ms has ended a quarter second after its last
+    // message again: the hour counts as 5 s towards the pace, and the burst's own gaps soon outweigh it
+    const after = new InputLag({ thresholdMs: 200, now: c.now });
+    after.observe(c.received(5));
+    c.advance(3_600_000);
+    for (let i = 0; i < 50; i++) {
+      after.observe(c.received(5));
+      c.advance(5);
+    }
+    c.advance(250);
+    expect(after.ended()).toBe(true);
   });
   it('has not ended in the pause between bursts that come a regular pause apart, within burstsWithinMs', () => {
     const c = clock();

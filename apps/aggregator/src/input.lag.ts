@@ -52,6 +52,9 @@ export const ENDED_AFTER_GAPS = 4;
 /** Weight of the newest gap in the recent gap between arrivals (an exponential average). */
 const GAP_WEIGHT = 0.1;
 
+/** A gap counts at most this long towards the recent gap (an hour's pause says nothing of the pace of the next burst), ms. */
+const GAP_CAP_MS = 5_000;
+
 export class InputLag {
   private readonly now: () => number;
   private readonly recentMs: number;
@@ -88,7 +91,8 @@ export class InputLag {
         this.pauses.push(gap);
         if (this.pauses.length > 2) this.pauses.shift();
       }
-      this.gapMs = this.gaps++ === 0 ? gap : this.gapMs + GAP_WEIGHT * (gap - this.gapMs);
+      const counted = Math.min(gap, GAP_CAP_MS);
+      this.gapMs = this.gaps++ === 0 ? counted : this.gapMs + GAP_WEIGHT * (counted - this.gapMs);
     }
     this.arrivedAt = now;
     const received = receivedAt === undefined ? NaN : Date.parse(receivedAt);
