@@ -450,16 +450,17 @@ function coresSampler(pids, t0, perThread) {
   const list = [pids].flat();
   const stepMs = 250;
   const steps = [];
-  const cpuOf = () => {
+  // (not the module's `cpuOf`: this one reads every thread, once per step)
+  const sample = () => {
     const threads = list.map((p) => threadCpuOf(p));
     const total = threads.reduce((a, m) => a + [...m.values()].reduce((x, y) => x + y, 0), 0);
     return { total, threads: perThread ? threads[0] : undefined };
   };
-  let last = { at: t0, machine: machineTicks(), ...cpuOf() };
+  let last = { at: t0, machine: machineTicks(), ...sample() };
   const timer = setInterval(() => {
     // a callback late behind a busy turn comes right before the next one: that short step joins the next
     if (Date.now() - last.at < stepMs / 2) return;
-    const now = { at: Date.now(), machine: machineTicks(), ...cpuOf() };
+    const now = { at: Date.now(), machine: machineTicks(), ...sample() };
     const secs = (now.at - last.at) / 1000;
     const round = (v) => +v.toFixed(2);
     const step = {

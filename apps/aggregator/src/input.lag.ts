@@ -65,10 +65,10 @@ export class InputLag {
   private windowStart = -Infinity;
   private currentMin = Infinity;
   private previousMin = Infinity;
-  /** When the last message arrived (any, readable time or not), the recent gap between arrivals (the first gap, then an exponential average), and how many gaps were seen. */
+  /** When the last message arrived (any, readable time or not). */
   private arrivedAt = -Infinity;
-  private gapMs = 0;
-  private gaps = 0;
+  /** The recent gap between arrivals: the first gap, then an exponential average (undefined before the second arrival). */
+  private gapMs: number | undefined;
   /** The last two pauses that ended the input (gaps longer than it took then to end), oldest first. */
   private pauses: number[] = [];
 
@@ -92,7 +92,7 @@ export class InputLag {
         if (this.pauses.length > 2) this.pauses.shift();
       }
       const counted = Math.min(gap, GAP_CAP_MS);
-      this.gapMs = this.gaps++ === 0 ? counted : this.gapMs + GAP_WEIGHT * (counted - this.gapMs);
+      this.gapMs = this.gapMs === undefined ? counted : this.gapMs + GAP_WEIGHT * (counted - this.gapMs);
     }
     this.arrivedAt = now;
     const received = receivedAt === undefined ? NaN : Date.parse(receivedAt);
@@ -135,14 +135,13 @@ export class InputLag {
   untilEndedMs(): number {
     let after = this.endsAfterMs();
     const within = this.opts.burstsWithinMs ?? 0;
-    const [before, last] = this.pauses;
-    if (last !== undefined && before! < within && last < within) after = Math.max(after, 1.5 * last);
+    if (this.pauses.length === 2 && this.pauses.every((p) => p < within)) after = Math.max(after, 1.5 * this.pauses[1]!);
     return this.arrivedAt + after - this.now();
   }
 
   /** The quiet time after the last arrival that ends the input, by the gaps alone. */
   private endsAfterMs(): number {
-    return Math.max(QUIET_MIN_MS, ENDED_AFTER_GAPS * this.gapMs);
+    return Math.max(QUIET_MIN_MS, ENDED_AFTER_GAPS * (this.gapMs ?? 0));
   }
 
   /** Whether alerts arrive later than the threshold above the baseline (see the class comment); never with a threshold of 0. */
