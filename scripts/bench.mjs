@@ -131,8 +131,8 @@ const TRACING = process.argv.includes('--tracing');
 const BUS_STATS = process.argv.includes('--bus-stats');
 const REPEAT = Math.max(1, arg('repeat', 1));
 const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ') : [];
-// One process per service runs with the node options the chart and docker-compose give every service
-// (the chart's `nodeArgs`, read from its values.yaml), then BENCH_NODE_ARGS; the single process with BENCH_NODE_ARGS only.
+// Every process runs with the node options the chart, docker-compose and the images give every service
+// (the chart's `nodeArgs`, read from its values.yaml; `npm start` passes the same), then BENCH_NODE_ARGS.
 const chartNodeArgs = (() => {
   const values = parseYaml(readFileSync(join(root, 'charts/notification-manager/values.yaml'), 'utf8'));
   const args = values?.nodeArgs ?? [];
@@ -156,7 +156,7 @@ async function startNm(extraEnv = {}) {
   const passed = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('NM_') || k === 'NODE_OPTIONS'));
   const baseEnv = { PATH: process.env.PATH, NATS_URL: nats.url, REDIS_URL: redis.url, NM_SECRET_KEY: 'bench-secret-key-0123456789', LOG_LEVEL: 'warn', NM_HEALTH_PORT: '0', ...passed };
   procs = servicesOf(SPLIT).map((svc) =>
-    spawn(process.execPath, [...(SPLIT ? chartNodeArgs : []), ...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
+    spawn(process.execPath, [...chartNodeArgs, ...nodeArgs, join(root, 'apps', svc, 'dist/main.js')], {
       env: { ...baseEnv, ...extraEnv, NM_CONFIG_DIR: dir, NM_INGEST_PORT: String(port), NM_INGEST_HOST: '127.0.0.1' },
       stdio: ['ignore', 'inherit', 'inherit'],
     }),
@@ -612,7 +612,7 @@ try {
       waitMs: WAIT_MS,
       warmupAlerts: { ours: WARMUP, alertmanager: WARMUP_AM ? WARMUP : 0 },
       note: `our batchMaxWait (stateful: groupWait) = Alertmanager's group_wait = ${WAIT_MS} ms; group_interval 1s; latency counts an alert's first arrival`,
-      nodeArgs: { split: [...chartNodeArgs, ...nodeArgs], single: nodeArgs },
+      nodeArgs: [...chartNodeArgs, ...nodeArgs],
     },
     notificationManager: runs,
     ...(tracing ? { tracing } : {}),

@@ -198,7 +198,8 @@ async function main() {
     fail(`the demo receiver stopped (${describeExit(demo)}); stopping`);
     void shutdown(1);
   });
-  app = spawn(process.execPath, [entry], {
+  // as the images run every service: garbage collection on the process's own threads (docs/performance.md)
+  app = spawn(process.execPath, ['--single-threaded-gc', entry], {
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
     env: {

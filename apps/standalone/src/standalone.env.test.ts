@@ -65,8 +65,8 @@ describe('parseStandaloneEnv', () => {
     expect(() => parseStandaloneEnv({ ...base, NM_STANDALONE_HANDOFF: 'yes' })).toThrow(/^invalid environment: NM_STANDALONE_HANDOFF: /);
   });
 
-  it('reads NM_STANDALONE_HEAP_GROWING_PERCENT: 50 by default, 0 to 300', () => {
-    expect(parseStandaloneEnv(base).NM_STANDALONE_HEAP_GROWING_PERCENT).toBe(50);
+  it('reads NM_STANDALONE_HEAP_GROWING_PERCENT: 30 by default, 0 to 300', () => {
+    expect(parseStandaloneEnv(base).NM_STANDALONE_HEAP_GROWING_PERCENT).toBe(30);
     for (const v of [0, 20, 300]) expect(parseStandaloneEnv({ ...base, NM_STANDALONE_HEAP_GROWING_PERCENT: String(v) }).NM_STANDALONE_HEAP_GROWING_PERCENT).toBe(v);
     for (const bad of ['-1', '1.5', '301', 'half']) expect(() => parseStandaloneEnv({ ...base, NM_STANDALONE_HEAP_GROWING_PERCENT: bad })).toThrow(/^invalid environment: NM_STANDALONE_HEAP_GROWING_PERCENT: /);
   });

@@ -58,9 +58,7 @@ spec:
         - name: {{ .component }}
           image: {{ include "nm.image" $sel | quote }}
           imagePullPolicy: {{ $v.image.pullPolicy }}
-          {{- with $v.nodeArgs }}
-          command: {{ concat (list "node") . (list "/app/main.js") | toJson }}
-          {{- end }}
+          command: {{ concat (list "node") ($v.nodeArgs | default list) (list "/app/main.js") | toJson }}
           ports:
             - name: {{ .portName }}
               containerPort: {{ .port }}

@@ -207,13 +207,13 @@ describe('services', () => {
     expect(byKind(defaults, 'StatefulSet').map((s) => podSpec(s).containers[0]!['image'])).toEqual(['nats:2.10.24-alpine', 'redis:7.2-alpine']);
   });
 
-  it("runs node with nodeArgs before the image's script (default --single-threaded-gc), or the image's own entrypoint with none", () => {
+  it("runs node with nodeArgs before the image's script (default --single-threaded-gc), or node's defaults with none", () => {
     const deployments = byKind(defaults, 'Deployment');
     expect(deployments.length).toBeGreaterThan(5);
     for (const d of deployments) expect(podSpec(d).containers[0]!['command']).toEqual(['node', '--single-threaded-gc', '/app/main.js']);
     const plain = byKind(rendered['minimal']!, 'Deployment');
     expect(plain.length).toBeGreaterThan(0);
-    for (const d of plain) expect(podSpec(d).containers[0]!['command']).toBeUndefined();
+    for (const d of plain) expect(podSpec(d).containers[0]!['command']).toEqual(['node', '/app/main.js']);
     const custom = render({ values: { nodeArgs: ['--max-semi-space-size=32'] } }).objects;
     expect(podSpec(byKind(custom, 'Deployment')[0]!).containers[0]!['command']).toEqual(['node', '--max-semi-space-size=32', '/app/main.js']);
   });

@@ -33,7 +33,7 @@ describe('Dockerfile', () => {
   it('runs as the unprivileged user node, with no secret baked in', () => {
     const runtime = text.slice(text.lastIndexOf('FROM ${NODE_IMAGE}\n'));
     expect(runtime).toContain('USER node');
-    expect(runtime).toContain('ENTRYPOINT ["node", "/app/main.js"]');
+    expect(runtime).toContain('ENTRYPOINT ["node", "--single-threaded-gc", "/app/main.js"]');
     expect(text).not.toMatch(/NM_SECRET_KEY\s*=/);
   });
 
