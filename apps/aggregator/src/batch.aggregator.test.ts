@@ -3,7 +3,7 @@ import { GLOBAL_TENANT, NotificationSchema, PAYLOAD_VERSION, type Alert, type No
 import { MessageTooLargeError, type HandlerContext, type PublishOptions, type Publisher } from '@nm/bus';
 import { createLogger, Metrics } from '@nm/telemetry';
 import { labelSetString } from '@nm/model';
-import { BatchAggregator, encodeNotification, notificationId } from './batch.aggregator.js';
+import { BatchAggregator, encodeNotification, FLUSH_SLICE_MS, notificationId } from './batch.aggregator.js';
 import { memoryPublishedLog } from './published.log.js';
 import { collected } from '@nm/testing';
 
@@ -225,6 +225,52 @@ describe('BatchAggregator', () => {
     expect(published).toHaveLength(1);
     expect(Date.now() - t0).toBeLessThan(30_000); // flushed after the 50 ms wait, not held
   }, 90_000);
+
+  it('flushes groups that fall due together a slice per turn, so the first publishes are not held behind the whole wave', async () => {
+    // 40 groups due at the same moment; each publish takes 1 ms of CPU (the encoding and writing of a large notification)
+    const turns: number[] = [];
+    let turn = 0;
+    let done = false;
+    const tick = (): void => {
+      turn += 1;
+      if (!done) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const publisher: Publisher = {
+      publish: () => {
+        const until = performance.now() + 1;
+        while (performance.now() < until);
+        turns.push(turn);
+        return Promise.resolve({ seq: turns.length, duplicate: false });
+      },
+    };
+    const agg = new BatchAggregator({ publisher, settings: () => ({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 20 }), logger, metrics: new Metrics('t') });
+    await agg.handle(batch(Array.from({ length: 40 }, (_, i) => alert({ alertname: `Wave${i}` }))), ctx);
+    done = true;
+    expect(turns).toHaveLength(40);
+    // before: all 40 in the timers' turn (one turn, 40 ms before the first write); now at most a slice's worth per turn
+    const perTurn = new Map<number, number>();
+    for (const t of turns) perTurn.set(t, (perTurn.get(t) ?? 0) + 1);
+    expect(perTurn.size).toBeGreaterThanOrEqual(Math.floor(40 / (FLUSH_SLICE_MS + 2)));
+    expect(Math.max(...perTurn.values())).toBeLessThanOrEqual(FLUSH_SLICE_MS + 1);
+  });
+
+  it('counts a queued flush in the senders\' backlog at once: groups due in the same turn hold behind it', () =>
+    onFakeTime(0, async () => {
+      let unfinished = 0;
+      const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+        backlog: { of: () => unfinished, sent: () => void (unfinished += 1) },
+        limits: { coalesceBacklog: 5, coalesceMaxMs: 60_000 },
+      });
+      // one message of 40 groups, all due at 50 ms, while more input keeps coming (so the holds apply)
+      const handled: Array<Promise<void>> = [agg.handle(batch(Array.from({ length: 40 }, (_, i) => alert({ alertname: `Due${i}` }))), { ...ctx, deliveryCount: 1 })];
+      await feed(agg, handled, 'More', 6, 10);
+      // six queued (the backlog then over five), the other 34 held; before, every one of them saw the backlog empty
+      expect(published.filter((p) => p.groupKey.includes('Due'))).toHaveLength(6);
+      await jest.advanceTimersByTimeAsync(1_000); // the input ended: the rest flush
+      expect(published.filter((p) => p.groupKey.includes('Due'))).toHaveLength(40);
+      await Promise.all(handled);
+    }));
 
   it('does not coalesce when coalesceBacklog is 0', async () => {
     const { agg, published } = setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {

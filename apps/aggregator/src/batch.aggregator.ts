@@ -49,6 +49,16 @@ export interface AggregatorLimits {
 
 const FORGET_DELAY_MS = 10_000;
 
+/**
+ * The longest run of due groups' flushes in one turn of the event loop, ms. Groups held until the
+ * input ends all fall due at that moment (their timers are set to it): flushed in one turn, the
+ * whole wave (a thousand groups: a quarter second of encoding and more) would run before the
+ * connection writes its first publish (writes are coalesced per turn), and the senders would wait
+ * for all of it. Flushed a slice per turn, the first notifications are on their way while the
+ * rest are encoded.
+ */
+export const FLUSH_SLICE_MS = 5;
+
 export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000, coalesceBacklog: 32, coalesceMaxMs: 5_000, coalesceLagMs: 100 };
 
 interface OpenGroup {
@@ -76,6 +86,8 @@ interface OpenGroup {
   timer: NodeJS.Timeout | undefined;
   /** The handlers (routed messages) waiting for this group, each counting its groups still open. */
   waiters: MessageWait[];
+  /** Its notification is counted in the senders' backlog already (queued for a flush, `flushSoon`). */
+  counted?: boolean;
 }
 
 /** One routed message's wait for every group it fed: settles when the last one was published, or at the first failure. */
@@ -366,16 +378,45 @@ export class BatchAggregator {
       group.timer = this.dueIn(group, Math.max(1, next));
       return;
     }
-    void this.flush(group);
+    this.flushSoon(group);
   }
+
+  /** Due groups waiting for their flush (`flushSoon`), in the order they fell due. */
+  private ready: OpenGroup[] = [];
+  private draining = false;
+
+  /**
+   * Flushes `group` in the next slice of due flushes (`FLUSH_SLICE_MS`); a group flushed meanwhile
+   * is skipped. Its notification counts in the senders' backlog now: groups due in the same turn
+   * see it there, as they would if it had been flushed at once.
+   */
+  private flushSoon(group: OpenGroup): void {
+    if (this.groups.get(group.id) !== group || group.counted) return;
+    this.deps.backlog?.sent?.(group.receiver.channel);
+    group.counted = true;
+    this.ready.push(group);
+    if (this.draining) return;
+    this.draining = true;
+    setImmediate(this.drainReady);
+  }
+
+  /** One slice of `ready`: flushes until `FLUSH_SLICE_MS` have passed (at least one), the rest in the next turn. */
+  private readonly drainReady = (): void => {
+    const until = performance.now() + FLUSH_SLICE_MS;
+    let n = 0;
+    while (n < this.ready.length && (n === 0 || performance.now() < until)) void this.flush(this.ready[n++]!);
+    this.ready = this.ready.slice(n);
+    if (this.ready.length > 0) setImmediate(this.drainReady);
+    else this.draining = false;
+  };
 
   /** Messages with pairs recorded in the published log by this process (forgotten once acked). */
   private readonly recorded = new Set<string>();
 
   private async flush(group: OpenGroup): Promise<void> {
     if (this.groups.get(group.id) !== group) return;
-    // counted now, before any await: a group due in the same turn sees this notification in the backlog
-    this.deps.backlog?.sent?.(group.receiver.channel);
+    // counted now (or when it was queued), before any await: a group due in the same turn sees this notification in the backlog
+    if (!group.counted) this.deps.backlog?.sent?.(group.receiver.channel);
     this.groups.delete(group.id);
     this.open.set(this.groups.size);
     this.wakeRoomWaiters();
