@@ -5,6 +5,7 @@ import { requestSpan, requestTraceparent, type Logger, type Metrics } from '@nm/
 import { chunkAlerts, IngestInputError, newReceiptId, publishIngested, TooManyAlertsError, withReceipt, type NormalizedBatch } from './alert.normalize.js';
 import { bodyDedupKey, idempotencyKey, ReceiptStoreUnavailableError, sha256, type ReceiptRecord, type ReceiptStore } from './receipt.store.js';
 import type { StreamFill } from './stream.fill.js';
+import { ingestActivity } from '@nm/service-kit';
 
 /** Longest accepted `Idempotency-Key` header value, characters. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 256;
@@ -119,6 +120,7 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
   };
 
   const accept: BatchAcceptor['accept'] = async (req, res, decode, dedupBytes) => {
+    ingestActivity.mark(); // senders on this thread (single process) take fewer at once while ingest is busy
     const idemHeader = deps.idempotencyTtlMs > 0 ? req.get('idempotency-key') : undefined;
     if (idemHeader !== undefined && (idemHeader.trim() === '' || idemHeader.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       requests.inc({ code: '400' });

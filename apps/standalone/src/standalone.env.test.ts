@@ -107,14 +107,19 @@ describe('placementFor', () => {
 });
 
 describe('withMainThreadSenderConcurrency', () => {
-  const concurrency = (env: object): unknown => (env as { NM_SENDER_CONCURRENCY?: number }).NM_SENDER_CONCURRENCY;
-  it('defaults the senders on the main thread to 16 at once, and keeps NM_SENDER_CONCURRENCY when it is set', () => {
+  const own = (env: object): { c?: number; beside?: number } => {
+    const e = env as { NM_SENDER_CONCURRENCY?: number; NM_SENDER_CONCURRENCY_BESIDE_INGEST?: number };
+    return { c: e.NM_SENDER_CONCURRENCY, beside: e.NM_SENDER_CONCURRENCY_BESIDE_INGEST };
+  };
+  it('limits the senders on the main thread to 16 at once while ingest is busy, and keeps either variable when one is set', () => {
     expect(MAIN_THREAD_SENDER_CONCURRENCY).toBe(16);
     const unset = parseStandaloneEnv(base);
-    expect(concurrency(unset)).toBeUndefined();
-    expect(concurrency(withMainThreadSenderConcurrency(unset))).toBe(16);
-    expect(concurrency(unset)).toBeUndefined(); // the parsed environment itself is not changed
-    expect(concurrency(withMainThreadSenderConcurrency(parseStandaloneEnv({ ...base, NM_SENDER_CONCURRENCY: '48' })))).toBe(48);
+    expect(own(unset)).toEqual({ c: undefined, beside: undefined });
+    // the channel's own number while ingest is idle, 16 while it is busy
+    expect(own(withMainThreadSenderConcurrency(unset))).toEqual({ c: undefined, beside: 16 });
+    expect(own(unset)).toEqual({ c: undefined, beside: undefined }); // the parsed environment itself is not changed
+    expect(own(withMainThreadSenderConcurrency(parseStandaloneEnv({ ...base, NM_SENDER_CONCURRENCY: '48' })))).toEqual({ c: 48, beside: undefined });
+    expect(own(withMainThreadSenderConcurrency(parseStandaloneEnv({ ...base, NM_SENDER_CONCURRENCY_BESIDE_INGEST: '8' })))).toEqual({ c: undefined, beside: 8 });
   });
 });
 

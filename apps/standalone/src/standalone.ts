@@ -103,18 +103,25 @@ export function placementFor(workers: number): StagePlacement {
 }
 
 /**
- * Notifications each sender on the main thread delivers at once while the other stages run on a
- * worker, unless `NM_SENDER_CONCURRENCY` is set (the senders' own default is 32, email's 16). Each
- * delivery in flight adds turns of the main thread's event loop (its round trips), where ingest
- * answers the POSTs: at 32 the benchmark's POSTs were accepted 15-20 % slower than at 16, at the
- * same throughput (docs/performance.md, "Thirteenth round").
+ * Notifications each sender on the main thread delivers at once while ingest, beside it, answers
+ * requests (the other stages on a worker), unless `NM_SENDER_CONCURRENCY` or
+ * `NM_SENDER_CONCURRENCY_BESIDE_INGEST` is set. Each delivery in flight adds turns of the main
+ * thread's event loop (its round trips), where ingest answers the POSTs: at 32 the benchmark's POSTs
+ * were accepted 15-20 % slower than at 16, at the same throughput (docs/performance.md, "Thirteenth
+ * round"). Once ingest is idle (no request for `INGEST_BUSY_MS`), the senders take their own number
+ * at once (32; email 16): the drain after a burst, where 16 left the main thread waiting on round
+ * trips with a core to spare ("Eighteenth round").
  */
 export const MAIN_THREAD_SENDER_CONCURRENCY = 16;
 
-/** `env` with `NM_SENDER_CONCURRENCY` defaulted to `MAIN_THREAD_SENDER_CONCURRENCY` (a value set is kept). */
+/**
+ * `env` with `NM_SENDER_CONCURRENCY_BESIDE_INGEST` defaulted to `MAIN_THREAD_SENDER_CONCURRENCY`,
+ * unless either variable is set (`NM_SENDER_CONCURRENCY` alone then holds at all times).
+ */
 export function withMainThreadSenderConcurrency(env: StandaloneEnv): StandaloneEnv {
-  const own = env as StandaloneEnv & { NM_SENDER_CONCURRENCY?: number };
-  return own.NM_SENDER_CONCURRENCY === undefined ? ({ ...env, NM_SENDER_CONCURRENCY: MAIN_THREAD_SENDER_CONCURRENCY } as StandaloneEnv) : env;
+  const own = env as StandaloneEnv & { NM_SENDER_CONCURRENCY?: number; NM_SENDER_CONCURRENCY_BESIDE_INGEST?: number };
+  if (own.NM_SENDER_CONCURRENCY !== undefined || own.NM_SENDER_CONCURRENCY_BESIDE_INGEST !== undefined) return env;
+  return { ...env, NM_SENDER_CONCURRENCY_BESIDE_INGEST: MAIN_THREAD_SENDER_CONCURRENCY } as StandaloneEnv;
 }
 
 /** `min(cores, 4) - 1`: the main thread and up to three workers (1 on a 2-core machine, 0 on one core). */

@@ -89,6 +89,58 @@ describe('bus against a real nats-server', () => {
     await handle.stop();
   });
 
+  it('slots: at most slots() handlers at once (read before each message starts), never more than concurrency', async () => {
+    const pub = createPublisher(bus);
+    let limit = 2;
+    let running = 0;
+    let most = 0;
+    const release: Array<() => void> = [];
+    const done: number[] = [];
+    const handle = await startConsumer(bus, pub, logger, new Metrics('t'), {
+      consumer,
+      schema: Payload,
+      dlqStage: 'silencer',
+      concurrency: 6,
+      slots: () => limit,
+      handler: async (p) => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise<void>((r) => release.push(r));
+        running -= 1;
+        done.push(p.n);
+      },
+    });
+    let finished = false;
+    try {
+      for (let n = 0; n < 12; n++) await pub.publish(subjects.alertsIngested, { n }, { msgId: `slots-${n}` });
+      await waitFor('two running', () => running === 2);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(running).toBe(2); // the others, prefetched, wait for a slot
+      limit = 100; // more than concurrency: six at most
+      release.shift()!(); // a slot frees: the next messages read the new limit
+      await waitFor('six running', () => running === 6);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(most).toBe(6);
+      limit = 1;
+      while (release.length > 0) release.shift()!(); // the six finish; from now on one at a time
+      await waitFor('one running', () => running === 1);
+      while (done.length < 12) {
+        expect(running).toBeLessThanOrEqual(1);
+        await waitFor('a handler waiting', () => release.length > 0);
+        release.shift()!();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      finished = true;
+    } finally {
+      // on a failure, let every handler end so the consumer stops
+      const drain = setInterval(() => release.splice(0).forEach((r) => r()), 5);
+      limit = 100;
+      if (!finished) await waitFor('every handler ended', () => done.length === 12).catch(() => undefined);
+      clearInterval(drain);
+      await handle.stop();
+    }
+  });
+
   it('with a quickCheck, trusts payloads that pass it, and runs the schema only when the handler trips (invalid: dead-lettered; valid: retried)', async () => {
     const pub = createPublisher(bus);
     const dlqBefore = (await bus.jsm.streams.info(streams.dlq.name)).state.messages;

@@ -82,6 +82,11 @@ export interface ConsumeOptions<T> {
   /** Handlers running at once. Handlers that hold a message (the aggregator) need many. */
   concurrency?: number;
   /**
+   * Handlers allowed to run at once right now, read before each message starts: at most
+   * `concurrency`, which also sets the prefetch (unset: always `concurrency`).
+   */
+  slots?: () => number;
+  /**
    * Retry budget: after this many attempts a retryable failure is dead-lettered (default
    * {@link DEFAULT_MAX_ATTEMPTS}; 0 = unlimited). Waits on infrastructure (WaitError) spend nothing.
    */
@@ -123,6 +128,8 @@ export async function startConsumer<T>(
   const holds = inline.holds(opts.consumer.filterSubject);
   const concurrency = inline.concurrency(opts.consumer.filterSubject, opts.concurrency ?? 16);
   const releaseBytes = opts.releaseBytes === true || holds;
+  const slots = opts.slots;
+  const slotsNow = slots ? (): number => Math.min(concurrency, Math.max(1, slots())) : (): number => concurrency;
   const maxAttempts = opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   const base = opts.backoffBaseMs ?? 500;
   const max = opts.backoffMaxMs ?? 60_000;
@@ -362,7 +369,7 @@ export async function startConsumer<T>(
       // and be redelivered to another replica while it is still queued here.
       const entry = { msg, since: Date.now(), touched: Date.now() };
       running.set(msg.seq, entry);
-      while (active >= concurrency) await new Promise<void>((r) => slotWaiters.push(r));
+      while (active >= slotsNow()) await new Promise<void>((r) => slotWaiters.push(r));
       if (stopped) {
         running.delete(msg.seq);
         try {

@@ -7,7 +7,7 @@
 import { setMaxListeners } from 'node:events';
 import { startConsumer } from '@nm/bus';
 import { NotificationSchema, senderConsumer, payloadShapes } from '@nm/contracts';
-import type { Runtime } from '@nm/service-kit';
+import { ingestActivity, type Runtime } from '@nm/service-kit';
 import { DEFAULT_DELIVERED_TTL_SECONDS, DEFAULT_LEASE_MS, DeliveredStore } from './delivered.store.js';
 import { DeliveryLeases } from './delivery.lease.js';
 import { HistoryWriter } from './history.writer.js';
@@ -73,6 +73,8 @@ export async function startSender<Target>(rt: Runtime, spec: SenderSpec<Target>,
   // Registered first, so it runs after the sender stopped (close hooks run last-registered first).
   if (spec.sender.close) rt.onClose(() => spec.sender.close?.());
   const bus = await rt.connected;
+  const concurrency = opts.concurrency ?? SENDER_DEFAULTS.concurrency;
+  const beside = opts.concurrencyBesideIngest;
   const consumer = await startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
     consumer: senderConsumer(channel),
     attempts: rt.attempts,
@@ -80,7 +82,9 @@ export async function startSender<Target>(rt: Runtime, spec: SenderSpec<Target>,
     quickCheck: payloadShapes.notification,
     handler: delivery.handle,
     dlqStage: `sender-${channel}`,
-    concurrency: opts.concurrency ?? SENDER_DEFAULTS.concurrency,
+    concurrency,
+    // fewer at once while ingest on this thread answers requests: its answers wait behind every round trip in flight
+    ...(beside !== undefined && beside < concurrency ? { slots: () => (ingestActivity.busy() ? beside : concurrency) } : {}),
     maxAttempts,
     ...(opts.backoffBaseMs === undefined ? {} : { backoffBaseMs: opts.backoffBaseMs }),
     ...(opts.backoffMaxMs === undefined ? {} : { backoffMaxMs: opts.backoffMaxMs }),

@@ -10,6 +10,12 @@ describe('senderOptionsFromEnv', () => {
     expect(SENDER_DEFAULTS.concurrency).toBe(32);
   });
 
+  it('takes NM_SENDER_CONCURRENCY_BESIDE_INGEST when set, and nothing when not', () => {
+    expect(senderOptionsFromEnv(SenderEnvSchema.parse({ NM_SENDER_CONCURRENCY_BESIDE_INGEST: '16' }))).toMatchObject({ concurrency: 32, concurrencyBesideIngest: 16 });
+    expect(senderOptionsFromEnv(SenderEnvSchema.parse({}))).not.toHaveProperty('concurrencyBesideIngest');
+    expect(SenderEnvSchema.safeParse({ NM_SENDER_CONCURRENCY_BESIDE_INGEST: '0' }).success).toBe(false);
+  });
+
   it('refuses a concurrency below 1, naming the variable', () => {
     const r = SenderEnvSchema.safeParse({ NM_SENDER_CONCURRENCY: '0' });
     expect(r.success).toBe(false);

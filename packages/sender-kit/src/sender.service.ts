@@ -17,12 +17,21 @@ export const SenderEnvSchema = z.object({
   NM_SENDER_MAX_ATTEMPTS: z.coerce.number().int().min(0).default(SENDER_DEFAULTS.maxAttempts),
   /** Notifications delivered at once per replica; unset: the channel's default (`SenderApp.concurrency`, else 32). */
   NM_SENDER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
+  /**
+   * At most this many at once while ingest on the same thread took a request in the last 200 ms
+   * (the single process's main thread); unset: NM_SENDER_CONCURRENCY always.
+   */
+  NM_SENDER_CONCURRENCY_BESIDE_INGEST: z.coerce.number().int().min(1).optional(),
 });
 export type SenderEnv = z.infer<typeof SenderEnvSchema>;
 
 /** The options of one sender from its variables; `defaultConcurrency` when NM_SENDER_CONCURRENCY is unset. */
 export function senderOptionsFromEnv(env: SenderEnv, defaultConcurrency: number = SENDER_DEFAULTS.concurrency): SenderServiceOptions {
-  return { maxAttempts: env.NM_SENDER_MAX_ATTEMPTS, concurrency: env.NM_SENDER_CONCURRENCY ?? defaultConcurrency };
+  return {
+    maxAttempts: env.NM_SENDER_MAX_ATTEMPTS,
+    concurrency: env.NM_SENDER_CONCURRENCY ?? defaultConcurrency,
+    ...(env.NM_SENDER_CONCURRENCY_BESIDE_INGEST === undefined ? {} : { concurrencyBesideIngest: env.NM_SENDER_CONCURRENCY_BESIDE_INGEST }),
+  };
 }
 
 export interface SenderApp<S extends z.ZodObject, Target> {

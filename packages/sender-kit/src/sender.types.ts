@@ -60,6 +60,11 @@ export interface SenderServiceOptions {
   maxAttempts?: number;
   /** Notifications handled at once by this replica (default 16). */
   concurrency?: number;
+  /**
+   * At most this many at once while ingest on the same thread is busy (`ingestActivity`: the
+   * single process's main thread), `concurrency` otherwise; no effect on a thread without ingest.
+   */
+  concurrencyBesideIngest?: number;
   /** How long a delivered notification id is remembered (default 7 days). */
   deliveredTtlSeconds?: number;
   /** Backoff of retryable failures (defaults 500 ms doubling up to 60 s). */
