@@ -35,6 +35,16 @@ export interface SenderInternals {
   busyWaitMs?: number;
 }
 
+/**
+ * The consume loop's `slots` for a sender with `concurrency`, at most `beside` at once while ingest
+ * on this thread answers requests (its answers wait behind every round trip in flight); undefined
+ * when that limits nothing.
+ */
+export function slotsBesideIngest(concurrency: number, beside: number | undefined): (() => number) | undefined {
+  if (beside === undefined || beside >= concurrency) return undefined;
+  return () => (ingestActivity.busy() ? beside : concurrency);
+}
+
 export async function startSender<Target>(rt: Runtime, spec: SenderSpec<Target>, opts: SenderServiceOptions & SenderInternals = {}): Promise<SenderHandle> {
   const { channel } = spec.sender;
   const maxAttempts = opts.maxAttempts ?? SENDER_DEFAULTS.maxAttempts;
@@ -74,7 +84,7 @@ export async function startSender<Target>(rt: Runtime, spec: SenderSpec<Target>,
   if (spec.sender.close) rt.onClose(() => spec.sender.close?.());
   const bus = await rt.connected;
   const concurrency = opts.concurrency ?? SENDER_DEFAULTS.concurrency;
-  const beside = opts.concurrencyBesideIngest;
+  const slots = slotsBesideIngest(concurrency, opts.concurrencyBesideIngest);
   const consumer = await startConsumer(bus, rt.publisher, rt.logger, rt.metrics, {
     consumer: senderConsumer(channel),
     attempts: rt.attempts,
@@ -83,8 +93,7 @@ export async function startSender<Target>(rt: Runtime, spec: SenderSpec<Target>,
     handler: delivery.handle,
     dlqStage: `sender-${channel}`,
     concurrency,
-    // fewer at once while ingest on this thread answers requests: its answers wait behind every round trip in flight
-    ...(beside !== undefined && beside < concurrency ? { slots: () => (ingestActivity.busy() ? beside : concurrency) } : {}),
+    ...(slots ? { slots } : {}),
     maxAttempts,
     ...(opts.backoffBaseMs === undefined ? {} : { backoffBaseMs: opts.backoffBaseMs }),
     ...(opts.backoffMaxMs === undefined ? {} : { backoffMaxMs: opts.backoffMaxMs }),

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { SENDER_DEFAULTS } from './sender.runner.js';
+import { ingestActivity } from '@nm/service-kit';
+import { SENDER_DEFAULTS, slotsBesideIngest } from './sender.runner.js';
 import { SenderEnvSchema, senderOptionsFromEnv } from './sender.service.js';
 
 describe('senderOptionsFromEnv', () => {
@@ -20,5 +21,22 @@ describe('senderOptionsFromEnv', () => {
     const r = SenderEnvSchema.safeParse({ NM_SENDER_CONCURRENCY: '0' });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]?.path).toEqual(['NM_SENDER_CONCURRENCY']);
+  });
+});
+
+describe('slotsBesideIngest', () => {
+  it('limits the sender to the number beside ingest while ingest on this thread is busy, its own number otherwise', () => {
+    const slots = slotsBesideIngest(32, 16)!;
+    ingestActivity.reset();
+    expect(slots()).toBe(32); // no ingest on this thread
+    ingestActivity.mark();
+    expect(slots()).toBe(16);
+    ingestActivity.reset();
+    expect(slots()).toBe(32);
+  });
+
+  it('limits nothing when the number beside ingest is unset or not below the concurrency', () => {
+    expect(slotsBesideIngest(32, undefined)).toBeUndefined();
+    expect(slotsBesideIngest(16, 16)).toBeUndefined();
   });
 });
