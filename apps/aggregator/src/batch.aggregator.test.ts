@@ -3,7 +3,8 @@ import { GLOBAL_TENANT, NotificationSchema, PAYLOAD_VERSION, type Alert, type No
 import { MessageTooLargeError, type HandlerContext, type PublishOptions, type Publisher } from '@nm/bus';
 import { createLogger, Metrics } from '@nm/telemetry';
 import { labelSetString } from '@nm/model';
-import { BatchAggregator, encodeNotification, FLUSH_SLICE_MS, notificationId } from './batch.aggregator.js';
+import type { IntakeState } from '@nm/service-kit';
+import { BatchAggregator, encodeNotification, FLUSH_SLICE_MS, INTAKE_CHECK_MS, notificationId } from './batch.aggregator.js';
 import { memoryPublishedLog } from './published.log.js';
 import { collected } from '@nm/testing';
 
@@ -200,6 +201,43 @@ describe('BatchAggregator', () => {
     expect(text).toMatch(/nm_aggregator_coalesce_holds_total\{channel="webhook",reason="input-late"\} [1-9]/);
     expect(text).not.toMatch(/reason="senders-behind"/);
   });
+
+  it('ends a hold for late input as soon as ingest is idle and every message it stored was seen (single process)', () =>
+    onFakeTime(Date.parse('2026-11-22T00:00:10Z'), async () => {
+      const state: IntakeState = { inFlight: 1, idleMs: 0, publishedSeq: 1 };
+      const make = (intake?: () => IntakeState) =>
+        setup({ groupLabels: ['alertname'], batchMaxSize: 100, batchMaxWaitMs: 50 }, false, {
+          backlog: { of: () => 0 },
+          limits: { coalesceBacklog: 32, coalesceMaxMs: 5_000, coalesceLagMs: 100 },
+          ...(intake ? { intake } : {}),
+        });
+      const watching = make(() => ({ ...state }));
+      const alone = make();
+      const handled: Array<Promise<void>> = [];
+      const message = (seq: number, msAgo: number) => {
+        const b = { ...batch([alert({ alertname: 'L', pod: String(seq) })]), receivedAt: new Date(Date.now() - msAgo).toISOString() };
+        for (const { agg } of [watching, alone]) handled.push(agg.handle(b, { ...ctx, deliveryCount: 1, streamSeq: seq }));
+      };
+      // on time first (the baseline), then 1.5 s late: the group is held past its wait
+      message(1, 0);
+      for (let seq = 2; seq <= 6; seq++) {
+        await jest.advanceTimersByTimeAsync(10);
+        message(seq, 1_500);
+      }
+      state.publishedSeq = 6;
+      await jest.advanceTimersByTimeAsync(60);
+      expect(watching.published).toHaveLength(0); // ingest still has a request in hand
+      expect(alone.published).toHaveLength(0);
+      // ingest answered its last request a while ago, and the last message it stored was seen
+      Object.assign(state, { inFlight: 0, idleMs: 500 });
+      await jest.advanceTimersByTimeAsync(INTAKE_CHECK_MS + 5);
+      expect(watching.published.map((p) => p.alerts.length)).toEqual([6]);
+      // without ingest's state the group waits for a quarter second of quiet
+      expect(alone.published).toHaveLength(0);
+      await jest.advanceTimersByTimeAsync(200);
+      expect(alone.published.map((p) => p.alerts.length)).toEqual([6]);
+      await Promise.all(handled);
+    }));
 
   it('does not count a redelivered message as late input', async () => {
     // a hold would last a minute here: the test would time out

@@ -11,6 +11,7 @@ import {
 } from '@nm/contracts';
 import { MessageTooLargeError, payloadLimit, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { groupAlerts, labelSetString } from '@nm/model';
+import type { IntakeState } from '@nm/service-kit';
 import { activeSpan, type Logger, type Metrics, type SpanContext } from '@nm/telemetry';
 import { notificationSpan } from './notification.span.js';
 import { groupDigest, memoryPublishedLog, publishedEntry, type PublishedLog } from './published.log.js';
@@ -58,6 +59,9 @@ const FORGET_DELAY_MS = 10_000;
  * rest are encoded.
  */
 export const FLUSH_SLICE_MS = 5;
+
+/** How often the input's end is checked while groups are held for late input and ingest's state is known (`intake`), ms. */
+export const INTAKE_CHECK_MS = 10;
 
 export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000, coalesceBacklog: 32, coalesceMaxMs: 5_000, coalesceLagMs: 100 };
 
@@ -193,6 +197,8 @@ export class BatchAggregator {
       publishedLog?: PublishedLog;
       /** Unfinished notifications per channel, for coalescing (default: none known, no coalescing). */
       backlog?: Backlog;
+      /** Ingest's state, where this aggregator's input is its messages inline (`InputLagOptions.intake`). */
+      intake?: () => IntakeState | undefined;
     },
   ) {
     this.flushed = deps.metrics.counter('nm_aggregator_notifications_total', 'Notifications emitted, by channel', ['channel'] as const);
@@ -212,7 +218,7 @@ export class BatchAggregator {
       ['channel', 'reason'] as const,
     );
     this.limits = { ...DEFAULT_AGGREGATOR_LIMITS, ...(deps.limits ?? {}) };
-    this.inputLag = new InputLag({ thresholdMs: this.limits.coalesceLagMs, burstsWithinMs: this.limits.coalesceMaxMs });
+    this.inputLag = new InputLag({ thresholdMs: this.limits.coalesceLagMs, burstsWithinMs: this.limits.coalesceMaxMs, ...(deps.intake ? { intake: deps.intake } : {}) });
     this.log = deps.publishedLog ?? memoryPublishedLog();
   }
 
@@ -240,7 +246,7 @@ export class BatchAggregator {
     const settings = this.deps.settings();
     const redelivered = ctx.deliveryCount > 1;
     // input all the same, but a redelivered message is late by its retries, not by the stages before this one
-    this.inputLag.observe(redelivered ? undefined : batch.receivedAt);
+    this.inputLag.observe(redelivered ? undefined : batch.receivedAt, ctx.streamSeq);
     let done: ReadonlySet<string> = new Set();
     if (redelivered) {
       try {
@@ -372,6 +378,7 @@ export class BatchAggregator {
           : undefined;
     if (reason && Date.now() - group.createdAt < coalesceMaxMs && this.groups.get(group.id) === group) {
       this.held.inc({ channel: group.receiver.channel, reason });
+      if (reason === 'input-late') this.holdUntilIntakeEnds(group);
       const step = Math.max(50, this.deps.settings().batchMaxWaitMs);
       // checked again after a step, at its coalescing limit, or when the input would have ended, whichever comes first
       const next = Math.min(step, group.createdAt + coalesceMaxMs - Date.now(), this.inputLag.untilEndedMs() + 1);
@@ -380,6 +387,36 @@ export class BatchAggregator {
     }
     this.flushSoon(group);
   }
+
+  /** Groups held because their input is late, while the input's end may come from ingest (`intake`). */
+  private readonly holding = new Set<OpenGroup>();
+  private intakeWatch: NodeJS.Timeout | undefined;
+
+  /**
+   * Watches for the input's end while `group` is held for late input: an idle ingest ends it
+   * between the group's checks (`InputLag.untilEndedMs`), and the held groups are then due at
+   * once. Nothing to watch without `intake`: the checks fall on the quiet time's end already.
+   */
+  private holdUntilIntakeEnds(group: OpenGroup): void {
+    if (!this.inputLag.watchesIntake()) return;
+    this.holding.add(group);
+    if (this.intakeWatch) return;
+    this.intakeWatch = setInterval(this.checkIntake, INTAKE_CHECK_MS);
+    this.intakeWatch.unref();
+  }
+
+  private readonly checkIntake = (): void => {
+    if (this.holding.size > 0 && !this.inputLag.ended()) return;
+    const held = [...this.holding];
+    this.holding.clear();
+    clearInterval(this.intakeWatch);
+    this.intakeWatch = undefined;
+    for (const g of held) {
+      if (this.groups.get(g.id) !== g || g.counted) continue;
+      clearTimeout(g.timer);
+      this.due(g);
+    }
+  };
 
   /** Due groups waiting for their flush (`flushSoon`), in the order they fell due. */
   private ready: OpenGroup[] = [];
@@ -391,6 +428,7 @@ export class BatchAggregator {
    * see it there, as they would if it had been flushed at once.
    */
   private flushSoon(group: OpenGroup): void {
+    this.holding.delete(group);
     if (this.groups.get(group.id) !== group || group.counted) return;
     this.deps.backlog?.sent?.(group.receiver.channel);
     group.counted = true;
@@ -522,6 +560,9 @@ export class BatchAggregator {
   async flushAll(): Promise<void> {
     const all = [...this.groups.values()];
     for (const g of all) clearTimeout(g.timer);
+    this.holding.clear();
+    clearInterval(this.intakeWatch);
+    this.intakeWatch = undefined;
     await Promise.all(all.map((g) => this.flush(g)));
   }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { InputLag } from './input.lag.js';
+import type { IntakeState } from '@nm/service-kit';
+import { INTAKE_IDLE_MS, INTAKE_QUIET_MS, InputLag, QUIET_MIN_MS } from './input.lag.js';
 
 /** A clock the test moves; `received(msAgo)` is the ISO time of a receipt that long before now. */
 function clock(start = Date.parse('2026-12-01T00:00:00Z')) {
@@ -157,6 +158,51 @@ describe('InputLag', () => {
     c.advance(250);
     expect(after.ended()).toBe(true);
   });
+  it('has ended sooner by ingest\'s state: ingest idle, and every message it stored seen', () => {
+    const c = clock();
+    const state: IntakeState = { inFlight: 2, idleMs: 0, publishedSeq: 40 };
+    const lag = new InputLag({ thresholdMs: 200, now: c.now, intake: () => ({ ...state }) });
+    expect(lag.watchesIntake()).toBe(true);
+    for (let seq = 1; seq <= 40; seq++) {
+      lag.observe(c.received(5), seq);
+      c.advance(2);
+    }
+    // ingest still has requests in hand: the quiet time alone counts
+    c.advance(INTAKE_QUIET_MS + 100);
+    expect(lag.ended()).toBe(false);
+    // ingest idle long enough, but the last message it stored (seq 41) not seen yet
+    Object.assign(state, { inFlight: 0, idleMs: INTAKE_IDLE_MS + 50, publishedSeq: 41 });
+    expect(lag.ended()).toBe(false);
+    lag.observe(c.received(5), 41);
+    // seen: ended once nothing arrived for INTAKE_QUIET_MS
+    expect(lag.untilEndedMs()).toBe(INTAKE_QUIET_MS);
+    c.advance(INTAKE_QUIET_MS + 1);
+    expect(lag.ended()).toBe(true);
+    // ingest idle for less than INTAKE_IDLE_MS: ended when it has been for that long
+    lag.observe(c.received(5), 42);
+    Object.assign(state, { idleMs: 30, publishedSeq: 42 });
+    c.advance(INTAKE_QUIET_MS + 1);
+    expect(lag.untilEndedMs()).toBe(INTAKE_IDLE_MS - 30);
+    state.idleMs = INTAKE_IDLE_MS + 1;
+    expect(lag.ended()).toBe(true);
+    // never later than the quiet time would end it
+    Object.assign(state, { idleMs: 0 });
+    c.advance(QUIET_MIN_MS);
+    expect(lag.ended()).toBe(true);
+    // nothing stored by ingest yet (its messages come from elsewhere): the quiet time alone
+    const other = new InputLag({ thresholdMs: 200, now: c.now, intake: () => ({ inFlight: 0, idleMs: Infinity, publishedSeq: 0 }) });
+    other.observe(c.received(5), 7);
+    c.advance(INTAKE_QUIET_MS + 1);
+    expect(other.ended()).toBe(false);
+    // without ingest's state nothing changes
+    const alone = new InputLag({ thresholdMs: 200, now: c.now });
+    expect(alone.watchesIntake()).toBe(false);
+    alone.observe(c.received(5), 7);
+    c.advance(QUIET_MIN_MS);
+    expect(alone.ended()).toBe(false);
+    expect(new InputLag({ thresholdMs: 200, intake: () => undefined }).watchesIntake()).toBe(false);
+  });
+
   it('has not ended in the pause between bursts that come a regular pause apart, within burstsWithinMs', () => {
     const c = clock();
     const burst = (lag: InputLag): void => {

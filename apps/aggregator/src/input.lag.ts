@@ -1,3 +1,5 @@
+import type { IntakeState } from '@nm/service-kit';
+
 /**
  * How late the aggregator's input is: the time from ingest's receipt of a routed message's alerts
  * (`receivedAt`) to their arrival here, above the lowest such delay seen in the last minute.
@@ -37,8 +39,25 @@ export interface InputLagOptions {
    * gives its coalescing limit, within which a held group could take the next burst).
    */
   burstsWithinMs?: number;
+  /**
+   * Ingest's state, where it runs in the same process and this aggregator's input is its messages
+   * inline (the single process's stage worker; `ingestActivity.intake`). With it the input has also
+   * ended once ingest has no request in hand and took or answered none for `INTAKE_IDLE_MS`, every
+   * message it stored was seen here (`observe`'s sequence), and nothing arrived for
+   * `INTAKE_QUIET_MS`: a quarter second sooner than by the quiet time alone.
+   */
+  intake?: () => IntakeState | undefined;
   now?: () => number;
 }
+
+/**
+ * With `intake`: ingest idle this long ends the input (with its messages seen). Requests of one
+ * burst follow each other far closer than this (a client keeps several in flight).
+ */
+export const INTAKE_IDLE_MS = 100;
+
+/** With `intake`: the quiet time after the last arrival that ends the input once ingest is idle and its messages seen, ms. */
+export const INTAKE_QUIET_MS = 25;
 
 /** The shortest quiet time after which the input counts as idle, ms. */
 export const QUIET_MIN_MS = 250;
@@ -71,6 +90,8 @@ export class InputLag {
   private gapMs: number | undefined;
   /** The last two pauses that ended the input (gaps longer than it took then to end), oldest first. */
   private pauses: number[] = [];
+  /** The highest input sequence seen (`observe`). */
+  private seenSeq = 0;
 
   constructor(private readonly opts: InputLagOptions) {
     this.now = opts.now ?? Date.now;
@@ -81,10 +102,12 @@ export class InputLag {
   /**
    * A routed message arrived whose alerts ingest received at `receivedAt` (an ISO time; an
    * unreadable one is ignored). Undefined for a message whose delay says nothing about the stages
-   * before (a redelivery): it counts as input for `ended`, not for the lateness.
+   * before (a redelivery): it counts as input for `ended`, not for the lateness. `seq`: the
+   * message's sequence in ingest's stream, compared with what ingest stored (`intake`).
    */
-  observe(receivedAt: string | undefined): void {
+  observe(receivedAt: string | undefined, seq = 0): void {
     const now = this.now();
+    if (seq > this.seenSeq) this.seenSeq = seq;
     if (Number.isFinite(this.arrivedAt)) {
       const gap = now - this.arrivedAt;
       if (gap > this.endsAfterMs()) {
@@ -131,12 +154,26 @@ export class InputLag {
     return this.untilEndedMs() < 0;
   }
 
-  /** How long until the input has ended if nothing arrives meanwhile, ms (negative once it has). */
+  /**
+   * How long until the input has ended if nothing arrives meanwhile, ms (negative once it has). With
+   * `intake`, an idle ingest whose messages were all seen ends it sooner (`InputLagOptions.intake`);
+   * while ingest is not idle that is unknown, and the quiet time alone counts.
+   */
   untilEndedMs(): number {
     let after = this.endsAfterMs();
     const within = this.opts.burstsWithinMs ?? 0;
     if (this.pauses.length === 2 && this.pauses.every((p) => p < within)) after = Math.max(after, 1.5 * this.pauses[1]!);
-    return this.arrivedAt + after - this.now();
+    const now = this.now();
+    const quiet = this.arrivedAt + after - now;
+    if (quiet < 0) return quiet;
+    const s = this.opts.intake?.();
+    if (!s || s.inFlight > 0 || s.publishedSeq <= 0 || this.seenSeq < s.publishedSeq) return quiet;
+    return Math.min(quiet, Math.max(INTAKE_IDLE_MS - s.idleMs, this.arrivedAt + INTAKE_QUIET_MS - now));
+  }
+
+  /** Whether `intake` is known: the input's end can come sooner than its quiet time says (`untilEndedMs`). */
+  watchesIntake(): boolean {
+    return this.opts.intake?.() !== undefined;
   }
 
   /** The quiet time after the last arrival that ends the input, by the gaps alone. */

@@ -119,8 +119,17 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
     reply(res, err.status, err.message);
   };
 
-  const accept: BatchAcceptor['accept'] = async (req, res, decode, dedupBytes) => {
-    ingestActivity.mark(); // senders on this thread (single process) take fewer at once while ingest is busy
+  // Counted in ingest's activity while in hand: the senders on this thread (single process) take
+  // fewer at once while ingest is busy, and the stage worker's aggregator tells the input's end by it.
+  const accept: BatchAcceptor['accept'] = (req, res, decode, dedupBytes) => {
+    ingestActivity.begin();
+    const answered = take(req, res, decode, dedupBytes);
+    const end = (): void => ingestActivity.end();
+    void answered.then(end, end);
+    return answered;
+  };
+
+  const take: BatchAcceptor['accept'] = async (req, res, decode, dedupBytes) => {
     const idemHeader = deps.idempotencyTtlMs > 0 ? req.get('idempotency-key') : undefined;
     if (idemHeader !== undefined && (idemHeader.trim() === '' || idemHeader.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
       requests.inc({ code: '400' });
@@ -228,7 +237,7 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
   const stored = async (
     req: Request,
     res: Response,
-    publishing: Promise<void>,
+    publishing: Promise<number>,
     r: {
       receiptId: string;
       chunkCount: number;
@@ -241,7 +250,7 @@ export function createBatchAcceptor(deps: BatchAcceptorDeps): BatchAcceptor {
   ): Promise<void> => {
     const { receiptId } = r;
     try {
-      await publishing;
+      ingestActivity.published(await publishing);
     } catch (err) {
       published.inc({ result: 'failed' });
       deps.logger.warn({ err: (err as Error).message, receiptId }, 'publish failed, answered 503');

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { IngestedBatchSchema, streams, streamsFromEnv, type IngestedBatch } from '@nm/contracts';
 import { keys } from '@nm/config-store';
-import { createRuntime, type Runtime } from '@nm/service-kit';
+import { createRuntime, ingestActivity, type Runtime } from '@nm/service-kit';
 import { createLogger } from '@nm/telemetry';
 import { sleep, startNats, startRedis, waitFor, type PrivateNats, type PrivateRedis } from '@nm/testing';
 import { alertId } from './alert.normalize.js';
@@ -117,6 +117,26 @@ describe('ingest service against nats-server and redis-server', () => {
     expect(msgs[0]!.batch.alerts[0]!.id).toBe(alertId(first.receipt!, 0));
     expect(msgs[1]!.batch.alerts[0]!.id).toBe(alertId(repeat.receipt!, 0));
     expect(msgs[0]!.batch.alerts[0]!.id).not.toBe(msgs[1]!.batch.alerts[0]!.id);
+  });
+
+  it('tells the other threads of the process what it has in hand and the highest sequence JetStream gave it, whatever the answer', async () => {
+    ingestActivity.reset();
+    const { rt, post } = await ingest({ dedupWindowMs: 60_000 });
+    const bus = await rt.connected;
+    expect(ingestActivity.intake()).toBeUndefined(); // no request taken yet
+    const answers = await Promise.all([post(webhook('One')), post(webhook('Two')), post(webhook('Three'))]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    const last = (await bus.jsm.streams.info(INGESTED)).state.last_seq;
+    expect(last).toBeGreaterThan(0);
+    expect(ingestActivity.intake()).toMatchObject({ inFlight: 0, publishedSeq: last });
+    // a duplicate, a rejected body and an invalid Idempotency-Key leave nothing in hand either
+    expect((await post(webhook('One'))).status).toBe(200);
+    expect((await post('{not json')).status).toBe(400);
+    expect((await post(webhook('Four'), { 'idempotency-key': ' ' })).status).toBe(400);
+    const after = ingestActivity.intake()!;
+    expect(after).toMatchObject({ inFlight: 0, publishedSeq: last });
+    expect(after.idleMs).toBeLessThan(5_000);
+    ingestActivity.reset();
   });
 
   it('NM_INGEST_DEDUP_WINDOW=0: every POST is a new receipt', async () => {

@@ -2,4 +2,7 @@
 import { serveWorker } from '@nm/service-kit';
 import { startStages } from './standalone.js';
 
-serveWorker((data) => startStages((data as { stages: string[] }).stages));
+serveWorker((data) => {
+  const { stages, intake } = data as { stages: string[]; intake?: SharedArrayBuffer };
+  return startStages(stages, process.env, intake);
+});

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { subjects } from '@nm/contracts';
-import { heapGrowthFlag, INLINE_HOPS, MAIN_THREAD_SENDER_CONCURRENCY, parseStandaloneEnv, placementFor, STAGE_NAMES, withMainThreadSenderConcurrency } from './standalone.js';
+import { aggregatorFedInline, heapGrowthFlag, INLINE_HOPS, MAIN_THREAD_SENDER_CONCURRENCY, parseStandaloneEnv, placementFor, STAGE_NAMES, withMainThreadSenderConcurrency } from './standalone.js';
 
 const base = { NM_SECRET_KEY: 'standalone-env-test-key' };
 
@@ -103,6 +103,19 @@ describe('placementFor', () => {
     expect(placementFor(2)).toEqual({ main: [], workers: [['silencer', 'router', 'aggregator'], senders] });
     expect(placementFor(3).main).toEqual([]);
     expect(placementFor(3).workers[2]).toEqual(senders);
+  });
+});
+
+describe('aggregatorFedInline', () => {
+  it('gives ingest\'s state to the aggregator only where silencer, router and aggregator share a thread with the hops inline', () => {
+    const on = { NM_STANDALONE_INLINE: 'on' as const };
+    expect(aggregatorFedInline(placementFor(0).main, on)).toBe(true);
+    expect(aggregatorFedInline(placementFor(1).workers[0]!, on)).toBe(true);
+    expect(aggregatorFedInline(placementFor(2).workers[0]!, on)).toBe(true);
+    expect(aggregatorFedInline(placementFor(1).main, on)).toBe(false); // the senders
+    // three workers: the aggregator's input is the routed stream, whose sequences are not ingest's
+    for (const group of placementFor(3).workers) expect(aggregatorFedInline(group, on)).toBe(false);
+    expect(aggregatorFedInline(placementFor(1).workers[0]!, { NM_STANDALONE_INLINE: 'off' })).toBe(false);
   });
 });
 

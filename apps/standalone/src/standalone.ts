@@ -44,8 +44,10 @@ import {
   CommonEnvSchema,
   PortSchema,
   createRuntime,
+  ingestActivity,
   servicesEnvShape,
   startServiceWorker,
+  type IntakeState,
   type Runtime,
   type ServiceDefinition,
   type Stoppable,
@@ -214,11 +216,23 @@ function configureThread(env: StandaloneEnv, metrics: Metrics, source: NodeJS.Pr
   inline.configure({ hops: env.NM_STANDALONE_INLINE === 'on' ? INLINE_HOPS : [], concurrency: held, metrics });
 }
 
-/** How each stage starts: from its definition, the aggregator from its own options. */
-const STAGE_STARTERS: ReadonlyMap<string, (rt: Runtime, env: StandaloneEnv, source: NodeJS.ProcessEnv) => Promise<Stoppable>> = new Map([
+/**
+ * Whether the aggregator among `stages` gets ingest's messages inline (silencer, router and
+ * aggregator on one thread, the hops inline): its input's sequences are then ingest's stream's,
+ * and it can tell the input's end from ingest's state (`ingestActivity.intake`).
+ */
+export function aggregatorFedInline(stages: readonly string[], env: Pick<StandaloneEnv, 'NM_STANDALONE_INLINE'>): boolean {
+  return env.NM_STANDALONE_INLINE === 'on' && ['silencer', 'router', 'aggregator'].every((s) => stages.includes(s));
+}
+
+type StageStarter = (rt: Runtime, env: StandaloneEnv, source: NodeJS.ProcessEnv, intake: (() => IntakeState | undefined) | undefined) => Promise<Stoppable>;
+
+/** How each stage starts: from its definition, the aggregator from its own options (and ingest's state, when it is fed inline). */
+const STAGE_STARTERS: ReadonlyMap<string, StageStarter> = new Map([
   ...DEFINED_SERVICES.map((def) => [def.name, (rt: Runtime, env: StandaloneEnv) => def.start(rt, env)] as const),
   // the aggregator reads its NM_AGGREGATOR_* variables itself (validated with the rest)
-  ['aggregator', (rt: Runtime, _env: StandaloneEnv, source: NodeJS.ProcessEnv) => startAggregator(rt, aggregatorOptionsFromEnv(source))] as const,
+  ['aggregator', (rt: Runtime, _env: StandaloneEnv, source: NodeJS.ProcessEnv, intake: (() => IntakeState | undefined) | undefined) =>
+    startAggregator(rt, { ...aggregatorOptionsFromEnv(source), ...(intake ? { intake } : {}) })] as const,
   ...SENDER_SERVICES.map((def) => [def.name, (rt: Runtime, env: StandaloneEnv) => def.start(rt, env)] as const),
 ]);
 
@@ -257,10 +271,13 @@ async function stopAll(started: Stoppable[], closeAll: () => Promise<void>): Pro
  * runs (`stage.worker.ts`), with its own logger root, tracing and registry. A stage that fails to
  * start stops the ones started before it.
  */
-export async function startStages(stages: readonly string[], source: NodeJS.ProcessEnv = process.env): Promise<WorkerServices> {
+export async function startStages(stages: readonly string[], source: NodeJS.ProcessEnv = process.env, intakeBuffer?: SharedArrayBuffer): Promise<WorkerServices> {
   const unknown = stages.filter((n) => !STAGE_STARTERS.has(n));
   if (unknown.length > 0) throw new Error(`no such stage: ${unknown.join(', ')} (one of ${STAGE_NAMES.join(', ')})`);
   const env = parseStandaloneEnv(source);
+  // ingest runs on the main thread: its state comes in the buffer it shares (`ingestActivity`)
+  if (intakeBuffer) ingestActivity.attach(intakeBuffer);
+  const intake = intakeBuffer && aggregatorFedInline(stages, env) ? () => ingestActivity.intake() : undefined;
   const logger = createLogger('notification-manager', env.LOG_LEVEL);
   initTracing({ serviceName: 'notification-manager' });
   // the process metrics are the main thread's (its registry merges this one)
@@ -269,7 +286,7 @@ export async function startStages(stages: readonly string[], source: NodeJS.Proc
   configureThread(env, metrics, source);
   const started: Stoppable[] = [];
   try {
-    for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) started.push(await STAGE_STARTERS.get(name)!(rt(name), env, source));
+    for (const name of STAGE_NAMES.filter((n) => stages.includes(n))) started.push(await STAGE_STARTERS.get(name)!(rt(name), env, source, intake));
   } catch (err) {
     await stopAll(started, closeAll).catch(() => undefined);
     await new Promise<void>((resolve) => logger.flush(() => resolve()));
@@ -340,7 +357,7 @@ export async function startStandalone(env: StandaloneEnv, options: StandaloneOpt
           startServiceWorker({
             label: `worker ${i + 1} (${group.join(', ')})`,
             script: new URL('./stage.worker.js', import.meta.url),
-            data: { stages: group },
+            data: { stages: group, ...(aggregatorFedInline(group, env) ? { intake: ingestActivity.buffer() } : {}) },
             env: source,
             metrics,
             logger: root,
@@ -356,7 +373,8 @@ export async function startStandalone(env: StandaloneEnv, options: StandaloneOpt
       configureThread(env, metrics, source);
       // senders placed beside ingest (the chain on a worker) take fewer notifications at once
       const mainEnv = placement.workers.length > 0 ? withMainThreadSenderConcurrency(env) : env;
-      for (const name of STAGE_NAMES.filter((n) => placement.main.includes(n))) stages.push(await STAGE_STARTERS.get(name)!(rt(name), mainEnv, source));
+      const intake = aggregatorFedInline(placement.main, env) ? () => ingestActivity.intake() : undefined;
+      for (const name of STAGE_NAMES.filter((n) => placement.main.includes(n))) stages.push(await STAGE_STARTERS.get(name)!(rt(name), mainEnv, source, intake));
     }
     if (env.NM_EVENTS_ENABLED) sources.push(await eventExporterService.start(rt(eventExporterService.name), env as unknown as EventExporterEnv));
     root.info({ port: ingest.port, main: placement.main.join(','), workers: placement.workers.map((g) => g.join(',')) }, 'notification manager running (single process)');

@@ -43,9 +43,9 @@ export function encodeIngested(msg: IngestedBatch, alertsJson: string): Uint8Arr
 
 /**
  * Publishes a receipt's chunks to `nm.alerts.ingested` (message id `<batchId>-<chunk>`) and
- * resolves once JetStream acknowledged every one; rejects with the first failure (the caller
- * answers 503 or retries: chunks already stored are dropped as duplicates on a retry within the
- * stream's duplicate window). `alertsJson`: each chunk's alerts array as JSON, when the caller
+ * resolves once JetStream acknowledged every one, with the highest stream sequence it gave them;
+ * rejects with the first failure (the caller answers 503 or retries: chunks already stored are
+ * dropped as duplicates on a retry within the stream's duplicate window). `alertsJson`: each chunk's alerts array as JSON, when the caller
  * has it (`chunkAlerts`).
  */
 export function publishIngested(
@@ -53,7 +53,7 @@ export function publishIngested(
   header: IngestedHeader,
   chunks: readonly Alert[][],
   opts: { traceparent?: string; alertsJson?: readonly string[] } = {},
-): Promise<void> {
+): Promise<number> {
   // not an async function: no suspended frame keeps the chunks while JetStream acknowledges them
   try {
     const messages = ingestedMessages(header, chunks);
@@ -67,7 +67,7 @@ export function publishIngested(
           ...(opts.traceparent ? { traceparent: opts.traceparent } : {}),
         });
       }),
-    ).then(() => undefined);
+    ).then((results) => results.reduce((top, r) => Math.max(top, r.seq), 0));
   } catch (err) {
     return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
