@@ -200,7 +200,14 @@ describe('InputLag', () => {
     alone.observe(c.received(5), 7);
     c.advance(QUIET_MIN_MS);
     expect(alone.ended()).toBe(false);
-    expect(new InputLag({ thresholdMs: 200, intake: () => undefined }).watchesIntake()).toBe(false);
+    // given but unknown yet (ingest took no request): watched, and the quiet time alone counts meanwhile
+    const unknown = new InputLag({ thresholdMs: 200, now: c.now, intake: () => undefined });
+    expect(unknown.watchesIntake()).toBe(true);
+    unknown.observe(c.received(5), 7);
+    c.advance(QUIET_MIN_MS);
+    expect(unknown.ended()).toBe(false);
+    c.advance(1);
+    expect(unknown.ended()).toBe(true);
   });
 
   it('has not ended in the pause between bursts that come a regular pause apart, within burstsWithinMs', () => {

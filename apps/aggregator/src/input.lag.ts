@@ -40,8 +40,9 @@ export interface InputLagOptions {
    */
   burstsWithinMs?: number;
   /**
-   * Ingest's state, where it runs in the same process and this aggregator's input is its messages
-   * inline (the single process's stage worker; `ingestActivity.intake`). With it the input has also
+   * Ingest's state (undefined while unknown), where it runs in the same process and this
+   * aggregator's input is its messages inline (the single process's stage worker;
+   * `ingestActivity.intake`). With it the input has also
    * ended once ingest has no request in hand and took or answered none for `INTAKE_IDLE_MS`, every
    * message it stored was seen here (`observe`'s sequence), and nothing arrived for
    * `INTAKE_QUIET_MS`: a quarter second sooner than by the quiet time alone.
@@ -171,9 +172,9 @@ export class InputLag {
     return Math.min(quiet, Math.max(INTAKE_IDLE_MS - s.idleMs, this.arrivedAt + INTAKE_QUIET_MS - now));
   }
 
-  /** Whether `intake` is known: the input's end can come sooner than its quiet time says (`untilEndedMs`). */
+  /** Whether ingest's state is given (`intake`): the input's end can come sooner than its quiet time says (`untilEndedMs`). */
   watchesIntake(): boolean {
-    return this.opts.intake?.() !== undefined;
+    return this.opts.intake !== undefined;
   }
 
   /** The quiet time after the last arrival that ends the input, by the gaps alone. */
