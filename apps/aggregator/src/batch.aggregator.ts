@@ -60,7 +60,7 @@ const FORGET_DELAY_MS = 10_000;
  */
 export const FLUSH_SLICE_MS = 5;
 
-/** How often the input's end is checked while groups are held for late input and ingest's state is known (`intake`), ms. */
+/** How often the input's end is checked while groups are held for late input and ingest's state is given (`intake`), ms. */
 export const INTAKE_CHECK_MS = 10;
 
 export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000, coalesceBacklog: 32, coalesceMaxMs: 5_000, coalesceLagMs: 100 };
@@ -456,6 +456,7 @@ export class BatchAggregator {
     // counted now (or when it was queued), before any await: a group due in the same turn sees this notification in the backlog
     if (!group.counted) this.deps.backlog?.sent?.(group.receiver.channel);
     this.groups.delete(group.id);
+    this.holding.delete(group); // flushed at its size while held: not watched any longer
     this.open.set(this.groups.size);
     this.wakeRoomWaiters();
     const { batchMaxSize } = this.deps.settings();
