@@ -45,8 +45,8 @@ export function encodeIngested(msg: IngestedBatch, alertsJson: string): Uint8Arr
  * Publishes a receipt's chunks to `nm.alerts.ingested` (message id `<batchId>-<chunk>`) and
  * resolves once JetStream acknowledged every one, with the highest stream sequence it gave them;
  * rejects with the first failure (the caller answers 503 or retries: chunks already stored are
- * dropped as duplicates on a retry within the stream's duplicate window). `alertsJson`: each chunk's alerts array as JSON, when the caller
- * has it (`chunkAlerts`).
+ * dropped as duplicates on a retry within the stream's duplicate window). `alertsJson`: each
+ * chunk's alerts array as JSON, when the caller has it (`chunkAlerts`).
  */
 export function publishIngested(
   publisher: Publisher,

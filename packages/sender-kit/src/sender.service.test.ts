@@ -29,7 +29,7 @@ describe('slotsBesideIngest', () => {
     const slots = slotsBesideIngest(32, 16)!;
     ingestActivity.reset();
     expect(slots()).toBe(32); // no ingest on this thread
-    ingestActivity.mark();
+    ingestActivity.begin();
     expect(slots()).toBe(16);
     ingestActivity.reset();
     expect(slots()).toBe(32);

@@ -14,20 +14,21 @@ describe('ingestActivity', () => {
 
   it('is busy for INGEST_BUSY_MS after a request, then idle until the next', () => {
     jest.useFakeTimers({ now: 1_000 });
-    ingestActivity.mark();
+    ingestActivity.begin();
+    ingestActivity.end(); // answered at once: busy by when it was taken
     expect(ingestActivity.busy()).toBe(true);
     jest.advanceTimersByTime(INGEST_BUSY_MS - 1);
     expect(ingestActivity.busy()).toBe(true);
     jest.advanceTimersByTime(1);
     expect(ingestActivity.busy()).toBe(false);
-    ingestActivity.mark();
+    ingestActivity.begin();
     expect(ingestActivity.busy()).toBe(true);
   });
 
   it('says nothing of ingest across threads until ingest took a request here or a buffer was attached', () => {
     expect(ingestActivity.intake()).toBeUndefined();
-    ingestActivity.mark(); // the senders' signal alone
-    expect(ingestActivity.intake()).toBeUndefined();
+    ingestActivity.begin();
+    expect(ingestActivity.intake()).toMatchObject({ inFlight: 1, publishedSeq: 0 });
   });
 
   it('counts the requests in hand, the time since the last was taken or answered, and the highest sequence stored', () => {

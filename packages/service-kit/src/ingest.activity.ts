@@ -48,11 +48,7 @@ function use(buffer: SharedArrayBuffer): void {
 }
 
 export const ingestActivity = {
-  /** Ingest took a request now (on this thread). */
-  mark(): void {
-    lastRequestAt = performance.now();
-  },
-  /** Ingest took a request it will answer (`end`); marks it as `mark` does. */
+  /** Ingest took a request (on this thread) that it will answer (`end`). */
   begin(): void {
     lastRequestAt = performance.now();
     known = true;
