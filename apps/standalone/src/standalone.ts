@@ -225,13 +225,16 @@ export function aggregatorFedInline(stages: readonly string[], env: Pick<Standal
   return env.NM_STANDALONE_INLINE === 'on' && ['silencer', 'router', 'aggregator'].every((s) => stages.includes(s));
 }
 
-type StageStarter = (rt: Runtime, env: StandaloneEnv, source: NodeJS.ProcessEnv, intake: (() => IntakeState | undefined) | undefined) => Promise<Stoppable>;
+/** Reads ingest's state (`ingestActivity.intake`), given to an aggregator fed inline. */
+type IntakeReader = () => IntakeState | undefined;
+
+type StageStarter = (rt: Runtime, env: StandaloneEnv, source: NodeJS.ProcessEnv, intake: IntakeReader | undefined) => Promise<Stoppable>;
 
 /** How each stage starts: from its definition, the aggregator from its own options (and ingest's state, when it is fed inline). */
 const STAGE_STARTERS: ReadonlyMap<string, StageStarter> = new Map([
   ...DEFINED_SERVICES.map((def) => [def.name, (rt: Runtime, env: StandaloneEnv) => def.start(rt, env)] as const),
   // the aggregator reads its NM_AGGREGATOR_* variables itself (validated with the rest)
-  ['aggregator', (rt: Runtime, _env: StandaloneEnv, source: NodeJS.ProcessEnv, intake: (() => IntakeState | undefined) | undefined) =>
+  ['aggregator', (rt: Runtime, _env: StandaloneEnv, source: NodeJS.ProcessEnv, intake: IntakeReader | undefined) =>
     startAggregator(rt, { ...aggregatorOptionsFromEnv(source), ...(intake ? { intake } : {}) })] as const,
   ...SENDER_SERVICES.map((def) => [def.name, (rt: Runtime, env: StandaloneEnv) => def.start(rt, env)] as const),
 ]);
