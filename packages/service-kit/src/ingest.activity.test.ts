@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it, jest } from '@jest/globals';
-import { ingestActivity, INGEST_BUSY_MS } from './ingest.activity.js';
+import { ingestActivity, INGEST_BUSY_MS, INTAKE_SLOTS } from './ingest.activity.js';
 
 describe('ingestActivity', () => {
   afterEach(() => {
@@ -56,11 +56,13 @@ describe('ingestActivity', () => {
     // another thread: a worker attaches the buffer and reads what this thread wrote, then sees it change
     const worker = new Worker(
       `const { parentPort, workerData } = require('node:worker_threads');
-       const counts = new Int32Array(workerData, 0, 1);
-       const values = new Float64Array(workerData);
-       parentPort.postMessage([Atomics.load(counts, 0), values[2]]);
-       parentPort.once('message', () => parentPort.postMessage([Atomics.load(counts, 0), values[2]]));`,
-      { eval: true, workerData: buffer },
+       const { buffer, slots } = workerData;
+       const counts = new Int32Array(buffer, 0, 1);
+       const values = new Float64Array(buffer);
+       const read = () => [Atomics.load(counts, slots.inFlight), values[slots.publishedSeq]];
+       parentPort.postMessage(read());
+       parentPort.once('message', () => parentPort.postMessage(read()));`,
+      { eval: true, workerData: { buffer, slots: INTAKE_SLOTS } },
     );
     const next = (): Promise<unknown> => new Promise((resolve) => worker.once('message', resolve));
     try {

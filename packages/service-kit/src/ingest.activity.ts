@@ -27,12 +27,13 @@ export interface IntakeState {
   publishedSeq: number;
 }
 
-/** Int32 slot of the requests in hand (Atomics). */
-const IN_FLIGHT = 0;
-/** Float64 slots (after the Int32 one, 8-aligned): last activity, epoch ms; highest acknowledged sequence. */
-const LAST_AT = 1;
-const PUBLISHED_SEQ = 2;
-const BYTES = 3 * 8;
+/**
+ * The shared buffer's layout: the requests in hand in Int32 slot `inFlight` (Atomics); then, in
+ * Float64 slots (after the Int32 one, 8-aligned), the last activity (epoch ms) and the highest
+ * acknowledged sequence. Exported for a reader that cannot import this module (a test's plain worker).
+ */
+export const INTAKE_SLOTS = { inFlight: 0, lastAt: 1, publishedSeq: 2, bytes: 3 * 8 } as const;
+const { inFlight: IN_FLIGHT, lastAt: LAST_AT, publishedSeq: PUBLISHED_SEQ, bytes: BYTES } = INTAKE_SLOTS;
 
 let lastRequestAt: number | undefined;
 let shared = new SharedArrayBuffer(BYTES);
