@@ -11,7 +11,7 @@ import {
 } from '@nm/contracts';
 import { MessageTooLargeError, payloadLimit, PermanentError, WaitError, type HandlerContext, type Publisher } from '@nm/bus';
 import { groupAlerts, labelSetString } from '@nm/model';
-import type { IntakeState } from '@nm/service-kit';
+import type { IntakeReader } from '@nm/service-kit';
 import { activeSpan, type Logger, type Metrics, type SpanContext } from '@nm/telemetry';
 import { notificationSpan } from './notification.span.js';
 import { groupDigest, memoryPublishedLog, publishedEntry, type PublishedLog } from './published.log.js';
@@ -198,7 +198,7 @@ export class BatchAggregator {
       /** Unfinished notifications per channel, for coalescing (default: none known, no coalescing). */
       backlog?: Backlog;
       /** Ingest's state, where this aggregator's input is its messages inline (`InputLagOptions.intake`). */
-      intake?: () => IntakeState | undefined;
+      intake?: IntakeReader;
     },
   ) {
     this.flushed = deps.metrics.counter('nm_aggregator_notifications_total', 'Notifications emitted, by channel', ['channel'] as const);

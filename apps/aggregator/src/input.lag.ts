@@ -1,4 +1,4 @@
-import type { IntakeState } from '@nm/service-kit';
+import type { IntakeReader } from '@nm/service-kit';
 
 /**
  * How late the aggregator's input is: the time from ingest's receipt of a routed message's alerts
@@ -47,7 +47,7 @@ export interface InputLagOptions {
    * message it stored was seen here (`observe`'s sequence), and nothing arrived for
    * `INTAKE_QUIET_MS`: a quarter second sooner than by the quiet time alone.
    */
-  intake?: () => IntakeState | undefined;
+  intake?: IntakeReader;
   now?: () => number;
 }
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { consumers, RoutedBatchSchema, type RoutedBatch, payloadShapes } from '@nm/contracts';
 import { startConsumer, type HandlerContext } from '@nm/bus';
 import { effectiveSettings } from '@nm/model';
-import { consumeWhenConfigured, type IntakeState, type Runtime } from '@nm/service-kit';
+import { consumeWhenConfigured, type IntakeReader, type Runtime } from '@nm/service-kit';
 import { parseEnv } from '@nm/telemetry';
 import { BatchAggregator, DEFAULT_AGGREGATOR_LIMITS, type BatchSettings } from './batch.aggregator.js';
 import { redisPublishedLog } from './published.log.js';
@@ -40,7 +40,7 @@ export interface AggregatorOptions {
    * (the single process: `ingestActivity.intake`); the input then ends once ingest is idle and its
    * messages were seen, instead of a quarter second after the last one.
    */
-  intake?: () => IntakeState | undefined;
+  intake?: IntakeReader;
 }
 
 export const STATEFUL_DEFAULTS = { partitions: 32, leaseMs: 10_000, tickMs: 200 } as const;

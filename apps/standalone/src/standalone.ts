@@ -47,7 +47,7 @@ import {
   ingestActivity,
   servicesEnvShape,
   startServiceWorker,
-  type IntakeState,
+  type IntakeReader,
   type Runtime,
   type ServiceDefinition,
   type Stoppable,
@@ -224,9 +224,6 @@ function configureThread(env: StandaloneEnv, metrics: Metrics, source: NodeJS.Pr
 export function aggregatorFedInline(stages: readonly string[], env: Pick<StandaloneEnv, 'NM_STANDALONE_INLINE'>): boolean {
   return env.NM_STANDALONE_INLINE === 'on' && ['silencer', 'router', 'aggregator'].every((s) => stages.includes(s));
 }
-
-/** Reads ingest's state (`ingestActivity.intake`), given to an aggregator fed inline. */
-type IntakeReader = () => IntakeState | undefined;
 
 type StageStarter = (rt: Runtime, env: StandaloneEnv, source: NodeJS.ProcessEnv, intake: IntakeReader | undefined) => Promise<Stoppable>;
 

@@ -5,7 +5,7 @@ export type { Runtime, RuntimeOptions } from './runtime.js';
 export { onShutdown } from './lifecycle.js';
 export { consumeWhenConfigured } from './gated.consumer.js';
 export { ingestActivity, INGEST_BUSY_MS } from './ingest.activity.js';
-export type { IntakeState } from './ingest.activity.js';
+export type { IntakeReader, IntakeState } from './ingest.activity.js';
 export { runService, servicesEnvShape } from './service.run.js';
 export type { ServiceDefinition, Stoppable } from './service.run.js';
 export { serveWorker, startServiceWorker } from './worker.threads.js';

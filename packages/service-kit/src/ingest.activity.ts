@@ -27,6 +27,9 @@ export interface IntakeState {
   publishedSeq: number;
 }
 
+/** Reads ingest's state (`ingestActivity.intake`); undefined while nothing says it. */
+export type IntakeReader = () => IntakeState | undefined;
+
 /**
  * The shared buffer's layout: the requests in hand in Int32 slot `inFlight` (Atomics); then, in
  * Float64 slots (after the Int32 one, 8-aligned), the last activity (epoch ms) and the highest
