@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startWebhookSink, type WebhookSink } from '@nm/testing';
 import { around, reconfigure, runScenarios, Scenario, warmUp, type ScenarioResult } from './support/acceptance.js';
 import { docs, notificationManager, webhookReceiver, type AggregationSpec } from './support/manifests.js';
-import { startStack, type Stack } from './support/stack.js';
+import { SERVICES, startStack, type Stack } from './support/stack.js';
 
 /**
  * Stateful aggregation (Alertmanager semantics, alertmanager.md §2, §5) timed end to end: alerts
@@ -43,7 +43,8 @@ afterAll(async () => {
 function passed(results: Map<string, ScenarioResult> | undefined, name: string): void {
   const r = results?.get(name);
   if (!r) throw new Error(`scenario ${name} did not run`);
-  const problems = r.problems.length > 0 ? [...r.problems, `aggregator log (tail):\n${stack.logs('aggregator').slice(-4000)}`] : [];
+  const logs = SERVICES.map((s) => `${s} log (tail):\n${stack.logs(s).slice(s === 'aggregator' ? -4000 : -1500)}`);
+  const problems = r.problems.length > 0 ? [...r.problems, ...logs] : [];
   expect(problems).toEqual([]);
 }
 

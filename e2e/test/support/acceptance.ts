@@ -224,7 +224,26 @@ export class Scenario {
     }
     const end = this.t0 + untilS * 1000 - Date.now();
     if (end > 0) await sleep(end);
-    return this.evaluate(untilS);
+    const result = this.evaluate(untilS);
+    if (result.problems.length > 0) result.problems.push(await this.afterwards(untilS));
+    return result;
+  }
+
+  /**
+   * For a failed scenario: what the sink got during it (any scenario's requests, so a stalled
+   * pipeline tells apart from a wrong notification), and this scenario's notifications that
+   * arrive within `LATE_GRACE_S` after its end (late, not lost).
+   */
+  private async afterwards(untilS: number): Promise<string> {
+    const all = this.opts.sink.accepted().filter((r) => r.receivedAt >= this.t0 && r.receivedAt <= this.t0 + untilS * 1000);
+    await sleep(LATE_GRACE_S * 1000);
+    const late = this.notifications().filter((n) => n.atS > untilS);
+    return (
+      `the sink accepted ${all.length} request(s) of any scenario between the start and ${fmt(untilS)} s; ` +
+      (late.length === 0
+        ? `none of this scenario arrived in the ${LATE_GRACE_S} s after`
+        : `late arrivals of this scenario: ${late.map((n) => `${fmt(n.atS)} s ${alertSetString(n.alerts)}`).join('; ')}`)
+    );
   }
 
   /** Notifications of this scenario received so far (any alert labelled with this scenario). */
@@ -362,6 +381,8 @@ export async function runScenarios(scenarios: ReadonlyArray<{ scenario: Scenario
  * loaded machine).
  */
 export const EARLY_S = 0.7;
+/** How long a failed scenario watches for its notifications arriving after its end, s. */
+const LATE_GRACE_S = 5;
 export const LATE_S = 1.5;
 export function around(atS: number, late = LATE_S): [number, number] {
   return [Math.max(0, atS - EARLY_S), atS + late];
