@@ -381,12 +381,13 @@ export async function runScenarios(scenarios: ReadonlyArray<{ scenario: Scenario
  * loaded machine).
  */
 export const EARLY_S = 0.7;
-/** How long a failed scenario watches for its notifications arriving after its end, s. */
-const LATE_GRACE_S = 5;
 export const LATE_S = 1.5;
 export function around(atS: number, late = LATE_S): [number, number] {
   return [Math.max(0, atS - EARLY_S), atS + late];
 }
+
+/** How long a failed scenario watches for its notifications arriving after its end, s. */
+const LATE_GRACE_S = 5;
 
 /**
  * Sends one alert through the whole pipeline and waits for its notification, so the first timed
