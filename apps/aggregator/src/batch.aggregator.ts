@@ -38,7 +38,11 @@ export interface AggregatorLimits {
    * the senders). 0 turns coalescing off.
    */
   coalesceBacklog: number;
-  /** The longest a group is held that way, counted from its first alert. */
+  /**
+   * The longest a group is held that way, counted from its first alert (default 2 s: under a burst
+   * longer than that, groups go out every 2 s instead of all at its end; docs/performance.md,
+   * "Twenty-third round").
+   */
   coalesceMaxMs: number;
   /**
    * Coalescing while the input is late: a due group also keeps collecting while routed messages
@@ -63,7 +67,7 @@ export const FLUSH_SLICE_MS = 5;
 /** How often the input's end is checked while groups are held for late input and ingest's state is given (`intake`), ms. */
 export const INTAKE_CHECK_MS = 10;
 
-export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000, coalesceBacklog: 32, coalesceMaxMs: 5_000, coalesceLagMs: 100 };
+export const DEFAULT_AGGREGATOR_LIMITS: AggregatorLimits = { maxGroups: 20_000, maxGroupAlerts: 10_000, coalesceBacklog: 32, coalesceMaxMs: 2_000, coalesceLagMs: 100 };
 
 interface OpenGroup {
   id: string;

@@ -25,7 +25,7 @@ export interface AggregatorOptions {
   maxGroupAlerts?: number;
   /** Batch mode: a due group keeps collecting while its channel has more unfinished notifications than this (default 32; 0 = off). */
   coalesceBacklog?: number;
-  /** Batch mode: the longest a group is held that way, from its first alert (default 5000 ms). */
+  /** Batch mode: the longest a group is held that way, from its first alert (default 2000 ms). */
   coalesceMaxMs?: number;
   /** Batch mode: a due group also keeps collecting while routed messages arrive more than this many ms late (default 100; 0 = off). */
   coalesceLagMs?: number;
