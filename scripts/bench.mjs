@@ -638,6 +638,19 @@ try {
     for (const [m, r] of Object.entries(rd.runs)) console.log(row(modeName(m) + tag, r));
     console.log(row('Alertmanager' + tag, rd.am));
   });
+  // One process per service shares this machine's cores among all its processes; a deployment with a
+  // pod per stage gives each its own. What each process spent per alert here says what that gets:
+  // the busiest process, on a core of its own, bounds the pipeline (nats-server and Redis included).
+  rounds.forEach((rd, i) => {
+    const c = rd.runs.split?.cost?.cpuMicrosPerAlert;
+    if (!c) return;
+    const busy = Object.entries(c).filter(([, us]) => us > 0);
+    if (busy.length === 0) return;
+    const [name, us] = busy.reduce((a, b) => (b[1] > a[1] ? b : a));
+    console.log(
+      `${modeName('split')}${REPEAT > 1 ? ` #${i + 1}` : ''} by process, µs of CPU per alert: ${busy.map(([p, v]) => `${p} ${v}`).join(', ')}; with a core per process, at these costs, ${name} would bound it at ${Math.round(1e6 / us)} alerts/s`,
+    );
+  });
   rounds.forEach((rd, i) => {
     const t = rd.runs.single?.cost?.standaloneThreadsMicrosPerAlert;
     if (t)
