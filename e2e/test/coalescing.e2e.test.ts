@@ -93,8 +93,9 @@ describe('coalescing under load: while the senders are behind', () => {
 });
 
 describe('coalescing under load: while the input is late', () => {
-  // the senders' rule off: these holds are the input's delay's alone
-  const { t, holds, delivered } = coalescingStack({ NM_AGGREGATOR_COALESCE_BACKLOG: '0' });
+  // the senders' rule off: these holds are the input's delay's alone; the cap (2 s by default) well
+  // above the second or so between wave 2's arrival and wave 3's on a slow machine
+  const { t, holds, delivered } = coalescingStack({ NM_AGGREGATOR_COALESCE_BACKLOG: '0', NM_AGGREGATOR_COALESCE_MAX_MS: '5000' });
 
   it('holds due groups while routed messages arrive late, and the next alerts join them: every alert once', async () => {
     const lateBefore = await holds('input-late');
