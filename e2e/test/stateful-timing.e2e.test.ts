@@ -43,8 +43,9 @@ afterAll(async () => {
 function passed(results: Map<string, ScenarioResult> | undefined, name: string): void {
   const r = results?.get(name);
   if (!r) throw new Error(`scenario ${name} did not run`);
-  const logs = SERVICES.map((s) => `${s} log (tail):\n${stack.logs(s).slice(s === 'aggregator' ? -4000 : -1500)}`);
-  const problems = r.problems.length > 0 ? [...r.problems, ...logs] : [];
+  // every service's log tail, read only for a failed scenario
+  const logs = (): string[] => SERVICES.map((s) => `${s} log (tail):\n${stack.logs(s).slice(s === 'aggregator' ? -4000 : -1500)}`);
+  const problems = r.problems.length > 0 ? [...r.problems, ...logs()] : [];
   expect(problems).toEqual([]);
 }
 
